@@ -1,0 +1,57 @@
+/* cgroups: one interface over v1, v2 and hybrid hierarchies.
+ *
+ * Discovery happens once per command from /proc/self/mountinfo and
+ * /proc/self/cgroup. Every file is written through a dirfd of the cgroup
+ * directory. Never called from inside the container. */
+#ifndef HULL_CGROUPS_H
+#define HULL_CGROUPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../namespaces/namespaces.h"
+#include "../oci-spec/spec.h"
+
+struct hull_cgroup;	/* one container's cgroup across all hierarchies */
+
+/* Creates the container's cgroup in every hierarchy.
+ * cgroups_path: linux.cgroupsPath; absolute paths start at each hierarchy's
+ * root, relative ones nest under the calling process's own cgroup in that
+ * hierarchy (as runc does); NULL means the relative path "hull/ID".
+ * A directory that already exists is an error unless it holds no process
+ * (then it is reused, as runc does), and is never removed by destroy.
+ * res: linux.resources, applied where this layer supports them (a value it
+ * cannot apply is an error naming it, never a silent ignore). */
+int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
+		       struct hull_cgroup **out, struct hull_err *err);
+
+/* Re-opens a container's cgroup from the string hull_cgroup_serialize() gave. */
+int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err);
+
+/* A single-line string that hull_cgroup_load() can read back; owned by cg. */
+const char *hull_cgroup_serialize(const struct hull_cgroup *cg);
+
+/* Moves pid into the cgroup in every hierarchy. */
+int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err);
+
+/* The pids in the cgroup (cgroup.procs of the first hierarchy, recursively),
+ * malloc'd, sorted. */
+int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err);
+
+/* Sends sig to every process in the cgroup (cgroup.kill on v2 for SIGKILL;
+ * otherwise freeze, signal each pid, thaw, so nothing forks past it). */
+int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err);
+
+/* Removes the cgroup directories hull created, children first. Waits (bounded)
+ * for dying processes to leave. Idempotent: a missing directory is success. */
+int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err);
+
+void hull_cgroup_free(struct hull_cgroup *cg);
+
+/* What the container's /sys/fs/cgroup must show: one entry per hierarchy,
+ * with host_path set to this cgroup's directory there. Valid while cg lives. */
+int hull_cgroup_mounts(const struct hull_cgroup *cg, const struct hull_cgroup_mount **mounts,
+		       size_t *n, const char *const (**links)[2], size_t *n_links);
+
+#endif

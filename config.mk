@@ -1,0 +1,30 @@
+# hull version
+VERSION = 0.1.0
+
+# paths
+PREFIX = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+BUILDDIR = build
+
+# Debian packages hull needs to build, test and demo (make deps installs the missing ones)
+DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
+	busybox-static mandoc iproute2
+
+# libraries
+PKGS = libseccomp libcap jansson libmnl
+PKG_CFLAGS = `pkg-config --cflags $(PKGS) 2>/dev/null`
+PKG_LIBS = `pkg-config --libs $(PKGS) 2>/dev/null`
+CHECK_CFLAGS = `pkg-config --cflags check 2>/dev/null`
+CHECK_LIBS = `pkg-config --libs check 2>/dev/null`
+
+# flags
+CPPFLAGS = -D_GNU_SOURCE -DHULL_VERSION=\"$(VERSION)\" -D_FORTIFY_SOURCE=2
+CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -fstack-protector-strong -fPIE \
+	-Wno-missing-field-initializers
+LDFLAGS = -pie -Wl,-z,relro,-z,now
+
+# compiler and linker
+CC = cc
+
+# tests: the unprivileged and the root parts of the suite
+CHECK_TIMEOUT = 60

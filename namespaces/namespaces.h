@@ -1,0 +1,79 @@
+/* Namespaces, the mount table and the root of the container.
+ *
+ * Parent side: hull_ns_plan_prepare() opens and checks every namespace the
+ * config joins by path (before anything is created), hull_ns_clone() forks
+ * the init into its new namespaces.
+ * Child side: hull_ns_join(), then after the parent attached the cgroup
+ * hull_ns_unshare_cgroup(), then hull_rootfs_setup() and hull_uts_setup().
+ * Nothing here parses JSON; it reads struct hull_spec. */
+#ifndef HULL_NAMESPACES_H
+#define HULL_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../oci-spec/spec.h"
+
+struct hull_ns_plan {
+	int clone_flags;		/* CLONE_NEW* created by the clone itself */
+	bool unshare_cgroup;		/* new cgroup ns: unshared by the child after the attach */
+	int join_fd[HULL_NS_TYPES];	/* O_CLOEXEC fd of a namespace to join, or -1 */
+};
+
+/* Opens linux.namespaces[].path of each joined namespace and checks its type
+ * (NS_GET_NSTYPE). Refuses user and time namespaces until they are supported.
+ * Errors name the JSON path: "linux.namespaces[2].path: /x: not a network namespace". */
+int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan,
+			 struct hull_err *err);
+void hull_ns_plan_release(struct hull_ns_plan *plan);
+
+/* fork()-like: returns the child's pid in the parent, 0 in the child, a
+ * negative errno on failure. A joined pid namespace is entered for the
+ * child only (setns before, restore after), so the init is pid 1 there or
+ * a member of it. The child gets SIGKILL if the parent dies before it execs
+ * (PR_SET_PDEATHSIG, set and checked race-free). */
+pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err);
+
+/* Child: enters each joined namespace (mount last, so the paths of the
+ * others stay valid). */
+int hull_ns_join(const struct hull_ns_plan *plan, struct hull_err *err);
+
+/* Child: unshare(CLONE_NEWCGROUP) when the plan asks for it. Called after the
+ * parent moved the child into its cgroup, so the namespace is rooted there. */
+int hull_ns_unshare_cgroup(const struct hull_ns_plan *plan, struct hull_err *err);
+
+/* One cgroup hierarchy as the container must see it under /sys/fs/cgroup. */
+struct hull_cgroup_mount {
+	const char *name;	/* directory under /sys/fs/cgroup: "memory", "cpu,cpuacct",
+				   "unified", or "" for a cgroup2 tree mounted at the top */
+	const char *fstype;	/* "cgroup" or "cgroup2" */
+	const char *data;	/* mount data for a fresh mount: "memory", "name=systemd", NULL */
+	const char *host_path;	/* the container's cgroup dir on the host, bound when
+				   there is no cgroup namespace */
+};
+
+struct hull_rootfs_opts {
+	bool no_pivot;		/* chroot instead of pivot_root (--no-pivot) */
+	bool cgroup_ns;		/* the init has its own cgroup namespace */
+	const struct hull_cgroup_mount *cgroups;	/* for mounts of type "cgroup" */
+	size_t n_cgroups;
+	/* Symlinks to create under /sys/fs/cgroup for co-mounted v1 controllers
+	   ("cpu" -> "cpu,cpuacct"); pairs of {link name, target}. */
+	const char *const (*cgroup_links)[2];
+	size_t n_cgroup_links;
+};
+
+/* Child, in its new mount namespace: makes the mount tree private (or
+ * linux.rootfsPropagation), binds the rootfs, performs spec->mounts in order
+ * with every destination resolved inside the rootfs without following a
+ * symlink out of it, creates the default devices and /dev symlinks and
+ * linux.devices (mknod, or a bind of the host node where mknod is refused),
+ * pivot_root (or chroot), applies maskedPaths, readonlyPaths, root.readonly,
+ * linux.sysctl. On return the process is in the new root with cwd "/". */
+int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opts *opts,
+		      struct hull_err *err);
+
+/* Child: hostname and domainname (in its uts namespace). */
+int hull_uts_setup(const struct hull_spec *spec, struct hull_err *err);
+
+#endif
