@@ -1,0 +1,26 @@
+/* oci-spec internals: the parser's sections, one file each. Each reads one
+ * member of config.json into the spec; on error it leaves what it filled
+ * for hull_spec_free(). */
+#ifndef HULL_OCI_PARSE_H
+#define HULL_OCI_PARSE_H
+
+#include "json-util.h"
+
+int spec_parse_mounts(json_t *mounts, const char *bundle, struct hull_spec *spec,
+		      struct hull_err *err);
+int spec_parse_linux(json_t *linux_obj, struct hull_linux *l, struct hull_err *err);
+int spec_parse_resources(json_t *v, const char *path, struct hull_resources *r,
+			 struct hull_err *err);
+int spec_parse_seccomp(json_t *v, const char *path, struct hull_seccomp *s,
+		       struct hull_err *err);
+int spec_parse_hooks(json_t *hooks, struct hull_hooks out[HULL_HOOK_KINDS],
+		     struct hull_err *err);
+
+/* "rprivate" -> MS_PRIVATE|MS_REC ...; false for an unknown name. */
+bool spec_propagation_flags(const char *name, unsigned long *out);
+
+/* Every mount option the parser gives a meaning to (not the data ones). */
+extern const char *const spec_mount_option_names[];
+extern const size_t spec_n_mount_option_names;
+
+#endif

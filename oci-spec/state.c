@@ -1,0 +1,181 @@
+/* state.json (hull's own record) and the state JSON hull shows the world. */
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "json-util.h"
+#include "../runtime/cleanup.h"
+#include "../runtime/util.h"
+
+void hull_state_file_free(struct hull_state_file *st)
+{
+	free(st->oci_version);
+	free(st->id);
+	free(st->bundle);
+	free(st->rootfs);
+	spec_kvs_free(&st->annotations);
+	free(st->cgroup);
+	st->oci_version = st->id = st->bundle = st->rootfs = st->cgroup = NULL;
+}
+
+static json_t *kvs_object(const struct hull_kvs *kvs)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < kvs->n; i++)
+		json_object_set_new(o, kvs->v[i].key, json_string(kvs->v[i].value));
+	return o;
+}
+
+/* json_string(NULL) is NULL, which json_pack refuses: absent strings are "". */
+static const char *s_or_empty(const char *s) { return s ? s : ""; }
+
+char *hull_state_file_dump(const struct hull_state_file *st)
+{
+	_cleanup_json_ json_t *o = json_pack(
+		"{s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:o, s:o, s:b, s:b}",
+		"ociVersion", s_or_empty(st->oci_version),
+		"id", s_or_empty(st->id),
+		"pid", (json_int_t)st->pid,
+		"pidStartTime", (json_int_t)st->pid_start_time,
+		"bundle", s_or_empty(st->bundle),
+		"rootfs", s_or_empty(st->rootfs),
+		"createdSec", (json_int_t)st->created_sec,
+		"createdNsec", (json_int_t)st->created_nsec,
+		"owner", (json_int_t)st->owner,
+		"annotations", kvs_object(&st->annotations),
+		"cgroup", st->cgroup ? json_string(st->cgroup) : json_null(),
+		"detachedInit", st->detached_init,
+		"systemdCgroup", st->systemd_cgroup);
+	return o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+}
+
+static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *err)
+{
+	int64_t x;
+	uint32_t u;
+	if (jv_object(o, "", err) < 0 ||
+	    jo_string(o, "", "ociVersion", true, &st->oci_version, err) < 0 ||
+	    jo_string(o, "", "id", true, &st->id, err) < 0 ||
+	    jo_i64(o, "", "pid", true, 0, INT32_MAX, &x, err) < 0)
+		return -EINVAL;
+	st->pid = (pid_t)x;
+	if (jo_u64(o, "", "pidStartTime", false, UINT64_MAX, &st->pid_start_time, err) < 0 ||
+	    jo_string(o, "", "bundle", true, &st->bundle, err) < 0 ||
+	    jo_string(o, "", "rootfs", true, &st->rootfs, err) < 0 ||
+	    jo_i64(o, "", "createdSec", true, INT64_MIN, INT64_MAX, &st->created_sec, err) < 0)
+		return -EINVAL;
+	x = 0;
+	if (jo_i64(o, "", "createdNsec", false, 0, 999999999, &x, err) < 0)
+		return -EINVAL;
+	st->created_nsec = (int32_t)x;
+	if (jo_u32(o, "", "owner", true, &u, err) < 0)
+		return -EINVAL;
+	st->owner = u;
+	if (jo_kvs(o, "", "annotations", &st->annotations, err) < 0 ||
+	    jo_string(o, "", "cgroup", false, &st->cgroup, err) < 0 ||
+	    jo_bool(o, "", "detachedInit", &st->detached_init, err) < 0 ||
+	    jo_bool(o, "", "systemdCgroup", &st->systemd_cgroup, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int hull_state_file_parse(const char *buf, size_t len, struct hull_state_file *out,
+			  struct hull_err *err)
+{
+	_cleanup_json_ json_t *o = NULL;
+	memset(out, 0, sizeof(*out));
+	int r = jload(buf, len, &o, err);
+	if (r == 0)
+		r = parse_state(o, out, err);
+	if (r < 0) {
+		hull_state_file_free(out);
+		memset(out, 0, sizeof(*out));
+		hull_err_prefix(err, "state.json");
+	}
+	return r;
+}
+
+/* runc prints the owner's user name, or "#UID" when the uid has none. */
+static char *owner_name(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t n = sz > 0 ? (size_t)sz : 16384;
+	_cleanup_free_ char *buf = hull_xmalloc(n);
+	if (getpwuid_r(uid, &pw, buf, n, &res) == 0 && res)
+		return hull_xstrdup(res->pw_name);
+	return hull_xasprintf("#%u", (unsigned)uid);
+}
+
+static json_t *state_object(const struct hull_state_file *st, const char *status)
+{
+	char created[40];
+	_cleanup_free_ char *owner = owner_name(st->owner);
+	hull_format_rfc3339(st->created_sec, st->created_nsec, created);
+	json_t *o = json_object();
+	json_object_set_new(o, "ociVersion", json_string(s_or_empty(st->oci_version)));
+	json_object_set_new(o, "id", json_string(s_or_empty(st->id)));
+	if (!(st->pid == 0 && strcmp(status, "stopped") == 0))
+		json_object_set_new(o, "pid", json_integer(st->pid));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "bundle", json_string(s_or_empty(st->bundle)));
+	json_object_set_new(o, "rootfs", json_string(s_or_empty(st->rootfs)));
+	json_object_set_new(o, "created", json_string(created));
+	json_object_set_new(o, "owner", json_string(owner));
+	if (st->annotations.n)
+		json_object_set_new(o, "annotations", kvs_object(&st->annotations));
+	return o;
+}
+
+char *hull_state_json(const struct hull_state_file *st, const char *status, bool pretty)
+{
+	_cleanup_json_ json_t *o = state_object(st, status);
+	return json_dumps(o, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+}
+
+char *hull_state_list_json(const struct hull_state_file *const *sts, const char *const *statuses,
+			   size_t n)
+{
+	_cleanup_json_ json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, state_object(sts[i], statuses[i]));
+	return json_dumps(a, JSON_COMPACT);
+}
+
+char *hull_pids_json(const pid_t *pids, size_t n)
+{
+	_cleanup_json_ json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(pids[i]));
+	return json_dumps(a, JSON_COMPACT);
+}
+
+/* As Go's time.RFC3339Nano, which runc uses: trailing zeros of the fraction
+ * are dropped, and so is the fraction when it is zero. */
+void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40])
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	if (nsec < 0 || nsec > 999999999)
+		nsec = 0;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, 40, "%" PRId64, sec);
+		return;
+	}
+	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (nsec) {
+		char frac[16];
+		snprintf(frac, sizeof(frac), ".%09d", (int)nsec);
+		size_t l = strlen(frac);
+		while (frac[l - 1] == '0')
+			frac[--l] = 0;
+		snprintf(buf + n, 40 - n, "%sZ", frac);
+	} else {
+		snprintf(buf + n, 40 - n, "Z");
+	}
+}
