@@ -73,6 +73,17 @@ struct hull_rootfs_opts {
 int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opts *opts,
 		      struct hull_err *err);
 
+/* Parent, before anything is created: checks what hull_rootfs_setup() would
+ * refuse for a config reason, so a bad config fails with nothing to undo.
+ * sysctl: keys must be namespaced by a namespace the container owns
+ * (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* need a new ipc ns;
+ * net.* a new network ns; kernel.hostname/domainname a new uts ns), no ".."
+ * or "/" tricks. "linux.sysctl.KEY: cause".
+ * mounts: destinations absolute, no ".." escaping, type known to the kernel
+ * (/proc/filesystems) or a bind, bind sources exist. "mounts[3].destination: cause". */
+int hull_sysctl_validate(const struct hull_spec *spec, struct hull_err *err);
+int hull_mounts_validate(const struct hull_spec *spec, struct hull_err *err);
+
 /* Child: hostname and domainname (in its uts namespace). */
 int hull_uts_setup(const struct hull_spec *spec, struct hull_err *err);
 
