@@ -1,0 +1,528 @@
+/* The cgroups interface: one container's cgroup across every hierarchy,
+ * dispatching resource work to the v1 and v2 backends. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runtime/cleanup.h"
+#include "../runtime/util.h"
+#include "internal.h"
+
+/* How long destroy waits for killed processes to leave their cgroup. */
+#define DESTROY_WAIT_NS (2ull * 1000 * 1000 * 1000)
+
+uint64_t hull_cg_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void hull_cg_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+const char *hull_cg_label(const struct hull_cg_hier *h, char *buf, size_t len)
+{
+	snprintf(buf, len, "cgroup %s %s", h->v2 ? "unified" : h->controllers, h->path);
+	return buf;
+}
+
+int hull_cg_try_write(const struct hull_cg_hier *h, const char *file, const char *value)
+{
+	if (h->dirfd < 0)
+		return -ENOENT;
+	_cleanup_close_ int fd = openat(h->dirfd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(value);
+	ssize_t n;
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int hull_cg_write(const struct hull_cg_hier *h, const char *file, const char *value,
+		  struct hull_err *err)
+{
+	int r = hull_cg_try_write(h, file, value);
+	if (r < 0) {
+		char label[512];
+		return hull_syserr(err, -r, "%s: %s=%s", hull_cg_label(h, label, sizeof(label)), file, value);
+	}
+	return 0;
+}
+
+int hull_cg_writef(const struct hull_cg_hier *h, const char *file, struct hull_err *err,
+		   const char *fmt, ...)
+{
+	_cleanup_free_ char *v = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&v, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return hull_syserr(err, ENOMEM, "cgroup: %s", file);
+	return hull_cg_write(h, file, v, err);
+}
+
+int hull_cg_read(const struct hull_cg_hier *h, const char *file, char **buf, struct hull_err *err)
+{
+	char label[512];
+	if (h->dirfd < 0)
+		return hull_syserr(err, ENOENT, "%s: %s", hull_cg_label(h, label, sizeof(label)), file);
+	int r = hull_read_file_at(h->dirfd, file, buf, NULL, err);
+	if (r < 0)
+		hull_err_prefix(err, "%s", hull_cg_label(h, label, sizeof(label)));
+	return r;
+}
+
+struct hull_cg_hier *hull_cg_v2(struct hull_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->h[i].v2)
+			return &cg->h[i];
+	return NULL;
+}
+
+struct hull_cg_hier *hull_cg_find(struct hull_cgroup *cg, const char *controller)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (!cg->h[i].v2 && hull_cg_list_has(cg->h[i].controllers, controller))
+			return &cg->h[i];
+	struct hull_cg_hier *v2 = hull_cg_v2(cg);
+	if (!v2)
+		return NULL;
+	if (!cg->v2_avail) {
+		/* A loaded cgroup did not discover: ask the mount root. */
+		_cleanup_close_ int fd = open(v2->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || hull_read_file_at(fd, "cgroup.controllers", &cg->v2_avail, NULL, NULL) < 0)
+			return NULL;
+		for (char *p = cg->v2_avail; *p; p++)
+			if (*p == ' ' || *p == '\n')
+				*p = ',';
+	}
+	return hull_cg_list_has(cg->v2_avail, controller) ? v2 : NULL;
+}
+
+/* The controllers linux.resources asks for, by the backends' names. */
+bool hull_cg_needs(const struct hull_resources *res, const char *controller)
+{
+	if (!res || !res->present)
+		return false;
+	if (!strcmp(controller, "memory")) {
+		const __typeof__(res->memory) *m = &res->memory;
+		return m->present && ((m->has_limit && m->limit) || (m->has_reservation && m->reservation) ||
+				      (m->has_swap && m->swap) || (m->has_kernel_tcp && m->kernel_tcp) ||
+				      m->has_swappiness || (m->has_disable_oom_killer && m->disable_oom_killer));
+	}
+	if (!strcmp(controller, "cpu")) {
+		const __typeof__(res->cpu) *c = &res->cpu;
+		return c->present && ((c->has_shares && c->shares) || (c->has_quota && c->quota) ||
+				      (c->has_period && c->period) || c->has_burst || c->has_idle ||
+				      (c->has_realtime_runtime && c->realtime_runtime) ||
+				      (c->has_realtime_period && c->realtime_period));
+	}
+	if (!strcmp(controller, "cpuset"))
+		return res->cpu.present && ((res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems));
+	if (!strcmp(controller, "pids"))
+		return res->pids.present && res->pids.has_limit;
+	if (!strcmp(controller, "devices"))
+		return res->n_devices > 0;
+	return false;
+}
+
+static int check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	if (!res || !res->present)
+		return 0;
+	if (res->block_io.present)
+		return hull_errf(err, ENOTSUP, "linux.resources.blockIO: not supported yet");
+	if (res->n_hugepage_limits)
+		return hull_errf(err, ENOTSUP, "linux.resources.hugepageLimits: not supported yet");
+	if (res->network.present)
+		return hull_errf(err, ENOTSUP, "linux.resources.network: not supported yet");
+	if (res->n_rdma)
+		return hull_errf(err, ENOTSUP, "linux.resources.rdma: not supported yet");
+	if (res->unified.n)
+		return hull_errf(err, ENOTSUP, "linux.resources.unified: not supported yet");
+	if (res->memory.has_use_hierarchy && !res->memory.use_hierarchy)
+		return hull_errf(err, ENOTSUP,
+				 "linux.resources.memory.useHierarchy: false is not supported (the kernel always uses the hierarchy)");
+	if (res->memory.has_swappiness && res->memory.swappiness != UINT64_MAX && res->memory.swappiness > 100)
+		return hull_errf(err, EINVAL, "linux.resources.memory.swappiness: %llu: must be 0 to 100",
+				 (unsigned long long)res->memory.swappiness);
+	static const struct { const char *ctrl, *field; } need[] = {
+		{ "memory", "memory" }, { "cpu", "cpu" }, { "cpuset", "cpu.cpus" }, { "pids", "pids" },
+	};
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (hull_cg_needs(res, need[i].ctrl) && !hull_cg_find(cg, need[i].ctrl))
+			return hull_errf(err, ENOTSUP, "linux.resources.%s: the %s cgroup controller is not available",
+					 need[i].field, need[i].ctrl);
+	/* Device rules need the v1 devices controller; cgroup v2 filters
+	   devices with eBPF instead (the v2 backend). */
+	if (res->n_devices && cg->mode != HULL_CG_V2 && !hull_cg_find(cg, "devices"))
+		return hull_errf(err, ENOTSUP, "linux.resources.devices: the devices cgroup controller is not available");
+	return 0;
+}
+
+static const struct hull_cg_backend *backend(const struct hull_cg_hier *h)
+{
+	return h->v2 ? &hull_cg_v2_backend : &hull_cg_v1_backend;
+}
+
+static bool has_procs(const struct hull_cg_hier *h)
+{
+	_cleanup_free_ char *buf = NULL;
+	if (h->dirfd < 0 || hull_read_file_at(h->dirfd, "cgroup.procs", &buf, NULL, NULL) < 0)
+		return false;
+	return buf[strspn(buf, " \n")] != 0;
+}
+
+/* The host's symlinks to co-mounted v1 hierarchies ("cpu" -> "cpu,cpuacct"). */
+static void find_links(struct hull_cgroup *cg)
+{
+	const struct hull_cg_hier *first = NULL;
+	for (size_t i = 0; i < cg->n && !first; i++)
+		if (!cg->h[i].v2)
+			first = &cg->h[i];
+	if (!first)
+		return;
+	_cleanup_free_ char *top = hull_xstrdup(first->mountpoint);
+	char *slash = strrchr(top, '/');
+	if (!slash || slash == top)
+		return;
+	*slash = 0;
+	_cleanup_closedir_ DIR *d = opendir(top);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_LNK)
+			continue;
+		char target[256];
+		ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		for (size_t i = 0; i < cg->n; i++) {
+			const char *mp = cg->h[i].mountpoint;
+			size_t tl = strlen(top);
+			if (cg->h[i].v2 || strncmp(mp, top, tl) || mp[tl] != '/' || strcmp(mp + tl + 1, target))
+				continue;
+			cg->links = hull_xrealloc(cg->links, (cg->n_links + 1) * sizeof(*cg->links));
+			cg->links[cg->n_links][0] = hull_xstrdup(de->d_name);
+			cg->links[cg->n_links++][1] = hull_xstrdup(target);
+			break;
+		}
+	}
+}
+
+static void finish(struct hull_cgroup *cg)
+{
+	cg->mounts = hull_xcalloc(cg->n, sizeof(*cg->mounts));
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct hull_cg_hier *h = &cg->h[i];
+		const char *base = strrchr(h->mountpoint, '/');
+		cg->mounts[i] = (struct hull_cgroup_mount){
+			.name = cg->mode == HULL_CG_V2 ? "" : base ? base + 1 : h->mountpoint,
+			.fstype = h->v2 ? "cgroup2" : "cgroup",
+			.data = h->v2 ? NULL : h->controllers,
+			.host_path = h->dir,
+		};
+	}
+	cg->link_view = hull_xcalloc(cg->n_links, sizeof(*cg->link_view));
+	for (size_t i = 0; i < cg->n_links; i++) {
+		cg->link_view[i][0] = cg->links[i][0];
+		cg->link_view[i][1] = cg->links[i][1];
+	}
+	free(cg->serialized);
+	cg->serialized = hull_cg_serialize(cg);
+}
+
+static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
+
+static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	char label[512];
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		int r = hull_cg_mkdir(h, err);
+		if (r < 0)
+			return r;
+		if (h->created == 0 && has_procs(h))
+			return hull_errf(err, EEXIST, "%s: already exists and has processes",
+					 hull_cg_label(h, label, sizeof(label)));
+	}
+	for (size_t i = 0; i < cg->n; i++) {
+		int r = backend(&cg->h[i])->prepare(cg, &cg->h[i], res, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
+		       struct hull_cgroup **out, struct hull_err *err)
+{
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	_cleanup_free_ char *rel = NULL;
+	bool abs;
+	int r = hull_cg_path_normalize(cgroups_path, id, &rel, &abs, err);
+	if (r == 0)
+		r = hull_cg_discover(cg, err);
+	if (r == 0)
+		r = check_resources(cg, res, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		char *own = h->path;
+		/* Relative paths nest under this process's own cgroup, as runc's. */
+		h->path = abs || !strcmp(own, "/") ? hull_xasprintf("/%s", rel) : hull_xasprintf("%s/%s", own, rel);
+		free(own);
+		h->dir = hull_xasprintf("%s%s", h->mountpoint, h->path);
+	}
+	if (cg->mode != HULL_CG_V2)
+		find_links(cg);
+
+	r = make_dirs(cg, res, err);
+	if (r == 0)
+		r = hull_cg_v1_backend.apply(cg, res, err);
+	if (r == 0)
+		r = hull_cg_v2_backend.apply(cg, res, err);
+	if (r < 0) {
+		/* Nothing ran in it yet: removing what was made cannot wait. */
+		for (size_t i = 0; i < cg->n; i++)
+			hull_cg_remove(&cg->h[i], hull_cg_now_ns() + DESTROY_WAIT_NS, NULL);
+		return r;
+	}
+	finish(cg);
+	*out = steal_ptr(cg);
+	return 0;
+}
+
+int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err)
+{
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	int r = hull_cg_unserialize(serialized, cg, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (h->dirfd < 0 && errno != ENOENT) {
+			char label[512];
+			return hull_syserr(err, errno, "%s: %s", hull_cg_label(h, label, sizeof(label)), h->dir);
+		}
+	}
+	finish(cg);
+	*out = steal_ptr(cg);
+	return 0;
+}
+
+const char *hull_cgroup_serialize(const struct hull_cgroup *cg)
+{
+	return cg->serialized;
+}
+
+int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
+{
+	char v[24];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		int r = hull_cg_write(&cg->h[i], "cgroup.procs", v, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct pidv {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect(int dfd, const char *dir, struct pidv *p, struct hull_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct hull_err rerr = { 0 };
+	int r = hull_read_file_at(dfd, "cgroup.procs", &buf, NULL, &rerr);
+	if (r == -ENOENT || r == -ENODEV)
+		return 0;	/* removed while we walked */
+	if (r < 0)
+		return hull_errf(err, -r, "%s: %s", dir, rerr.msg);
+	for (char *s = buf, *save = NULL, *t; (t = strtok_r(s, "\n", &save)); s = NULL) {
+		int64_t v;
+		if (hull_parse_i64(t, &v) < 0 || v <= 0)
+			continue;
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 16;
+			p->v = hull_xrealloc(p->v, p->cap * sizeof(*p->v));
+		}
+		p->v[p->n++] = (pid_t)v;
+	}
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_syserr(err, errno, "%s", dir);
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hull_syserr(err, errno, "%s", dir);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		_cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sub < 0)
+			continue;
+		_cleanup_free_ char *subdir = hull_xasprintf("%s/%s", dir, de->d_name);
+		r = collect(sub, subdir, p, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The hierarchy that lists the processes: the unified one when there is
+ * one (every process hull attaches is there), else the first v1 one. */
+static struct hull_cg_hier *primary(struct hull_cgroup *cg)
+{
+	struct hull_cg_hier *v2 = hull_cg_v2(cg);
+	return v2 ? v2 : &cg->h[0];
+}
+
+int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
+{
+	*pids = NULL;
+	*n = 0;
+	struct hull_cg_hier *h = primary(cg);
+	if (h->dirfd < 0)
+		return 0;
+	struct pidv p = { 0 };
+	char label[512];
+	int r = collect(h->dirfd, hull_cg_label(h, label, sizeof(label)), &p, err);
+	if (r < 0) {
+		free(p.v);
+		return r;
+	}
+	if (p.n)
+		qsort(p.v, p.n, sizeof(*p.v), cmp_pid);
+	size_t out = 0;
+	for (size_t i = 0; i < p.n; i++)
+		if (!out || p.v[out - 1] != p.v[i])
+			p.v[out++] = p.v[i];
+	*pids = p.v;
+	*n = out;
+	return 0;
+}
+
+int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err)
+{
+	struct hull_cg_hier *v2 = hull_cg_v2(cg);
+	if (sig == SIGKILL && v2 && v2->dirfd >= 0) {
+		/* The kernel kills the whole subtree at once, forks included. */
+		int r = hull_cg_try_write(v2, "cgroup.kill", "1");
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT)
+			return hull_cg_write(v2, "cgroup.kill", "1", err);
+	}
+
+	const struct hull_cg_backend *fb = &hull_cg_v1_backend;
+	struct hull_cg_hier *fh = fb->freezer(cg);
+	if (!fh) {
+		fb = &hull_cg_v2_backend;
+		fh = fb->freezer(cg);
+	}
+	bool was_frozen = false;
+	/* A paused container stays paused; only a freeze of ours is undone. */
+	bool ours = fh && fb->frozen(fh, &was_frozen, NULL) == 0 && !was_frozen;
+	if (ours)
+		/* Best effort: a process that will not freeze (in D state,
+		   say) is still signalled, it just could fork past us. */
+		fb->freeze(fh, true, NULL);
+
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int r = hull_cgroup_pids(cg, &pids, &n, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			r = hull_syserr(err, errno, "kill %d", (int)pids[i]);
+	free(pids);
+	if (ours) {
+		/* Thaw even after a failed freeze: it may have half-worked. */
+		int t = fb->freeze(fh, false, r < 0 ? NULL : err);
+		if (r == 0)
+			r = t;
+	}
+	return r;
+}
+
+int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err)
+{
+	uint64_t deadline = hull_cg_now_ns() + DESTROY_WAIT_NS;
+	int first = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		int r = hull_cg_remove(&cg->h[i], deadline, first < 0 ? NULL : err);
+		if (r < 0 && first == 0)
+			first = r;
+	}
+	return first;
+}
+
+void hull_cgroup_free(struct hull_cgroup *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		if (h->dirfd >= 0)
+			close(h->dirfd);
+		free(h->controllers);
+		free(h->mountpoint);
+		free(h->path);
+		free(h->dir);
+	}
+	for (size_t i = 0; i < cg->n_links; i++) {
+		free(cg->links[i][0]);
+		free(cg->links[i][1]);
+	}
+	free(cg->links);
+	free(cg->link_view);
+	free(cg->h);
+	free(cg->v2_avail);
+	free(cg->serialized);
+	free(cg->mounts);
+	free(cg);
+}
+
+int hull_cgroup_mounts(const struct hull_cgroup *cg, const struct hull_cgroup_mount **mounts,
+		       size_t *n, const char *const (**links)[2], size_t *n_links)
+{
+	*mounts = cg->mounts;
+	*n = cg->n;
+	*links = (const char *const (*)[2])cg->link_view;
+	*n_links = cg->n_links;
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* cgroups/ internals shared by its files; nothing outside cgroups/ (but its
+ * unit tests) includes this. */
+#ifndef HULL_CGROUPS_INTERNAL_H
+#define HULL_CGROUPS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../runtime/err.h"
+#include "cgroups.h"
+
+enum hull_cg_mode { HULL_CG_V1, HULL_CG_V2, HULL_CG_HYBRID };
+
+/* One hierarchy the container's cgroup lives in. */
+struct hull_cg_hier {
+	bool v2;
+	char *controllers;	/* v1: "cpu,cpuacct", "name=systemd"; v2: "" */
+	char *mountpoint;	/* "/sys/fs/cgroup/cpu" */
+	char *path;		/* the container's cgroup below mountpoint, "/a/b" */
+	char *dir;		/* mountpoint + path */
+	unsigned created;	/* trailing components of path that hull created */
+	int dirfd;		/* dir, O_DIRECTORY; -1 when it does not exist */
+};
+
+struct hull_cgroup {
+	enum hull_cg_mode mode;
+	struct hull_cg_hier *h;
+	size_t n;
+	char *v2_avail;		/* cgroup.controllers of the v2 mount root, create only */
+	char *(*links)[2];	/* host symlinks to co-mounted v1 hierarchies */
+	size_t n_links;
+	char *serialized;
+	struct hull_cgroup_mount *mounts;
+	const char *(*link_view)[2];
+};
+
+/* --- discover.c: what this process sees -------------------------------- */
+
+struct hull_cg_mountinfo {
+	bool v2;
+	char *root;		/* field 4: the mount's root inside the hierarchy */
+	char *mountpoint;
+	char *super_opts;	/* "rw,cpu,cpuacct" */
+};
+
+struct hull_cg_proc {
+	unsigned id;		/* hierarchy id, 0 for v2 */
+	char *controllers;	/* "cpu,cpuacct", "name=systemd", "" */
+	char *path;
+};
+
+/* Parses /proc/self/mountinfo text into its cgroup and cgroup2 mounts. */
+int hull_cg_parse_mountinfo(const char *text, struct hull_cg_mountinfo **out, size_t *n,
+			    struct hull_err *err);
+void hull_cg_mountinfo_free(struct hull_cg_mountinfo *m, size_t n);
+
+/* Parses /proc/self/cgroup text. */
+int hull_cg_parse_proc(const char *text, struct hull_cg_proc **out, size_t *n, struct hull_err *err);
+void hull_cg_proc_free(struct hull_cg_proc *p, size_t n);
+
+/* Whether the comma-separated list holds word. */
+bool hull_cg_list_has(const char *list, const char *word);
+
+/* Fills cg->mode and one hierarchy per mounted v1 hierarchy and the v2 one,
+ * with mountpoint and the caller's own cgroup as path (below mountpoint). */
+int hull_cg_discover(struct hull_cgroup *cg, struct hull_err *err);
+
+/* --- path.c ------------------------------------------------------------ */
+
+/* Checks linux.cgroupsPath and normalizes it: *abs tells an absolute path;
+ * *out has no leading or trailing '/', no "." and no empty components. */
+int hull_cg_path_normalize(const char *cgroups_path, const char *id, char **out, bool *abs,
+			   struct hull_err *err);
+
+/* The number of components of a path. */
+unsigned hull_cg_path_depth(const char *path);
+
+/* mkdir -p mountpoint/path, counting the trailing components it created. */
+int hull_cg_mkdir(struct hull_cg_hier *h, struct hull_err *err);
+
+/* Removes what hull created of h, children first, waiting for dying
+ * processes until deadline (CLOCK_MONOTONIC ns). */
+int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, struct hull_err *err);
+
+/* --- serialize.c ------------------------------------------------------- */
+
+char *hull_cg_serialize(const struct hull_cgroup *cg);
+int hull_cg_unserialize(const char *s, struct hull_cgroup *cg, struct hull_err *err);
+
+/* --- cgroups.c: files of a cgroup -------------------------------------- */
+
+/* "cgroup memory /a/b" or "cgroup unified /a/b": the object in messages. */
+const char *hull_cg_label(const struct hull_cg_hier *h, char *buf, size_t len);
+
+/* Writes value to file in h's directory; the error is
+ * "cgroup memory /a/b: file=value: cause". */
+int hull_cg_write(const struct hull_cg_hier *h, const char *file, const char *value,
+		  struct hull_err *err);
+int hull_cg_writef(const struct hull_cg_hier *h, const char *file, struct hull_err *err,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* As hull_cg_write, returning -errno without touching err. */
+int hull_cg_try_write(const struct hull_cg_hier *h, const char *file, const char *value);
+int hull_cg_read(const struct hull_cg_hier *h, const char *file, char **buf, struct hull_err *err);
+
+/* The v1 hierarchy holding controller, or the v2 one when it is available
+ * there, or NULL. */
+struct hull_cg_hier *hull_cg_find(struct hull_cgroup *cg, const char *controller);
+struct hull_cg_hier *hull_cg_v2(struct hull_cgroup *cg);
+
+/* Whether linux.resources asks something of controller. */
+bool hull_cg_needs(const struct hull_resources *res, const char *controller);
+
+uint64_t hull_cg_now_ns(void);
+void hull_cg_sleep_ms(unsigned ms);
+
+/* --- the backends ------------------------------------------------------ */
+
+struct hull_cg_backend {
+	/* Prepares the directories hull just created for h (v1 cpuset
+	 * inheritance, v2 subtree_control) for the controllers res needs. */
+	int (*prepare)(struct hull_cgroup *cg, struct hull_cg_hier *h,
+		       const struct hull_resources *res, struct hull_err *err);
+	/* Applies the parts of res whose controllers live in this backend. */
+	int (*apply)(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+	/* The hierarchy that freezes, or NULL. */
+	struct hull_cg_hier *(*freezer)(struct hull_cgroup *cg);
+	/* Freezes or thaws, waiting (bounded) until the kernel reports it done. */
+	int (*freeze)(struct hull_cg_hier *h, bool frozen, struct hull_err *err);
+	/* Whether h is frozen now. */
+	int (*frozen)(struct hull_cg_hier *h, bool *frozen, struct hull_err *err);
+};
+
+extern const struct hull_cg_backend hull_cg_v1_backend;
+extern const struct hull_cg_backend hull_cg_v2_backend;
+
+/* The cgroup v2 cpu.weight for a v1 cpu.shares value (runc's conversion). */
+uint64_t hull_cg_shares_to_weight(uint64_t shares);
+
+/* The memory.swap.max value for spec's memory.swap (memory + swap) and limit,
+ * as runc: *out is -1 for "max", -2 when nothing is to be written. */
+int hull_cg_swap_v2(bool has_swap, int64_t swap, bool has_limit, int64_t limit, int64_t *out,
+		    struct hull_err *err);
+
+#endif
