@@ -1,1 +1,144 @@
-int main(void) { return 0; }
+/* hull: a minimal, fast OCI container runtime with runc's command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct hull_cmd commands[] = {
+	{ "create", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] "
+		    "[--no-new-keyring] [--preserve-fds N] ID", hull_cmd_create },
+	{ "start", "ID", hull_cmd_start },
+	{ "run", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--detach] [--keep] "
+		 "[--no-pivot] [--no-new-keyring] [--preserve-fds N] ID", hull_cmd_run },
+	{ "state", "ID", hull_cmd_state },
+	{ "kill", "[--all] ID [SIGNAL]", hull_cmd_kill },
+	{ "delete", "[--force] ID", hull_cmd_delete },
+	{ "list", "[--format table|json] [--quiet]", hull_cmd_list },
+	{ "ps", "[--format table|json] ID", hull_cmd_ps },
+	{ "spec", "[--bundle DIR] [--rootless]", hull_cmd_spec },
+	{ "features", "", hull_cmd_features },
+	{ "help", "[COMMAND]", hull_cmd_help },
+};
+
+const struct hull_cmd *hull_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void hull_cmd_usage(const struct hull_cmd *cmd, int fd)
+{
+	if (cmd) {
+		dprintf(fd, "usage: hull [GLOBAL OPTIONS] %s %s\nSee hull-%s(8).\n", cmd->name,
+			cmd->synopsis, cmd->name);
+		return;
+	}
+	dprintf(fd, "usage: hull [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		    "global options:\n"
+		    "  --root DIR           state directory (default /run/hull)\n"
+		    "  --log FILE           log to FILE\n"
+		    "  --log-format FORMAT  text or json\n"
+		    "  --debug              log debug messages\n"
+		    "  --systemd-cgroup     accepted; systemd cgroup paths are refused\n"
+		    "  --version, --help\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		dprintf(fd, "  %-9s %s\n", commands[i].name, commands[i].synopsis);
+	dprintf(fd, "\nSee hull(8).\n");
+}
+
+int hull_cmd_help(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
+{
+	(void)g;
+	if (argc > 1) {
+		const struct hull_cmd *c = hull_cmd_find(argv[1]);
+		if (!c)
+			return hull_errf(err, EINVAL, "help: unknown command \"%s\"", argv[1]), 1;
+		hull_cmd_usage(c, STDOUT_FILENO);
+		return 0;
+	}
+	hull_cmd_usage(NULL, STDOUT_FILENO);
+	return 0;
+}
+
+enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU, OPT_ROOTLESS };
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "log", required_argument, NULL, OPT_LOG },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+		{ "criu", required_argument, NULL, OPT_CRIU },
+		{ "rootless", required_argument, NULL, OPT_ROOTLESS },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct hull_globals g = { .root = "/run/hull" };
+	struct hull_err err = {0};
+	int c;
+
+	while ((c = hull_getopt(argc, argv, "hull", "vh", opts, &err)) != -1) {
+		switch (c) {
+		case OPT_ROOT: g.root = optarg; break;
+		case OPT_LOG: g.log = optarg; break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				hull_errf(&err, EINVAL, "--log-format: must be text or json, not \"%s\"", optarg);
+				goto fail;
+			}
+			g.log_json = !strcmp(optarg, "json");
+			break;
+		case OPT_DEBUG: g.debug = true; break;
+		case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+		case OPT_CRIU: break;	/* checkpointing is not offered; the path is irrelevant */
+		case OPT_ROOTLESS:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "false")) {
+				hull_errf(&err, EINVAL, "--rootless %s: not supported yet (auto and false are)", optarg);
+				goto fail;
+			}
+			break;
+		case 'v':
+			printf("hull version %s\nspec: 1.3.0\n", HULL_VERSION);
+			return 0;
+		case 'h':
+			hull_cmd_usage(NULL, STDOUT_FILENO);
+			return 0;
+		default:
+			goto fail;
+		}
+	}
+	hull_log_init(&g);
+	if (optind >= argc) {
+		hull_cmd_usage(NULL, STDERR_FILENO);
+		return 1;
+	}
+	const struct hull_cmd *cmd = hull_cmd_find(argv[optind]);
+	if (!cmd) {
+		hull_errf(&err, EINVAL, "unknown command \"%s\" (see hull --help)", argv[optind]);
+		goto fail;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* 0 re-initialises getopt for the command's own options */
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		hull_cmd_usage(cmd, STDOUT_FILENO);
+		return 0;
+	}
+	hull_log("debug", "%s", cmd->name);
+	int status = cmd->run(&g, argc, argv, &err);
+	if (!err.code)
+		return status;
+fail:
+	hull_log_init(&g);
+	hull_log("error", "%s", err.msg);
+	fprintf(stderr, "hull: %s\n", err.msg);
+	return 1;
+}

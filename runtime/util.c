@@ -182,8 +182,8 @@ uint64_t hull_proc_start_time(pid_t pid)
 	if (!p)
 		return 0;
 	p++;
-	/* p points before field 3; start time is field 22 */
-	for (int field = 2; field < 22 && p; field++)
+	/* p points at the space before field 3; start time is field 22 */
+	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p)
 		return 0;

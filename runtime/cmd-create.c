@@ -1,0 +1,127 @@
+/* `create` and `run`: they share their options. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "lifecycle.h"
+#include "util.h"
+#include "waiter.h"
+
+enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
+
+static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o, bool *detach,
+		 bool *keep, struct hull_err *err)
+{
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "pid-file", required_argument, NULL, OPT_PID_FILE },
+		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+		{ "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+		{ "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
+		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ 0 },
+	};
+	const char *cmd = is_run ? "run" : "create";
+	int c;
+	while ((c = hull_getopt(argc, argv, cmd, is_run ? "b:d" : "b:", opts, err)) != -1) {
+		int64_t n;
+		switch (c) {
+		case 'b': o->bundle = optarg; break;
+		case OPT_PID_FILE: o->pid_file = optarg; break;
+		case OPT_CONSOLE: o->console_socket = optarg; break;
+		case OPT_NO_PIVOT: o->no_pivot = true; break;
+		case OPT_NO_KEYRING: o->no_new_keyring = true; break;
+		case OPT_PRESERVE:
+			if (hull_parse_i64(optarg, &n) < 0 || n < 0 || n > 65536)
+				return hull_errf(err, EINVAL, "--preserve-fds: \"%s\" is not a count of fds", optarg);
+			o->preserve_fds = (int)n;
+			break;
+		case 'd':
+			if (!is_run)
+				return hull_errf(err, EINVAL, "create: unknown option --detach");
+			*detach = true;
+			break;
+		case OPT_KEEP:
+			if (!is_run)
+				return hull_errf(err, EINVAL, "create: unknown option --keep");
+			*keep = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	int r = hull_operands(argc, argv, cmd, "ID", 1, 1, err);
+	if (r < 0)
+		return r;
+	o->id = argv[optind];
+	return 0;
+}
+
+int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
+{
+	struct hull_create_opts o = { .root = g->root, .bundle = "." };
+	bool detach = false, keep = false;
+	if (parse(argc, argv, false, &o, &detach, &keep, err) < 0)
+		return 1;
+	struct hull_container c;
+	struct hull_created out;
+	if (hull_create(&o, &c, &out, err) < 0)
+		return 1;
+	close(out.pidfd);
+	hull_container_close(&c);
+	return 0;
+}
+
+int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
+{
+	struct hull_create_opts o = { .root = g->root, .bundle = "." };
+	bool detach = false, keep = false;
+	if (parse(argc, argv, true, &o, &detach, &keep, err) < 0)
+		return 1;
+	o.foreground = !detach;
+
+	/* Signals that arrive while we create wait in the queue, then go to the container. */
+	struct hull_waiter w;
+	if (!detach && hull_waiter_block_signals(&w, err) < 0)
+		return 1;
+	struct hull_container c;
+	struct hull_created out;
+	if (hull_create(&o, &c, &out, err) < 0)
+		return 1;
+	if (hull_start(&c, err) < 0) {
+		struct hull_err derr = {0};
+		hull_delete(&c, true, &derr);
+		hull_container_close(&c);
+		close(out.pidfd);
+		return 1;
+	}
+	if (detach) {
+		close(out.pidfd);
+		hull_container_close(&c);
+		return 0;
+	}
+	/* Let kill, pause and delete in while the container runs. */
+	flock(c.dirfd, LOCK_UN);
+	c.locked = false;
+	int status = hull_waiter_run(&w, &out, err);
+	close(out.pidfd);
+	if (status < 0)
+		status = 1;
+	if (!keep) {
+		struct hull_container d;
+		struct hull_err derr = {0};
+		/* Someone may have deleted it meanwhile: then there is nothing to do. */
+		if (hull_container_open(g->root, o.id, true, &d, &derr) == 0) {
+			if (hull_delete(&d, true, &derr) < 0 && !err->code)
+				*err = derr;
+			hull_container_close(&d);
+		}
+	}
+	hull_container_close(&c);
+	return status;
+}

@@ -1,0 +1,253 @@
+/* `create`, parent side: everything that can fail for a config reason is
+ * checked before the clone; after it, a failure unwinds what was made. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../cgroups/cgroups.h"
+#include "../namespaces/namespaces.h"
+#include "cleanup.h"
+#include "console.h"
+#include "init.h"
+#include "lifecycle.h"
+#include "sync.h"
+#include "util.h"
+
+static void copy_kvs(struct hull_kvs *dst, const struct hull_kvs *src)
+{
+	dst->n = src->n;
+	dst->v = src->n ? hull_xcalloc(src->n, sizeof(*dst->v)) : NULL;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->v[i].key = hull_xstrdup(src->v[i].key);
+		dst->v[i].value = hull_xstrdup(src->v[i].value);
+	}
+}
+
+int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err)
+{
+	_cleanup_free_ char *d = hull_xstrdup(path), *b = hull_xstrdup(path);
+	_cleanup_close_ int dfd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_syserr(err, errno, "--pid-file %s", path);
+	char buf[16];
+	/* runc writes no newline; containerd reads either */
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int r = hull_write_atomic_at(dfd, basename(b), buf, (size_t)n, 0644, err);
+	if (r < 0)
+		hull_err_prefix(err, "--pid-file");
+	return r;
+}
+
+static int check_opts(const struct hull_create_opts *o, const struct hull_spec *spec,
+		      struct hull_err *err)
+{
+	if (!spec->has_process)
+		return hull_errf(err, EINVAL, "config.json: process: required to create a container");
+	if (spec->process.terminal && !o->console_socket && !o->foreground)
+		return hull_errf(err, EINVAL,
+				 "process.terminal: a detached container needs --console-socket for its terminal");
+	if (o->console_socket && !spec->process.terminal)
+		return hull_errf(err, EINVAL,
+				 "--console-socket: process.terminal is false, there is no terminal to send");
+	if (o->preserve_fds < 0)
+		return hull_errf(err, EINVAL, "--preserve-fds: must not be negative");
+	/* Open fds keep hull's own files out of the range handed to the container. */
+	for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return hull_errf(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
+	/* As runc: setting a name in the host's uts namespace would rename the host. */
+	if (spec->hostname && !spec->linux_.ns[HULL_NS_UTS].present)
+		return hull_errf(err, EINVAL, "config.json: hostname: needs a uts namespace");
+	if (spec->domainname && !spec->linux_.ns[HULL_NS_UTS].present)
+		return hull_errf(err, EINVAL, "config.json: domainname: needs a uts namespace");
+	int r = hull_sysctl_validate(spec, err);
+	if (r == 0)
+		r = hull_mounts_validate(spec, err);
+	if (r < 0)
+		hull_err_prefix(err, "config.json");
+	return r;
+}
+
+/* The state as far as it is known before the clone: pid 0 says "creating". */
+static void fill_state(struct hull_container *c, const struct hull_spec *spec, const struct hull_cgroup *cg)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->st.oci_version = hull_xstrdup(spec->oci_version);
+	c->st.id = hull_xstrdup(c->id);
+	c->st.bundle = hull_xstrdup(spec->bundle);
+	c->st.rootfs = hull_xstrdup(spec->root_path);
+	c->st.created_sec = ts.tv_sec;
+	c->st.created_nsec = (int32_t)ts.tv_nsec;
+	c->st.owner = geteuid();
+	copy_kvs(&c->st.annotations, &spec->annotations);
+	c->st.cgroup = cg ? hull_xstrdup(hull_cgroup_serialize(cg)) : NULL;
+}
+
+/* Waits for the init to report: ready, a pty master, or its error. */
+static int await_init(int sock, struct hull_created *out, struct hull_err *err)
+{
+	char type, msg[HULL_ERR_MAX];
+	for (;;) {
+		int fd = -1;
+		int r = hull_sync_recv(sock, &type, msg, sizeof(msg), &fd);
+		if (r == -EPIPE)
+			return hull_errf(err, EPIPE, "container init exited before it was ready");
+		if (r < 0)
+			return hull_syserr(err, -r, "sync with the container init");
+		switch (type) {
+		case HULL_SYNC_READY:
+			return 0;
+		case HULL_SYNC_PTY:
+			if (out->pty_master >= 0)
+				close(out->pty_master);
+			out->pty_master = fd;
+			continue;
+		case HULL_SYNC_ERROR:
+			if (fd >= 0)
+				close(fd);
+			return hull_errf(err, EIO, "%s", msg);
+		default:
+			if (fd >= 0)
+				close(fd);
+			return hull_errf(err, EPROTO, "sync with the container init: unexpected message '%c'", type);
+		}
+	}
+}
+
+static int spawn_init(const struct hull_create_opts *o, struct hull_container *c,
+		      const struct hull_spec *spec, const struct hull_ns_plan *plan,
+		      struct hull_cgroup *cg, struct hull_created *out, struct hull_err *err)
+{
+	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup };
+	int r = hull_cgroup_mounts(cg, &ro.cgroups, &ro.n_cgroups, &ro.cgroup_links, &ro.n_cgroup_links);
+	if (r < 0)
+		return hull_syserr(err, -r, "cgroup mounts");
+
+	_cleanup_close_ int console = -1;
+	if (o->console_socket && (console = hull_console_connect(o->console_socket, err)) < 0)
+		return console;
+
+	if (mkfifoat(c->dirfd, HULL_FIFO_FILE, 0600) < 0)
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+	_cleanup_close_ int fifo = openat(c->dirfd, HULL_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return hull_syserr(err, errno, "socketpair");
+	_cleanup_close_ int sock = sv[0];
+	pid_t pid = hull_ns_clone(plan, err);
+	if (pid < 0) {
+		close(sv[1]);
+		return pid;
+	}
+	if (pid == 0) {
+		/* The flock of the state dir belongs to this hull process, not to the init. */
+		close(c->dirfd);
+		close(sv[0]);
+		struct hull_init_args a = {
+			.spec = spec, .plan = plan, .rootfs = &ro, .id = c->id, .sync_fd = sv[1],
+			.fifo_fd = fifo, .console_fd = console,
+			.relay_pty = spec->process.terminal && !o->console_socket,
+			.no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
+		};
+		hull_init_run(&a);
+	}
+	close(sv[1]);
+	out->pid = pid;
+
+	r = hull_cgroup_attach(cg, pid, err);
+	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
+		r = hull_errf(err, EPIPE, "container init exited before it was ready");
+	if (r == 0)
+		r = await_init(sock, out, err);
+	if (r < 0)
+		return r;
+
+	out->pidfd = hull_pidfd_open(pid);
+	if (out->pidfd < 0)
+		return hull_syserr(err, -out->pidfd, "pidfd_open %d", (int)pid);
+	c->st.pid = pid;
+	c->st.pid_start_time = hull_proc_start_time(pid);
+	c->st.detached_init = !o->foreground;
+	return 0;
+}
+
+static void unwind(struct hull_container *c, struct hull_cgroup *cg, struct hull_created *out)
+{
+	if (out->pid > 0) {
+		kill(out->pid, SIGKILL);
+		while (waitpid(out->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		out->pid = 0;
+	}
+	if (out->pidfd >= 0)
+		close(out->pidfd);
+	if (out->pty_master >= 0)
+		close(out->pty_master);
+	out->pidfd = out->pty_master = -1;
+	if (cg) {
+		hull_cgroup_kill_all(cg, SIGKILL, NULL);
+		hull_cgroup_destroy(cg, NULL);
+	}
+	hull_container_remove(c, NULL);
+	hull_container_close(c);
+}
+
+static void spec_freep(struct hull_spec **s) { if (*s) hull_spec_free(*s); }
+static void plan_releasep(struct hull_ns_plan *p) { hull_ns_plan_release(p); }
+static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
+
+int hull_create(const struct hull_create_opts *o, struct hull_container *c,
+		struct hull_created *out, struct hull_err *err)
+{
+	__attribute__((cleanup(spec_freep))) struct hull_spec *spec = NULL;
+	__attribute__((cleanup(plan_releasep))) struct hull_ns_plan plan;
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->dirfd = -1;
+	*out = (struct hull_created){ .pid = 0, .pidfd = -1, .pty_master = -1 };
+	memset(&plan, 0, sizeof(plan));
+	for (int i = 0; i < HULL_NS_TYPES; i++)
+		plan.join_fd[i] = -1;
+
+	int r = hull_id_validate(o->id, err);
+	if (r == 0)
+		r = hull_spec_load(o->bundle, &spec, err);
+	if (r == 0)
+		r = check_opts(o, spec, err);
+	if (r == 0 && (r = hull_ns_plan_prepare(spec, &plan, err)) < 0)
+		hull_err_prefix(err, "config.json");
+	if (r == 0)
+		r = hull_container_claim(o->root, o->id, c, err);
+	if (r < 0)
+		return r;
+
+	r = hull_cgroup_create(spec->linux_.cgroups_path, o->id, &spec->linux_.resources, &cg, err);
+	if (r == 0) {
+		fill_state(c, spec, cg);
+		r = hull_container_save(c, err);
+	}
+	if (r == 0)
+		r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600, err);
+	if (r == 0)
+		r = spawn_init(o, c, spec, &plan, cg, out, err);
+	if (r == 0)
+		r = hull_container_save(c, err);
+	if (r == 0 && o->pid_file)
+		r = hull_write_pid_file(o->pid_file, out->pid, err);
+	if (r < 0)
+		unwind(c, cg, out);
+	return r;
+}

@@ -1,0 +1,62 @@
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../cgroups/cgroups.h"
+#include "cleanup.h"
+#include "lifecycle.h"
+#include "util.h"
+
+#define KILL_WAIT_MS 10000
+
+static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
+
+/* SIGKILL cannot be caught: waiting for the pidfd is waiting for the kernel. */
+static int kill_init(struct hull_container *c, int pidfd, struct hull_err *err)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return hull_syserr(err, errno, "container %s: kill the init", c->id);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, KILL_WAIT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return hull_errf(err, ETIMEDOUT, "container %s: the init did not die within %d s of SIGKILL",
+				 c->id, KILL_WAIT_MS / 1000);
+	return 0;
+}
+
+int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
+{
+	if (!c->has_state && !force)
+		return hull_errf(err, EINVAL, "%s (delete --force removes it)", c->state_err);
+	_cleanup_close_ int pidfd = -1;
+	enum hull_status s = c->has_state ? hull_container_status(c, &pidfd) : HULL_STATUS_STOPPED;
+	if ((s == HULL_STATUS_RUNNING || s == HULL_STATUS_PAUSED) && !force)
+		return hull_errf(err, EBUSY, "container %s is %s: stop it first or use delete --force",
+				 c->id, hull_status_name(s));
+
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	int r = 0;
+	if (c->has_state && c->st.cgroup)
+		r = hull_cgroup_load(c->st.cgroup, &cg, err);
+	if (r < 0 && !force)
+		return r;
+	/* Kill the whole cgroup first, so nothing forks while the init dies. */
+	if (cg && s != HULL_STATUS_STOPPED)
+		r = hull_cgroup_kill_all(cg, SIGKILL, err);
+	if (r == 0 && pidfd >= 0)
+		r = kill_init(c, pidfd, err);
+	if (r == 0 && cg) {
+		/* Without a pid namespace, children of the init can outlive it. */
+		r = hull_cgroup_kill_all(cg, SIGKILL, err);
+		if (r == 0)
+			r = hull_cgroup_destroy(cg, err);
+	}
+	if (r < 0)
+		return r;
+	return hull_container_remove(c, err);
+}

@@ -1,0 +1,25 @@
+/* The container init before it execs: runs in the child of hull_ns_clone(). */
+#ifndef HULL_INIT_H
+#define HULL_INIT_H
+
+#include <stdbool.h>
+
+#include "../namespaces/namespaces.h"
+
+struct hull_init_args {
+	const struct hull_spec *spec;
+	const struct hull_ns_plan *plan;
+	const struct hull_rootfs_opts *rootfs;
+	const char *id;
+	int sync_fd;		/* the init's end of the sync socket pair */
+	int fifo_fd;		/* exec.fifo, read side (O_NONBLOCK): start writes a byte */
+	int console_fd;		/* connected --console-socket, or -1 */
+	bool relay_pty;		/* send the pty master to the parent instead */
+	bool no_new_keyring;
+	int preserve_fds;
+};
+
+/* Never returns: execs the process or reports the failure over sync_fd and exits. */
+_Noreturn void hull_init_run(const struct hull_init_args *a);
+
+#endif

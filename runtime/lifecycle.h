@@ -1,0 +1,50 @@
+/* The container lifecycle: create, start, signal, delete. The CLI files
+ * (cmd-*.c) parse options and call these. */
+#ifndef HULL_LIFECYCLE_H
+#define HULL_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "state.h"
+
+struct hull_create_opts {
+	const char *root;
+	const char *id;
+	const char *bundle;
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	bool foreground;	/* `run` without --detach: the caller waits for the init */
+};
+
+struct hull_created {
+	pid_t pid;		/* the init, a child of the caller */
+	int pidfd;
+	int pty_master;		/* foreground with a terminal and no console socket, else -1 */
+};
+
+/* Creates the container; on success c is open and locked and the init waits
+ * for start. On failure nothing is left: no cgroup, state dir or process. */
+int hull_create(const struct hull_create_opts *o, struct hull_container *c,
+		struct hull_created *out, struct hull_err *err);
+
+/* Writes pid to path atomically (temp file + rename), as runc does. */
+int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err);
+
+/* Releases a created container's init. */
+int hull_start(struct hull_container *c, struct hull_err *err);
+
+/* Sends sig to the init, or with all to every process of the container. */
+int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *err);
+
+/* Deletes the container: refused unless stopped or created, or force
+ * (then every process is killed first). Each step is idempotent. */
+int hull_delete(struct hull_container *c, bool force, struct hull_err *err);
+
+/* The pids of the container's processes (its cgroup), on the host. */
+int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struct hull_err *err);
+
+#endif

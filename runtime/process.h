@@ -1,0 +1,26 @@
+/* The container process's own settings, applied by the init (or an exec'd
+ * process) inside the container, in the order runc applies them. */
+#ifndef HULL_PROCESS_H
+#define HULL_PROCESS_H
+
+#include "../oci-spec/spec.h"
+
+/* As root, before the user switch: rlimits, oom_score_adj, and the cwd
+ * created if missing (as runc does). */
+int hull_process_prepare(const struct hull_process *p, struct hull_err *err);
+
+/* setgroups (additionalGids), gid, uid; then chdir(cwd) and umask. */
+int hull_process_switch_user(const struct hull_process *p, struct hull_err *err);
+
+/* Resolves args[0] through the PATH of process.env (or the default PATH)
+ * and checks it is executable, so a bad command fails create, not start. */
+int hull_process_find_exec(const struct hull_process *p, char **path, struct hull_err *err);
+
+/* Lets fds 3 .. 3+preserve_fds-1 through exec and closes every other fd
+ * above 2 at exec (close_range CLOEXEC), resets signals. */
+int hull_process_fds(int preserve_fds, struct hull_err *err);
+
+/* execve; returns only on failure. */
+int hull_process_exec(const struct hull_process *p, const char *path, struct hull_err *err);
+
+#endif

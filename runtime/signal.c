@@ -1,0 +1,46 @@
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../cgroups/cgroups.h"
+#include "lifecycle.h"
+#include "util.h"
+
+static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
+
+int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *err)
+{
+	if (!c->has_state)
+		return hull_errf(err, EINVAL, "%s", c->state_err);
+	int pidfd;
+	enum hull_status s = hull_container_status(c, &pidfd);
+	if (s == HULL_STATUS_STOPPED || s == HULL_STATUS_CREATING)
+		return hull_errf(err, ESRCH, "container %s is not running", c->id);
+	int r = 0;
+	if (all && c->st.cgroup) {
+		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+		r = hull_cgroup_load(c->st.cgroup, &cg, err);
+		if (r == 0)
+			r = hull_cgroup_kill_all(cg, sig, err);
+	} else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		r = hull_syserr(err, errno, "container %s: signal %d", c->id, sig);
+	}
+	close(pidfd);
+	return r;
+}
+
+int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struct hull_err *err)
+{
+	*pids = NULL;
+	*n = 0;
+	if (!c->has_state)
+		return hull_errf(err, EINVAL, "%s", c->state_err);
+	if (!c->st.cgroup)
+		return 0;
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
+	if (r == 0)
+		r = hull_cgroup_pids(cg, pids, n, err);
+	return r;
+}

@@ -1,0 +1,30 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "lifecycle.h"
+#include "util.h"
+
+int hull_start(struct hull_container *c, struct hull_err *err)
+{
+	if (!c->has_state)
+		return hull_errf(err, EINVAL, "%s", c->state_err);
+	enum hull_status s = hull_container_status(c, NULL);
+	if (s != HULL_STATUS_CREATED)
+		return hull_errf(err, EINVAL, "container %s is not in created state: %s", c->id,
+				 hull_status_name(s));
+	/* No reader means the init is gone: open fails with ENXIO instead of blocking. */
+	_cleanup_close_ int fd = openat(c->dirfd, HULL_FIFO_FILE, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENXIO)
+			return hull_errf(err, ESRCH, "container %s: its init has exited", c->id);
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+	}
+	int r = hull_write_all(fd, "0", 1);
+	if (r < 0)
+		return hull_syserr(err, -r, "container %s: release the init", c->id);
+	if (unlinkat(c->dirfd, HULL_FIFO_FILE, 0) < 0 && errno != ENOENT)
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* Messages between hull and the container init over a SOCK_SEQPACKET pair:
+ * one message per datagram, a type byte, then a payload; an fd may ride
+ * along (SCM_RIGHTS). */
+#ifndef HULL_SYNC_H
+#define HULL_SYNC_H
+
+#include <stddef.h>
+
+enum hull_sync_type {
+	HULL_SYNC_GO = 'G',	/* parent: the init is in its cgroup, go on */
+	HULL_SYNC_READY = 'R',	/* init: set up, waiting for start */
+	HULL_SYNC_ERROR = 'E',	/* init: failed; payload is the message */
+	HULL_SYNC_PTY = 'P',	/* init: the pty master, for a foreground relay */
+};
+
+/* One sendmsg of buf with fd attached (fd < 0: none). Returns 0 or -errno. */
+int hull_send_fd(int sock, const void *buf, size_t len, int fd);
+
+/* Returns 0 or -errno. fd < 0: no fd passed. */
+int hull_sync_send(int sock, char type, const char *payload, int fd);
+
+/* Returns 0, -EPIPE when the peer closed, or -errno. payload is
+ * NUL-terminated (truncated to cap); *fd gets a passed fd or -1. */
+int hull_sync_recv(int sock, char *type, char *payload, size_t cap, int *fd);
+
+#endif
