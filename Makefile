@@ -27,7 +27,7 @@ hull: $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a
 # The test runner holds every Check suite; HULL_SUITE(name) lines register them.
 $(BUILDDIR)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(@D)
-	grep -ho 'HULL_SUITE([a-z0-9_]*, *[a-z]*)' $(TEST_SRC) | sort > $@.tmp
+	grep -ho '^HULL_SUITE([a-z0-9_]*, *[a-z]*)' $(TEST_SRC) | sort > $@.tmp
 	mv $@.tmp $@
 
 $(BUILDDIR)/tests/lib/runner.o: $(BUILDDIR)/tests/suites.inc
@@ -45,7 +45,8 @@ fixture: hull
 demo: deps
 	$(MAKE) hull
 	@sh tests/fixture.sh $(FIXTURE)
-	./hull run --bundle $(FIXTURE) hull-demo-$$$$
+	printf '%s\n' 'echo "hostname: $$(hostname)"' 'echo "pid: $$$$"' id | \
+		./hull run --bundle $(FIXTURE) hull-demo-$$$$
 
 check-unit: $(BUILDDIR)/hull-tests
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) $(BUILDDIR)/hull-tests unit

@@ -8,7 +8,7 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc iproute2
+	busybox-static mandoc
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl

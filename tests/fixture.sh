@@ -6,13 +6,13 @@ hull=${HULL:-$(cd "$(dirname "$0")/.." && pwd)/hull}
 dir=${1:-tests/fixtures/busybox}
 bb=/bin/busybox
 [ -x "$bb" ] || { echo "hull: fixture: $bb missing (make deps installs busybox-static)" >&2; exit 1; }
-if [ -x "$dir/rootfs/bin/busybox" ] && [ -f "$dir/config.json" ] && cmp -s "$bb" "$dir/rootfs/bin/busybox"; then
+if [ -x "$dir/rootfs/bin/busybox" ] && [ -d "$dir/rootfs/mnt" ] && [ -f "$dir/config.json" ] && cmp -s "$bb" "$dir/rootfs/bin/busybox"; then
 	exit 0
 fi
 rm -rf "$dir"
 mkdir -p "$dir/rootfs"
 cd "$dir/rootfs"
-mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root var/tmp
+mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp root mnt var/tmp
 chmod 1777 tmp var/tmp
 cp "$bb" bin/busybox
 for a in $(bin/busybox --list-full); do

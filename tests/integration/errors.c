@@ -1,0 +1,130 @@
+/* Bad inputs: each fails with one line naming the object and the cause, and
+ * leaves nothing behind (ht_finish checks the host). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/ht.h"
+
+static json_t *get(json_t *o, const char *k) { return json_object_get(o, k); }
+static json_t *lnx(struct ht *t) { return get(t->cfg, "linux"); }
+
+static void args_not_string(struct ht *t) { json_array_set_new(get(get(t->cfg, "process"), "args"), 0, json_integer(5)); }
+static void no_root(struct ht *t) { json_object_del(t->cfg, "root"); }
+static void rootfs_missing(struct ht *t) { json_object_set_new(get(t->cfg, "root"), "path", json_string("/nonexistent/rootfs")); }
+static void cwd_relative(struct ht *t) { json_object_set_new(get(t->cfg, "process"), "cwd", json_string("tmp")); }
+static void bad_fstype(struct ht *t) { ht_mount(t, "/x", "nosuchfs", "none", NULL); }
+static void bind_source_missing(struct ht *t) { ht_mount(t, "/mnt", "bind", "/nonexistent/src", "rbind", NULL); }
+static void bad_tmpfs_option(struct ht *t) { ht_mount(t, "/tmp", "tmpfs", "tmpfs", "size=lots", NULL); }
+static void sysctl_host(struct ht *t) { json_object_set_new(lnx(t), "sysctl", json_pack("{s:s}", "vm.swappiness", "10")); }
+static void sysctl_net_without_netns(struct ht *t)
+{
+	json_t *nss = get(lnx(t), "namespaces"), *ns;
+	size_t i;
+	json_array_foreach(nss, i, ns)
+		if (!strcmp(json_string_value(get(ns, "type")), "network")) {
+			json_array_remove(nss, i);
+			break;
+		}
+	json_object_set_new(lnx(t), "sysctl", json_pack("{s:s}", "net.ipv4.ip_forward", "1"));
+}
+static void ns_path_missing(struct ht *t)
+{
+	json_t *nss = get(lnx(t), "namespaces"), *ns;
+	size_t i;
+	json_array_foreach(nss, i, ns)
+		if (!strcmp(json_string_value(get(ns, "type")), "ipc"))
+			json_object_set_new(ns, "path", json_string("/nonexistent/ns"));
+}
+static void user_ns(struct ht *t) { json_array_append_new(get(lnx(t), "namespaces"), json_pack("{s:s}", "type", "user")); }
+static void time_ns(struct ht *t) { json_array_append_new(get(lnx(t), "namespaces"), json_pack("{s:s}", "type", "time")); }
+static void hostname_without_uts(struct ht *t)
+{
+	json_t *nss = get(lnx(t), "namespaces"), *ns;
+	size_t i;
+	json_array_foreach(nss, i, ns)
+		if (!strcmp(json_string_value(get(ns, "type")), "uts")) {
+			json_array_remove(nss, i);
+			break;
+		}
+}
+static void cgroups_path_dotdot(struct ht *t) { json_object_set_new(lnx(t), "cgroupsPath", json_string("../../escape")); }
+static void memory_limit_string(struct ht *t) { json_object_set_new(get(lnx(t), "resources"), "memory", json_pack("{s:s}", "limit", "lots")); }
+static void bad_device_type(struct ht *t) { json_object_set_new(lnx(t), "devices", json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/dev/x", "type", "x", "major", 1, "minor", 3)); }
+static void bad_option_type(struct ht *t) { ht_mount(t, "/tmp", "tmpfs", "tmpfs", NULL); json_array_append_new(get(json_array_get(get(t->cfg, "mounts"), json_array_size(get(t->cfg, "mounts")) - 1), "options"), json_true()); }
+static void version_2(struct ht *t) { json_object_set_new(t->cfg, "ociVersion", json_string("2.0.0")); }
+static void mount_dest_relative(struct ht *t) { ht_mount(t, "tmp", "tmpfs", "tmpfs", NULL); }
+
+static const struct {
+	void (*mutate)(struct ht *t);
+	const char *want;
+} cases[] = {
+	{ args_not_string, "hull: config.json: process.args[0]: expected a string\n" },
+	{ no_root, "hull: config.json: root: missing\n" },
+	{ rootfs_missing, "/nonexistent/rootfs" },
+	{ cwd_relative, "hull: config.json: process.cwd: must be an absolute path\n" },
+	{ bad_fstype, "nosuchfs" },
+	{ bind_source_missing, "/nonexistent/src" },
+	{ bad_tmpfs_option, "Invalid argument" },
+	{ sysctl_host, "linux.sysctl.vm.swappiness" },
+	{ sysctl_net_without_netns, "linux.sysctl.net.ipv4.ip_forward" },
+	{ ns_path_missing, "/nonexistent/ns" },
+	{ user_ns, "user namespaces are not supported yet" },
+	{ time_ns, "time namespaces are not supported yet" },
+	{ hostname_without_uts, "hull: config.json: hostname: needs a uts namespace\n" },
+	{ cgroups_path_dotdot, "cgroupsPath" },
+	{ memory_limit_string, "hull: config.json: linux.resources.memory.limit: expected an integer\n" },
+	{ bad_device_type, "linux.devices[0].type" },
+	{ bad_option_type, "options[0]: expected a string" },
+	{ version_2, "hull: config.json: ociVersion: " },
+	{ mount_dest_relative, "destination: must be an absolute path" },
+};
+
+START_TEST(bad_config_leaves_nothing)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ht_sh(&t, "echo should not run");
+	cases[_i].mutate(&t);
+	ht_run(&t, &r);
+	ht_assert_error(&r, cases[_i].want);
+	ck_assert_str_eq(r.out, "");
+	ht_result_free(&r);
+	/* create leaves nothing either */
+	ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, t.id, NULL);
+	ht_assert_error(&r, cases[_i].want);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+START_TEST(missing_bundle)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ht_hull(&t, &r, NULL, "run", "--bundle", "/nonexistent/bundle", t.id, NULL);
+	ht_assert_error(&r, "hull: config.json: /nonexistent/bundle/config.json: No such file or directory\n");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "start", "nosuchcontainer", NULL);
+	ht_assert_error(&r, "hull: container nosuchcontainer does not exist\n");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "frobnicate", NULL);
+	ht_assert_error(&r, "hull: unknown command \"frobnicate\"");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "create", "--bogus", t.id, NULL);
+	ht_assert_error(&r, "--bogus");
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+HULL_SUITE(errors, integration)
+{
+	Suite *s = suite_create("errors");
+	TCase *tc = tcase_create("errors");
+	tcase_add_loop_test(tc, bad_config_leaves_nothing, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, missing_bundle);
+	suite_add_tcase(s, tc);
+	return s;
+}
