@@ -137,21 +137,31 @@ static void basic_res(struct hull_resources *r)
 	r->cpu.period = 100000;
 }
 
+/* Returns once the child has dropped Check's handlers: a signal that
+ * reached one of them would end the whole test. */
 static pid_t spawn_sleeper(void)
 {
+	int ready[2];
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		/* Check's handlers would signal the whole test's group. */
 		struct sigaction sa = { .sa_handler = SIG_DFL };
 		for (int sig = 1; sig < NSIG; sig++)
 			sigaction(sig, &sa, NULL);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		char c = 1;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
 		for (;;)
 			pause();
 	}
+	close(ready[1]);
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 	return pid;
 }
 

@@ -1,6 +1,7 @@
 /* Bad inputs: each fails with one line naming the object and the cause, and
  * leaves nothing behind (ht_finish checks the host). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/ht.h"
@@ -48,6 +49,7 @@ static void hostname_without_uts(struct ht *t)
 		}
 }
 static void cgroups_path_dotdot(struct ht *t) { json_object_set_new(lnx(t), "cgroupsPath", json_string("../../escape")); }
+static void cgroups_path_systemd(struct ht *t) { json_object_set_new(lnx(t), "cgroupsPath", json_string("system.slice:hull:x")); }
 static void memory_limit_string(struct ht *t) { json_object_set_new(get(lnx(t), "resources"), "memory", json_pack("{s:s}", "limit", "lots")); }
 static void bad_device_type(struct ht *t) { json_object_set_new(lnx(t), "devices", json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/dev/x", "type", "x", "major", 1, "minor", 3)); }
 static void bad_option_type(struct ht *t) { ht_mount(t, "/tmp", "tmpfs", "tmpfs", NULL); json_array_append_new(get(json_array_get(get(t->cfg, "mounts"), json_array_size(get(t->cfg, "mounts")) - 1), "options"), json_true()); }
@@ -72,6 +74,7 @@ static const struct {
 	{ time_ns, "time namespaces are not supported yet" },
 	{ hostname_without_uts, "hull: config.json: hostname: needs a uts namespace\n" },
 	{ cgroups_path_dotdot, "cgroupsPath" },
+	{ cgroups_path_systemd, "systemd cgroups are not supported" },
 	{ memory_limit_string, "hull: config.json: linux.resources.memory.limit: expected an integer\n" },
 	{ bad_device_type, "linux.devices[0].type" },
 	{ bad_option_type, "options[0]: expected a string" },
@@ -119,12 +122,47 @@ START_TEST(missing_bundle)
 }
 END_TEST
 
+/* --log-format json: one object per line, as containerd reads runc's log. */
+START_TEST(log_json_help_version)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	char log[128];
+	snprintf(log, sizeof(log), "%s/log.json", t.bundle);
+	ht_hull(&t, &r, NULL, "--log", log, "--log-format", "json", "state", "nosuch", NULL);
+	ht_assert_error(&r, "hull: container nosuch does not exist\n");
+	ht_result_free(&r);
+	char *s = ht_read(log);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_msg(strchr(s, '\n') == s + strlen(s) - 1, "not one line: %s", s);
+	json_t *j = json_loads(s, 0, NULL);
+	ck_assert_msg(j != NULL, "not JSON: %s", s);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "level")), "error");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "msg")), "container nosuch does not exist");
+	ck_assert(json_is_string(json_object_get(j, "time")));
+	json_decref(j);
+	free(s);
+
+	ht_hull(&t, &r, NULL, "help", "kill", NULL);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "usage: hull [GLOBAL OPTIONS] kill [--all] ID [SIGNAL]\nSee hull-kill(8).\n");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "--version", NULL);
+	ht_assert_status(&r, 0);
+	ck_assert_msg(!strncmp(r.out, "hull version ", 13) && strstr(r.out, "spec: 1.3.0\n"), "%s", r.out);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
 HULL_SUITE(errors, integration)
 {
 	Suite *s = suite_create("errors");
 	TCase *tc = tcase_create("errors");
 	tcase_add_loop_test(tc, bad_config_leaves_nothing, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, missing_bundle);
+	tcase_add_test(tc, log_json_help_version);
 	suite_add_tcase(s, tc);
 	return s;
 }

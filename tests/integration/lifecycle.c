@@ -43,21 +43,15 @@ START_TEST(create_start_kill_delete)
 	ck_assert_int_gt(pid, 1);
 	ck_assert_int_eq(kill(pid, 0), 0);
 
-	ht_hull(&t, &r, NULL, "start", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "start", t.id, NULL);
 	expect_status(&t, "running");
 	ck_assert_int_eq(ht_state_pid(&t, t.id, NULL, 0), pid);
 
-	ht_hull(&t, &r, NULL, "kill", t.id, "KILL", NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "kill", t.id, "KILL", NULL);
 	ck_assert_int_eq(wait_init(pid), 128 + SIGKILL);
 	expect_status(&t, "stopped");
 
-	ht_hull(&t, &r, NULL, "delete", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", t.id, NULL);
 	ht_hull(&t, &r, NULL, "state", t.id, NULL);
 	ck_assert_int_eq(r.status, 1);
 	char want[256];
@@ -112,9 +106,7 @@ START_TEST(duplicate_id_refused)
 	ht_begin(&t, false);
 	ht_args(&t, "sleep", "1000", NULL);
 	ht_write_config(&t);
-	ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
 	pid_t pid = ht_state_pid(&t, t.id, NULL, 0);
 	ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, t.id, NULL);
 	ck_assert_int_eq(r.status, 1);
@@ -125,9 +117,7 @@ START_TEST(duplicate_id_refused)
 	/* The first one is untouched. */
 	expect_status(&t, "created");
 	ck_assert_int_eq(ht_state_pid(&t, t.id, NULL, 0), pid);
-	ht_hull(&t, &r, NULL, "delete", "--force", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_finish(&t);
 }
 END_TEST
@@ -139,9 +129,7 @@ START_TEST(delete_running_needs_force)
 	ht_begin(&t, false);
 	ht_args(&t, "sleep", "1000", NULL);
 	ht_write_config(&t);
-	ht_hull(&t, &r, NULL, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
 	expect_status(&t, "running");
 	ht_hull(&t, &r, NULL, "delete", t.id, NULL);
 	ck_assert_int_eq(r.status, 1);
@@ -151,9 +139,7 @@ START_TEST(delete_running_needs_force)
 	ck_assert_str_eq(r.err, want);
 	ht_result_free(&r);
 	expect_status(&t, "running");
-	ht_hull(&t, &r, NULL, "delete", "--force", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_hull(&t, &r, NULL, "delete", "--force", t.id, NULL);
 	ht_assert_status(&r, 0);	/* like runc: a missing container is fine with --force */
 	ht_result_free(&r);
@@ -209,23 +195,17 @@ START_TEST(kill_signal_forms)
 	ht_add_sync(&t);
 	ht_sh(&t, "trap 'exit 42' USR1; echo ready > /mnt/ready; sleep 1000 & wait");
 	ht_write_config(&t);
-	ht_hull(&t, &r, NULL, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
 	pid_t pid = ht_state_pid(&t, t.id, NULL, 0);
 	free(ht_wait_ready(&t));
-	ht_hull(&t, &r, NULL, "kill", t.id, forms[_i], NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "kill", t.id, forms[_i], NULL);
 	ck_assert_int_eq(wait_init(pid), 42);
 	expect_status(&t, "stopped");
 	ht_hull(&t, &r, NULL, "kill", t.id, "NOSUCHSIG", NULL);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "hull: kill: unknown signal \"NOSUCHSIG\"\n");
 	ht_result_free(&r);
-	ht_hull(&t, &r, NULL, "delete", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", t.id, NULL);
 	ht_finish(&t);
 }
 END_TEST
@@ -278,9 +258,7 @@ START_TEST(run_killed_137)
 		_exit(r.status);
 	}
 	free(ht_wait_ready(&t));
-	ht_hull(&t, &r, NULL, "kill", t.id, "KILL", NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "kill", t.id, "KILL", NULL);
 	int st;
 	ck_assert_int_eq(waitpid(runner, &st, 0), runner);
 	ck_assert(WIFEXITED(st));
@@ -298,9 +276,7 @@ START_TEST(list_ps_pidfile)
 	snprintf(pidfile, sizeof(pidfile), "%s/init.pid", t.bundle);
 	ht_args(&t, "sleep", "1000", NULL);
 	ht_write_config(&t);
-	ht_hull(&t, &r, NULL, "create", "--pid-file", pidfile, "--bundle", t.bundle, t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "create", "--pid-file", pidfile, "--bundle", t.bundle, t.id, NULL);
 	pid_t pid = ht_state_pid(&t, t.id, NULL, 0);
 	char *pf = ht_read(pidfile);
 	ck_assert_ptr_nonnull(pf);
@@ -340,9 +316,7 @@ START_TEST(list_ps_pidfile)
 	json_decref(j);
 	ht_result_free(&r);
 
-	ht_hull(&t, &r, NULL, "delete", "--force", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_finish(&t);
 }
 END_TEST
@@ -358,9 +332,7 @@ START_TEST(run_keep_then_delete)
 	ht_assert_status(&r, 4);
 	ht_result_free(&r);
 	expect_status(&t, "stopped");
-	ht_hull(&t, &r, NULL, "delete", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", t.id, NULL);
 	ht_finish(&t);
 }
 END_TEST
@@ -374,9 +346,7 @@ START_TEST(spec_and_features)
 	snprintf(dir, sizeof(dir), "%s/new", t.bundle);
 	snprintf(cfg, sizeof(cfg), "%s/config.json", dir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	ht_hull(&t, &r, NULL, "spec", "--bundle", dir, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "spec", "--bundle", dir, NULL);
 	json_t *j = json_load_file(cfg, 0, NULL);
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "root"), "path")),

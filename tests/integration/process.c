@@ -128,9 +128,7 @@ START_TEST(console_socket)
 	close(ls);
 	ck_assert_str_eq(name, "/dev/pts/0");	/* runc sends the pty's name as the payload */
 
-	ht_hull(&t, &r, NULL, "start", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "start", t.id, NULL);
 	char out[256] = "";
 	size_t len = 0;
 	for (;;) {
@@ -146,9 +144,7 @@ START_TEST(console_socket)
 	}
 	ck_assert_str_eq(out, "/dev/pts/0\r\ndone\r\n");
 	close(master);
-	ht_hull(&t, &r, NULL, "delete", "--force", t.id, NULL);
-	ht_assert_status(&r, 0);
-	ht_result_free(&r);
+	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_finish(&t);
 }
 END_TEST

@@ -113,18 +113,15 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
-void ht_hull(struct ht *t, struct ht_result *r, const char *input, ...)
+static void vhull(struct ht *t, struct ht_result *r, const char *input, va_list ap)
 {
 	char *argv[64];
 	size_t n = 0;
 	argv[n++] = (char *)env_or_die("HULL");
 	argv[n++] = "--root";
 	argv[n++] = t->root;
-	va_list ap;
-	va_start(ap, input);
 	for (const char *a; (a = va_arg(ap, const char *)) && n < 63;)
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n] = NULL;
 	/* Files, not pipes: a detached container keeps its stdio open after hull exits. */
 	int out = memfd_create("ht-out", MFD_CLOEXEC), err = memfd_create("ht-err", MFD_CLOEXEC);
@@ -134,6 +131,25 @@ void ht_hull(struct ht *t, struct ht_result *r, const char *input, ...)
 	r->err = slurp_fd(err);
 	close(out);
 	close(err);
+}
+
+void ht_hull(struct ht *t, struct ht_result *r, const char *input, ...)
+{
+	va_list ap;
+	va_start(ap, input);
+	vhull(t, r, input, ap);
+	va_end(ap);
+}
+
+void ht_ok(struct ht *t, ...)
+{
+	struct ht_result r;
+	va_list ap;
+	va_start(ap, t);
+	vhull(t, &r, NULL, ap);
+	va_end(ap);
+	ht_assert_status(&r, 0);
+	ht_result_free(&r);
 }
 
 void ht_result_free(struct ht_result *r)

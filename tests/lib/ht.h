@@ -54,6 +54,8 @@ pid_t ht_state_pid(struct ht *t, const char *id, char *status, size_t status_len
 /* Runs `hull --root t->root ARGS...` (NULL-terminated), stdin from /dev/null
  * or input, and waits. */
 void ht_hull(struct ht *t, struct ht_result *r, const char *input, ...) __attribute__((sentinel));
+/* ht_hull without input, asserting exit 0. */
+void ht_ok(struct ht *t, ...) __attribute__((sentinel));
 /* Runs the container of t (`hull run --bundle B ID`) with the config written first. */
 void ht_run(struct ht *t, struct ht_result *r);
 void ht_result_free(struct ht_result *r);
