@@ -169,3 +169,21 @@ int hull_devices_setup(const struct hull_spec *spec, int rootfd, struct hull_err
 	}
 	return make_links(rootfd, err);
 }
+
+int hull_dev_console_bind(int pty_fd, struct hull_err *err)
+{
+	/* Called in the new root: "/dev" cannot lead out of it. */
+	_cleanup_close_ int dev = open("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dev < 0)
+		return hull_syserr(err, errno, "/dev/console: open /dev");
+	if (mknodat(dev, "console", S_IFREG | 0600, 0) < 0 && errno != EEXIST)
+		return hull_syserr(err, errno, "/dev/console: create the bind target");
+	_cleanup_close_ int dst = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (dst < 0)
+		return hull_syserr(err, errno, "/dev/console: open the bind target");
+	int mnt = hull_mnt_bind(pty_fd, dst, false);
+	if (mnt < 0)
+		return hull_syserr(err, -mnt, "/dev/console: bind the pty");
+	close(mnt);
+	return 0;
+}

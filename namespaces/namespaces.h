@@ -84,6 +84,11 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 int hull_sysctl_validate(const struct hull_spec *spec, struct hull_err *err);
 int hull_mounts_validate(const struct hull_spec *spec, struct hull_err *err);
 
+/* Child, in the new root: binds the container's pty (an fd of its slave)
+ * over /dev/console, as runc does, so programs that write to the console
+ * reach the terminal. */
+int hull_dev_console_bind(int pty_fd, struct hull_err *err);
+
 /* Child: hostname and domainname (in its uts namespace). */
 int hull_uts_setup(const struct hull_spec *spec, struct hull_err *err);
 

@@ -26,17 +26,20 @@ const char *hull_ns_label(enum hull_ns_type type)
 	return (unsigned)type < HULL_NS_TYPES ? labels[type] : "linux.namespaces[?]";
 }
 
-static int open_ns(enum hull_ns_type t, const char *path, struct hull_err *err)
+static int open_ns(enum hull_ns_type t, const struct hull_namespace *ns, struct hull_err *err)
 {
+	const char *path = ns->path;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return hull_syserr(err, errno, "%s.path: %s", hull_ns_label(t), path);
+		return hull_syserr(err, errno, "linux.namespaces[%u].path: %s", ns->index, path);
 	int kind = ioctl(fd, NS_GET_NSTYPE);
 	if (kind < 0 && errno != ENOTTY && errno != EINVAL)
-		return hull_syserr(err, errno, "%s.path: %s: NS_GET_NSTYPE", hull_ns_label(t), path);
+		return hull_syserr(err, errno, "linux.namespaces[%u].path: %s: NS_GET_NSTYPE", ns->index,
+				   path);
 	if (kind != hull_ns_type_flag(t))
-		return hull_errf(err, EINVAL, "%s.path: %s: not a%s %s namespace", hull_ns_label(t), path,
-				 t == HULL_NS_IPC || t == HULL_NS_UTS ? "n" : "", hull_ns_type_name(t));
+		return hull_errf(err, EINVAL, "linux.namespaces[%u].path: %s: not a%s %s namespace",
+				 ns->index, path, t == HULL_NS_IPC || t == HULL_NS_UTS ? "n" : "",
+				 hull_ns_type_name(t));
 	return steal_fd(fd);
 }
 
@@ -49,25 +52,25 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 		plan->join_fd[t] = -1;
 
 	if (ns[HULL_NS_USER].present)
-		return hull_errf(err, ENOTSUP, "%s: user namespaces are not supported yet",
-				 hull_ns_label(HULL_NS_USER));
+		return hull_errf(err, ENOTSUP, "linux.namespaces[%u]: user namespaces are not supported yet",
+				 ns[HULL_NS_USER].index);
 	if (ns[HULL_NS_TIME].present)
-		return hull_errf(err, ENOTSUP, "%s: time namespaces are not supported yet",
-				 hull_ns_label(HULL_NS_TIME));
+		return hull_errf(err, ENOTSUP, "linux.namespaces[%u]: time namespaces are not supported yet",
+				 ns[HULL_NS_TIME].index);
 	/* Sharing the host's mount table would let pivot_root and every mount
 	 * land on the host (runc refuses it too). */
 	if (!ns[HULL_NS_MOUNT].present)
 		return hull_errf(err, EINVAL, "linux.namespaces: a mount namespace is required");
 	/* sethostname in a shared uts namespace would rename the host. */
 	if ((spec->hostname || spec->domainname) && !ns[HULL_NS_UTS].present)
-		return hull_errf(err, EINVAL, "%s: setting it needs a uts namespace in linux.namespaces",
+		return hull_errf(err, EINVAL, "%s: needs a uts namespace",
 				 spec->hostname ? "hostname" : "domainname");
 
 	for (int t = 0; t < HULL_NS_TYPES; t++) {
 		if (!ns[t].present)
 			continue;
 		if (ns[t].path) {
-			int fd = open_ns((enum hull_ns_type)t, ns[t].path, err);
+			int fd = open_ns((enum hull_ns_type)t, &ns[t], err);
 			if (fd < 0) {
 				hull_ns_plan_release(plan);
 				return fd;

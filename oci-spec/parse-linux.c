@@ -61,6 +61,7 @@ static int parse_namespaces(json_t *a, struct hull_linux *l, struct hull_err *er
 		if (ns->present)
 			return jerr(err, tp, "duplicate namespace %s", ns_types[t].name);
 		ns->present = true;
+		ns->index = (unsigned)i;
 		json_t *path = jget(v, "path");
 		if (path) {
 			jpath_t pp;

@@ -152,6 +152,7 @@ enum hull_ns_type {
 struct hull_namespace {
 	bool present;		/* listed in linux.namespaces */
 	char *path;		/* join this one, or NULL for a new one */
+	unsigned index;		/* position in linux.namespaces, for messages */
 };
 
 struct hull_device {

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../namespaces/namespaces.h"
 #include "cleanup.h"
 #include "console.h"
 #include "sync.h"
@@ -48,6 +49,8 @@ int hull_console_setup(const struct hull_process *p, struct hull_err *err)
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return hull_syserr(err, errno, "process.consoleSize");
 	}
+	if (hull_dev_console_bind(slave, err) < 0)
+		return err->code;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return hull_syserr(err, errno, "pty: set the controlling terminal");
 	for (int i = 0; i < 3; i++)

@@ -63,11 +63,6 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 	for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			return hull_errf(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
-	/* As runc: setting a name in the host's uts namespace would rename the host. */
-	if (spec->hostname && !spec->linux_.ns[HULL_NS_UTS].present)
-		return hull_errf(err, EINVAL, "config.json: hostname: needs a uts namespace");
-	if (spec->domainname && !spec->linux_.ns[HULL_NS_UTS].present)
-		return hull_errf(err, EINVAL, "config.json: domainname: needs a uts namespace");
 	int r = hull_sysctl_validate(spec, err);
 	if (r == 0)
 		r = hull_mounts_validate(spec, err);

@@ -75,11 +75,11 @@ START_TEST(terminal_relay)
 	struct ht_result r;
 	ht_begin(&t, false);
 	json_object_set_new(process(&t), "terminal", json_true());
-	ht_sh(&t, "tty; [ -t 0 ] && echo stdin is a tty; exit 3");
+	ht_sh(&t, "tty; [ -t 0 ] && echo stdin is a tty; stat -c %t,%T /dev/console; exit 3");
 	ht_run(&t, &r);
 	ht_assert_status(&r, 3);
-	/* The pty turns \n into \r\n. */
-	ck_assert_str_eq(r.out, "/dev/pts/0\r\nstdin is a tty\r\n");
+	/* The pty turns \n into \r\n; /dev/console is the pty (136,0). */
+	ck_assert_str_eq(r.out, "/dev/pts/0\r\nstdin is a tty\r\n88,0\r\n");
 	ht_result_free(&r);
 	ht_finish(&t);
 }

@@ -150,16 +150,18 @@ START_TEST(plan_rules)
 	ck_assert_int_eq(plan.join_fd[HULL_NS_NETWORK], -1);
 
 	spec.linux_.ns[HULL_NS_NETWORK].path = (char *)"/proc/self/ns/ipc";
+	spec.linux_.ns[HULL_NS_NETWORK].index = 3;
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
-	ck_assert_str_eq(err.msg, "linux.namespaces[network].path: /proc/self/ns/ipc: not a network namespace");
+	ck_assert_str_eq(err.msg, "linux.namespaces[3].path: /proc/self/ns/ipc: not a network namespace");
 	hull_err_clear(&err);
 	spec.linux_.ns[HULL_NS_NETWORK].path = (char *)"/etc/hostname";
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
 
 	reset();
 	spec.linux_.ns[HULL_NS_USER].present = true;
+	spec.linux_.ns[HULL_NS_USER].index = 6;
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -ENOTSUP);
-	ck_assert_str_eq(err.msg, "linux.namespaces[user]: user namespaces are not supported yet");
+	ck_assert_str_eq(err.msg, "linux.namespaces[6]: user namespaces are not supported yet");
 	reset();
 	spec.linux_.ns[HULL_NS_MOUNT].present = false;
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
@@ -167,6 +169,7 @@ START_TEST(plan_rules)
 	reset();
 	spec.hostname = (char *)"box";
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "hostname: needs a uts namespace");
 }
 END_TEST
 
