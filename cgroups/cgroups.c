@@ -275,6 +275,49 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 	return 0;
 }
 
+static bool asks_nothing(const struct hull_resources *res)
+{
+	static const char *const ctrls[] = { "memory", "cpu", "cpuset", "pids", "devices" };
+	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
+		if (hull_cg_needs(res, ctrls[i]))
+			return false;
+	return true;
+}
+
+static bool no_access(int r)
+{
+	return r == -EACCES || r == -EPERM || r == -EROFS;
+}
+
+/* An unprivileged hull that may not create cgroups (no delegation): the
+ * container stays in the caller's cgroups, which is fine only as long as
+ * the config asks for no limit (runc's rootless rule). */
+static int detach(struct hull_cgroup **cgp, const char *where, const struct hull_resources *res,
+		  struct hull_err *err)
+{
+	struct hull_cgroup *cg = *cgp;
+	if (!asks_nothing(res))
+		return hull_errf(err, EACCES, "linux.resources: cgroups: no write access to %s; "
+				 "limits cannot be applied without a delegated cgroup", where);
+	struct hull_cgroup *own = hull_xcalloc(1, sizeof(*own));
+	int r = hull_cg_discover(own, err);
+	if (r < 0) {
+		hull_cgroup_free(own);
+		return r;
+	}
+	for (size_t i = 0; i < own->n; i++) {
+		own->h[i].dirfd = -1;
+		own->h[i].dir = hull_xasprintf("%s%s", own->h[i].mountpoint,
+					       strcmp(own->h[i].path, "/") ? own->h[i].path : "");
+	}
+	if (own->mode != HULL_CG_V2)
+		find_links(own);
+	own->warning = hull_xasprintf("cgroups: no write access to %s; resources are not applied", where);
+	hull_cgroup_free(cg);
+	*cgp = own;
+	return 0;
+}
+
 int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
 		       struct hull_cgroup **out, struct hull_err *err)
 {
@@ -305,12 +348,34 @@ int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hu
 	if (r == 0)
 		r = hull_cg_v2_backend.apply(cg, res, err);
 	if (r < 0) {
+		/* The first hierarchy without its directory is where we failed. */
+		char where[4200] = "/sys/fs/cgroup";
+		for (size_t i = 0; i < cg->n; i++) {
+			const char *dir = cg->h[i].dir;
+			char *slash;
+			if (cg->h[i].dirfd >= 0)
+				continue;
+			/* the deepest directory that exists: the one we may not write */
+			snprintf(where, sizeof(where), "%s", dir);
+			while (access(where, F_OK) < 0 && (slash = strrchr(where, '/')) && slash != where)
+				*slash = 0;
+			break;
+		}
 		/* Nothing ran in it yet: removing what was made cannot wait. */
 		for (size_t i = 0; i < cg->n; i++)
 			hull_cg_remove(&cg->h[i], hull_cg_now_ns() + DESTROY_WAIT_NS, NULL);
-		return r;
+		if (!no_access(r) || geteuid() == 0)
+			return r;
+		if (err)
+			*err = (struct hull_err){ 0 };
+		if ((r = detach(&cg, where, res, err)) < 0)
+			return r;
 	}
 	finish(cg);
+	if (cg->warning) {
+		free(cg->serialized);
+		cg->serialized = NULL;
+	}
 	*out = steal_ptr(cg);
 	return 0;
 }
@@ -339,8 +404,15 @@ const char *hull_cgroup_serialize(const struct hull_cgroup *cg)
 	return cg->serialized;
 }
 
+const char *hull_cgroup_warning(const struct hull_cgroup *cg)
+{
+	return cg->warning;
+}
+
 int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
 {
+	if (cg->warning)
+		return 0;
 	char v[24];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	for (size_t i = 0; i < cg->n; i++) {
@@ -416,6 +488,8 @@ int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hul
 {
 	*pids = NULL;
 	*n = 0;
+	if (cg->warning || cg->n == 0)
+		return 0;
 	struct hull_cg_hier *h = primary(cg);
 	if (h->dirfd < 0)
 		return 0;
@@ -439,6 +513,8 @@ int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hul
 
 int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err)
 {
+	if (cg->warning)
+		return 0;	/* the caller's cgroup: not ours to signal */
 	struct hull_cg_hier *v2 = hull_cg_v2(cg);
 	if (sig == SIGKILL && v2 && v2->dirfd >= 0) {
 		/* The kernel kills the whole subtree at once, forks included. */
@@ -481,6 +557,8 @@ int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err)
 
 int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err)
 {
+	if (cg->warning)
+		return 0;
 	uint64_t deadline = hull_cg_now_ns() + DESTROY_WAIT_NS;
 	int first = 0;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -514,6 +592,7 @@ void hull_cgroup_free(struct hull_cgroup *cg)
 	free(cg->v2_avail);
 	free(cg->serialized);
 	free(cg->mounts);
+	free(cg->warning);
 	free(cg);
 }
 

@@ -16,6 +16,11 @@
 struct hull_cgroup;	/* one container's cgroup across all hierarchies */
 
 /* Creates the container's cgroup in every hierarchy.
+ * Not root and no write access where the cgroup must go (no delegation):
+ * when res asks for no limit, *out is a cgroup that only shows the caller's
+ * own cgroups to the container (hull_cgroup_mounts) and whose attach, kill
+ * and destroy do nothing; hull_cgroup_warning() says so. Asked limits are
+ * then an error.
  * cgroups_path: linux.cgroupsPath; absolute paths start at each hierarchy's
  * root, relative ones nest under the calling process's own cgroup in that
  * hierarchy (as runc does); NULL means the relative path "hull/ID".
@@ -29,8 +34,13 @@ int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hu
 /* Re-opens a container's cgroup from the string hull_cgroup_serialize() gave. */
 int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err);
 
-/* A single-line string that hull_cgroup_load() can read back; owned by cg. */
+/* A single-line string that hull_cgroup_load() can read back; owned by cg.
+ * NULL when the container has no cgroup of its own. */
 const char *hull_cgroup_serialize(const struct hull_cgroup *cg);
+
+/* "cgroups: no write access to DIR; resources are not applied" when the
+ * container has no cgroup of its own, else NULL; owned by cg. */
+const char *hull_cgroup_warning(const struct hull_cgroup *cg);
 
 /* Moves pid into the cgroup in every hierarchy. */
 int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err);

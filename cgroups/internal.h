@@ -34,6 +34,10 @@ struct hull_cgroup {
 	char *serialized;
 	struct hull_cgroup_mount *mounts;
 	const char *(*link_view)[2];
+	/* Set when the container has no cgroup of its own (an unprivileged
+	 * hull without a delegated cgroup): h[] are then the caller's own
+	 * cgroups, shown to the container but never written. */
+	char *warning;
 };
 
 /* --- discover.c: what this process sees -------------------------------- */

@@ -41,8 +41,9 @@ static int mount_hierarchy(const struct hull_cgroup_mount *c, int dst, unsigned 
 	if (mount("cgroup", hull_fd_path(p, dst), c->fstype, flags, c->data) == 0)
 		return 0;
 	int e = errno;
-	/* runc's fallback for a cgroup2 it may not mount */
-	if ((e == EPERM || e == EBUSY) && strcmp(c->fstype, "cgroup2") == 0 && c->host_path)
+	/* runc's fallback for a cgroup2 it may not mount; a user namespace
+	 * may never mount a v1 hierarchy */
+	if ((e == EPERM || (e == EBUSY && strcmp(c->fstype, "cgroup2") == 0)) && c->host_path)
 		return bind_host(c, dst, flags, label, err);
 	return hull_syserr(err, e, "%s: mount %s%s%s", label, c->fstype, c->data ? " " : "", c->data ? c->data : "");
 }

@@ -18,7 +18,9 @@ static pid_t raw_clone(int flags)
 {
 	struct clone_args args = {
 		.flags = (uint64_t)(unsigned)flags,
-		.exit_signal = SIGCHLD,
+		/* CLONE_PARENT takes the caller's own exit signal; clone3
+		   refuses one given with it */
+		.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
 	};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && errno == ENOSYS) {
@@ -31,6 +33,59 @@ static pid_t raw_clone(int flags)
 #endif
 	}
 	return (pid_t)pid;
+}
+
+/* A joined user namespace must own what the clone creates, and hull cannot
+ * enter it and come back: a helper enters it, clones the init as hull's own
+ * child (CLONE_PARENT), reports its pid and exits. Returns as raw_clone. */
+static pid_t clone_in_userns(int userns_fd, int pidns_fd, int flags)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t helper = raw_clone(0);
+	if (helper < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+		return -1;
+	}
+	if (helper == 0) {
+		close(p[0]);
+		int msg;
+		/* The helper itself stays in our pid namespace, so the pid it
+		   reports is one we can use. */
+		if ((pidns_fd >= 0 && setns(pidns_fd, CLONE_NEWPID) < 0) ||
+		    setns(userns_fd, CLONE_NEWUSER) < 0) {
+			msg = -errno;
+		} else {
+			pid_t pid = raw_clone(flags | CLONE_PARENT);
+			if (pid == 0) {
+				close(p[1]);
+				return 0;
+			}
+			msg = pid < 0 ? -errno : (int)pid;
+		}
+		ssize_t n = write(p[1], &msg, sizeof(msg));
+		_exit(n == sizeof(msg) ? 0 : 1);
+	}
+	close(p[1]);
+	int msg = -EPIPE;
+	ssize_t n;
+	do
+		n = read(p[0], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n != sizeof(msg))
+		msg = -EPIPE;
+	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (msg < 0) {
+		errno = -msg;
+		return -1;
+	}
+	return msg;
 }
 
 /* Child: dies with the parent. The parent may have died before the prctl;
@@ -55,7 +110,8 @@ pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err)
 	_cleanup_close_ int own_pidns = -1;
 	int pidns_fd = plan->join_fd[HULL_NS_PID];
 
-	if (pidns_fd >= 0) {
+	int userns_fd = plan->join_fd[HULL_NS_USER];
+	if (pidns_fd >= 0 && userns_fd < 0) {
 		/* setns(CLONE_NEWPID) only moves our future children: enter for
 		 * the clone, then come back through a handle on our own. */
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -65,7 +121,8 @@ pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err)
 			return hull_syserr(err, errno, "%s: setns", hull_ns_label(HULL_NS_PID));
 	}
 
-	pid_t pid = raw_clone(plan->clone_flags);
+	pid_t pid = userns_fd >= 0 ? clone_in_userns(userns_fd, pidns_fd, plan->clone_flags)
+				   : raw_clone(plan->clone_flags);
 	int saved = errno;
 	if (pid == 0) {
 		bind_to_parent(parent_pidfd, parent,

@@ -18,10 +18,14 @@ struct hull_ns_plan {
 	int clone_flags;		/* CLONE_NEW* created by the clone itself */
 	bool unshare_cgroup;		/* new cgroup ns: unshared by the child after the attach */
 	int join_fd[HULL_NS_TYPES];	/* O_CLOEXEC fd of a namespace to join, or -1 */
+	bool user_ns;			/* the init lives in a user ns of its own or a joined one */
+	bool unshare_time;		/* new time ns: unshared by the child, entered at exec */
+	char time_offsets[128];		/* for /proc/self/timens_offsets, "" when none */
 };
 
 /* Opens linux.namespaces[].path of each joined namespace and checks its type
- * (NS_GET_NSTYPE). Refuses user and time namespaces until they are supported.
+ * (NS_GET_NSTYPE); checks linux.uidMappings/gidMappings against the user
+ * namespace and linux.timeOffsets against the time namespace.
  * Errors name the JSON path: "linux.namespaces[2].path: /x: not a network namespace". */
 int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan,
 			 struct hull_err *err);
@@ -30,12 +34,23 @@ void hull_ns_plan_release(struct hull_ns_plan *plan);
 /* fork()-like: returns the child's pid in the parent, 0 in the child, a
  * negative errno on failure. A joined pid namespace is entered for the
  * child only (setns before, restore after), so the init is pid 1 there or
- * a member of it. The child gets SIGKILL if the parent dies before it execs
- * (PR_SET_PDEATHSIG, set and checked race-free). */
+ * a member of it. A joined user namespace is entered before the clone (by
+ * a short-lived helper), so it owns every namespace the clone creates. The
+ * child gets SIGKILL if the parent dies before it execs (PR_SET_PDEATHSIG,
+ * set and checked race-free). */
 pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err);
 
-/* Child: enters each joined namespace (mount last, so the paths of the
- * others stay valid). */
+/* Parent, after the clone and before the child goes on: writes
+ * linux.uidMappings and gidMappings to /proc/PID/uid_map and gid_map of a
+ * new user namespace, "deny" to /proc/PID/setgroups first when hull is not
+ * root (the kernel requires it of an unprivileged gid_map). No-op without
+ * a new user namespace. */
+int hull_ns_write_id_maps(const struct hull_spec *spec, pid_t pid, struct hull_err *err);
+
+/* Child: in a user namespace, becomes its root (uid and gid 0, which the
+ * maps must hold); a new time namespace is unshared and its offsets written
+ * (the init enters it when it execs); then enters each joined namespace
+ * (mount last, so the paths of the others stay valid). */
 int hull_ns_join(const struct hull_ns_plan *plan, struct hull_err *err);
 
 /* Child: unshare(CLONE_NEWCGROUP) when the plan asks for it. Called after the
@@ -61,6 +76,10 @@ struct hull_rootfs_opts {
 	   ("cpu" -> "cpu,cpuacct"); pairs of {link name, target}. */
 	const char *const (*cgroup_links)[2];
 	size_t n_cgroup_links;
+	/* Called after the mounts, just before pivot_root (or chroot), while
+	   the host's paths are still visible: the createContainer hooks. */
+	int (*before_pivot)(void *data, struct hull_err *err);
+	void *before_pivot_data;
 };
 
 /* Child, in its new mount namespace: makes the mount tree private (or

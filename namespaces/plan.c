@@ -2,6 +2,7 @@
  * parent before anything exists. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -43,6 +44,84 @@ static int open_ns(enum hull_ns_type t, const struct hull_namespace *ns, struct 
 	return steal_fd(fd);
 }
 
+/* What the kernel would refuse when the parent writes the map, said with
+ * the JSON path; and container id 0 must be there: the init becomes the
+ * namespace's root to set the container up. */
+static int check_id_maps(const struct hull_id_maps *m, const char *name, const char *what,
+			 struct hull_err *err)
+{
+	bool root = false;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct hull_id_map *e = &m->v[i];
+		if (e->size == 0)
+			return hull_errf(err, EINVAL, "%s[%zu].size: must not be 0", name, i);
+		if ((uint64_t)e->container_id + e->size > UINT32_MAX ||
+		    (uint64_t)e->host_id + e->size > UINT32_MAX)
+			return hull_errf(err, EINVAL, "%s[%zu]: the range overflows 32-bit ids", name, i);
+		for (size_t k = 0; k < i; k++) {
+			const struct hull_id_map *o = &m->v[k];
+			if (e->container_id < o->container_id + o->size && o->container_id < e->container_id + e->size)
+				return hull_errf(err, EINVAL, "%s[%zu]: containerID range overlaps %s[%zu]", name, i, name, k);
+			if (e->host_id < o->host_id + o->size && o->host_id < e->host_id + e->size)
+				return hull_errf(err, EINVAL, "%s[%zu]: hostID range overlaps %s[%zu]", name, i, name, k);
+		}
+		root |= e->container_id == 0;
+	}
+	if (!root)
+		return hull_errf(err, EINVAL, "%s: container %s 0 is not mapped; the container's root needs it",
+				 name, what);
+	return 0;
+}
+
+static int check_user(const struct hull_spec *spec, struct hull_err *err)
+{
+	const struct hull_linux *l = &spec->linux_;
+	const struct hull_namespace *user = &l->ns[HULL_NS_USER];
+	const char *name = !l->uid_mappings.n ? "linux.gidMappings" : "linux.uidMappings";
+	bool maps = l->uid_mappings.n || l->gid_mappings.n;
+	if (!user->present)
+		return maps ? hull_errf(err, EINVAL, "%s: mappings given but no user namespace", name) : 0;
+	if (user->path)
+		return maps ? hull_errf(err, EINVAL, "%s: a joined user namespace (linux.namespaces[%u].path) "
+				       "keeps its own mappings", name, user->index) : 0;
+	if (!l->uid_mappings.n || !l->gid_mappings.n)
+		return hull_errf(err, EINVAL, "%s: user namespaces enabled, but no mappings found",
+				 l->uid_mappings.n ? "linux.gidMappings" : "linux.uidMappings");
+	int r = check_id_maps(&l->uid_mappings, "linux.uidMappings", "uid", err);
+	return r < 0 ? r : check_id_maps(&l->gid_mappings, "linux.gidMappings", "gid", err);
+}
+
+static int check_time(const struct hull_spec *spec, struct hull_ns_plan *plan, struct hull_err *err)
+{
+	const struct hull_linux *l = &spec->linux_;
+	const struct hull_namespace *time = &l->ns[HULL_NS_TIME];
+	bool offsets = l->time_monotonic.set || l->time_boottime.set;
+	if (!time->present)
+		return offsets ? hull_errf(err, EINVAL, "linux.timeOffsets: offsets given but no time namespace") : 0;
+	if (access("/proc/self/ns/time", F_OK) < 0)
+		return hull_errf(err, ENOTSUP, "linux.namespaces[%u]: this kernel has no time namespaces",
+				 time->index);
+	if (time->path)
+		return offsets ? hull_errf(err, EINVAL, "linux.timeOffsets: a joined time namespace "
+				       "(linux.namespaces[%u].path) keeps its own offsets", time->index) : 0;
+	const struct { const char *clock; const struct hull_time_offset *o; } clocks[] = {
+		{ "monotonic", &l->time_monotonic }, { "boottime", &l->time_boottime },
+	};
+	size_t len = 0;
+	for (size_t i = 0; i < 2; i++) {
+		const struct hull_time_offset *o = clocks[i].o;
+		if (!o->set)
+			continue;
+		if (o->nanosecs >= 1000000000u)
+			return hull_errf(err, EINVAL, "linux.timeOffsets.%s.nanosecs: must be below 1000000000",
+					 clocks[i].clock);
+		len += (size_t)snprintf(plan->time_offsets + len, sizeof(plan->time_offsets) - len,
+					"%s %lld %u\n", clocks[i].clock, (long long)o->secs, o->nanosecs);
+	}
+	plan->unshare_time = true;
+	return 0;
+}
+
 int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan,
 			 struct hull_err *err)
 {
@@ -51,12 +130,6 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 	for (int t = 0; t < HULL_NS_TYPES; t++)
 		plan->join_fd[t] = -1;
 
-	if (ns[HULL_NS_USER].present)
-		return hull_errf(err, ENOTSUP, "linux.namespaces[%u]: user namespaces are not supported yet",
-				 ns[HULL_NS_USER].index);
-	if (ns[HULL_NS_TIME].present)
-		return hull_errf(err, ENOTSUP, "linux.namespaces[%u]: time namespaces are not supported yet",
-				 ns[HULL_NS_TIME].index);
 	/* Sharing the host's mount table would let pivot_root and every mount
 	 * land on the host (runc refuses it too). */
 	if (!ns[HULL_NS_MOUNT].present)
@@ -65,6 +138,12 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 	if ((spec->hostname || spec->domainname) && !ns[HULL_NS_UTS].present)
 		return hull_errf(err, EINVAL, "%s: needs a uts namespace",
 				 spec->hostname ? "hostname" : "domainname");
+	int r = check_user(spec, err);
+	if (r == 0)
+		r = check_time(spec, plan, err);
+	if (r < 0)
+		return r;
+	plan->user_ns = ns[HULL_NS_USER].present;
 
 	for (int t = 0; t < HULL_NS_TYPES; t++) {
 		if (!ns[t].present)
@@ -76,8 +155,10 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 				return fd;
 			}
 			plan->join_fd[t] = fd;
-		} else if (t == HULL_NS_CGROUP) {
-			plan->unshare_cgroup = true;
+		} else if (t == HULL_NS_CGROUP || t == HULL_NS_TIME) {
+			/* cgroup: rooted where the parent attaches the init;
+			 * time: its offsets can be written only while it is empty */
+			plan->unshare_cgroup |= t == HULL_NS_CGROUP;
 		} else {
 			plan->clone_flags |= hull_ns_type_flag((enum hull_ns_type)t);
 		}

@@ -195,6 +195,8 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	if ((r = delayed_readonly(spec, rootfd, err)) < 0)
 		return r;
 
+	if (opts->before_pivot && (r = opts->before_pivot(opts->before_pivot_data, err)) < 0)
+		return r;
 	r = opts->no_pivot ? enter_chroot(rootfd, root, err) : enter_pivot(rootfd, err);
 	if (r < 0)
 		return r;

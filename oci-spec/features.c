@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <seccomp.h>
 #include <sys/capability.h>
 
 #include "parse.h"
@@ -51,21 +52,75 @@ static json_t *hooks(void)
 	return a;
 }
 
+static json_t *strv(const char *const *v)
+{
+	json_t *a = json_array();
+	for (; *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+/* libseccomp's architectures, by their runtime-spec names. */
+static json_t *seccomp_archs(void)
+{
+	static const char *const names[] = {
+		"aarch64", "arm", "loongarch64", "m68k", "mips", "mips64", "mips64n32", "mipsel",
+		"mipsel64", "mipsel64n32", "parisc", "parisc64", "ppc", "ppc64", "ppc64le",
+		"riscv64", "s390", "s390x", "sh", "sheb", "x32", "x86", "x86_64", NULL,
+	};
+	json_t *a = json_array();
+	for (const char *const *n = names; *n; n++) {
+		if (!seccomp_arch_resolve_name(*n))
+			continue;
+		char up[32] = "SCMP_ARCH_";
+		size_t k = strlen(up);
+		for (const char *p = *n; *p && k < sizeof(up) - 1; p++)
+			up[k++] = (char)toupper((unsigned char)*p);
+		up[k] = 0;
+		json_array_append_new(a, json_string(up));
+	}
+	return a;
+}
+
+/* supportedFlags: what this libseccomp and kernel can set (libseccomp's API
+ * level: 2 TSYNC, 3 LOG, 4 SPEC_ALLOW); WAIT_KILLABLE_RECV needs 2.6. */
+static json_t *seccomp(void)
+{
+	static const char *const known[] = {
+		"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
+	};
+	unsigned level = seccomp_api_get();
+	json_t *supported = json_array();
+	for (unsigned i = 0; i < 3; i++)
+		if (level >= i + 2)
+			json_array_append_new(supported, json_string(known[i]));
+#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
+	if (level >= 7)
+		json_array_append_new(supported, json_string(known[3]));
+#endif
+	return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1,
+			 "actions", strv(spec_seccomp_actions),
+			 "operators", strv(spec_seccomp_operators),
+			 "archs", seccomp_archs(),
+			 "knownFlags", strv(known),
+			 "supportedFlags", supported);
+}
+
 char *hull_features_json(const char *version)
 {
-	/* user and time namespaces arrive with their own work. */
 	_cleanup_json_ json_t *top = json_pack(
-		"{s:s, s:s, s:o, s:o, s:{s:[s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b, s:b}, "
-		"s:{s:b}, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}, s:{s:s}}",
+		"{s:s, s:s, s:o, s:o, s:{s:[s,s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b, s:b}, "
+		"s:o, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}, s:{s:s}}",
 		"ociVersionMin", "1.0.0",
 		"ociVersionMax", "1.3.0",
 		"hooks", hooks(),
 		"mountOptions", mount_options(),
 		"linux",
-		"namespaces", "cgroup", "ipc", "mount", "network", "pid", "uts",
+		"namespaces", "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts",
 		"capabilities", capabilities(),
 		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
-		"seccomp", "enabled", 0,
+		"seccomp", seccomp(),
 		"apparmor", "enabled", 0,
 		"selinux", "enabled", 0,
 		"intelRdt", "enabled", 0,

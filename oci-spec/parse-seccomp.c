@@ -6,7 +6,7 @@
 #include "parse.h"
 #include "../runtime/util.h"
 
-static const char *const actions[] = {
+const char *const spec_seccomp_actions[] = {
 	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
 	"SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",	   "SCMP_ACT_TRACE",
 	"SCMP_ACT_ALLOW", "SCMP_ACT_LOG",	   "SCMP_ACT_NOTIFY",
@@ -14,7 +14,7 @@ static const char *const actions[] = {
 };
 
 /* Index + 1 is libseccomp's enum scmp_compare. */
-static const char *const ops[] = {
+const char *const spec_seccomp_operators[] = {
 	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",	    "SCMP_CMP_EQ",
 	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
@@ -32,7 +32,7 @@ static int action(json_t *o, const char *parent, const char *key, char **out,
 {
 	if (jo_string(o, parent, key, true, out, err) < 0)
 		return -EINVAL;
-	if (name_index(actions, *out) < 0) {
+	if (name_index(spec_seccomp_actions, *out) < 0) {
 		jpath_t p;
 		jp_key(p, parent, key);
 		return jerr(err, p, "unknown action %s", *out);
@@ -49,7 +49,7 @@ static int parse_arg(json_t *v, const char *p, struct hull_seccomp_arg *a, struc
 	    jo_string(v, p, "op", true, &a->op, err) < 0)
 		return -EINVAL;
 	a->index = (unsigned)idx;
-	int k = name_index(ops, a->op);
+	int k = name_index(spec_seccomp_operators, a->op);
 	if (k < 0) {
 		jpath_t q;
 		jp_key(q, p, "op");

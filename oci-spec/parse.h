@@ -16,6 +16,12 @@ int spec_parse_seccomp(json_t *v, const char *path, struct hull_seccomp *s,
 int spec_parse_hooks(json_t *hooks, struct hull_hooks out[HULL_HOOK_KINDS],
 		     struct hull_err *err);
 
+/* The seccomp profile of `hull spec --seccomp` (seccomp-default.c). */
+json_t *spec_seccomp_default(void);
+/* The action and operator names linux.seccomp accepts, NULL-terminated. */
+extern const char *const spec_seccomp_actions[];
+extern const char *const spec_seccomp_operators[];
+
 /* "rprivate" -> MS_PRIVATE|MS_REC ...; false for an unknown name. */
 bool spec_propagation_flags(const char *name, unsigned long *out);
 

@@ -51,6 +51,13 @@ char *hull_state_list_json(const struct hull_state_file *const *sts, const char 
 /* `hull ps --format json`: a JSON array of pids. */
 char *hull_pids_json(const pid_t *pids, size_t n);
 
+/* The container process state sent with a seccomp notify fd to
+ * linux.seccomp.listenerPath (runtime-spec config-linux.md): ociVersion,
+ * fds ["seccompFd"], pid, metadata (omitted when NULL) and the state as
+ * hull_state_json() has it. Compact; caller frees; NULL on ENOMEM. */
+char *hull_seccomp_listener_json(const struct hull_state_file *st, const char *status,
+				 const char *metadata);
+
 /* RFC 3339 UTC with nanoseconds, as runc prints `created`: 2024-01-02T03:04:05.123456789Z */
 void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40]);
 

@@ -7,7 +7,7 @@
 #include "err.h"
 
 struct hull_globals {
-	const char *root;	/* --root, default /run/hull */
+	const char *root;	/* --root, default /run/hull ($XDG_RUNTIME_DIR/hull when not root) */
 	const char *log;	/* --log FILE or NULL */
 	bool log_json;		/* --log-format json */
 	bool debug;

@@ -16,8 +16,11 @@
 #include "../namespaces/namespaces.h"
 #include "cleanup.h"
 #include "console.h"
+#include "hooks.h"
 #include "init.h"
 #include "lifecycle.h"
+#include "seccomp.h"
+#include "security.h"
 #include "sync.h"
 #include "util.h"
 
@@ -66,6 +69,8 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 	int r = hull_sysctl_validate(spec, err);
 	if (r == 0)
 		r = hull_mounts_validate(spec, err);
+	if (r == 0)
+		r = hull_security_validate(spec, err);
 	if (r < 0)
 		hull_err_prefix(err, "config.json");
 	return r;
@@ -88,7 +93,8 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 }
 
 /* Waits for the init to report: ready, a pty master, or its error. */
-static int await_init(int sock, struct hull_created *out, struct hull_err *err)
+static int await_init(int sock, const struct hull_spec *spec, const struct hull_container *c,
+		      struct hull_created *out, struct hull_err *err)
 {
 	char type, msg[HULL_ERR_MAX];
 	for (;;) {
@@ -101,6 +107,18 @@ static int await_init(int sock, struct hull_created *out, struct hull_err *err)
 		switch (type) {
 		case HULL_SYNC_READY:
 			return 0;
+		case HULL_SYNC_SECCOMP: {
+			/* The agent gets the fd before create returns, as runc does. */
+			struct hull_state_file st = c->st;
+			st.pid = out->pid;
+			r = fd < 0 ? hull_errf(err, EPROTO, "sync with the container init: no seccomp fd")
+				   : hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &st, err);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		case HULL_SYNC_PTY:
 			if (out->pty_master >= 0)
 				close(out->pty_master);
@@ -118,11 +136,27 @@ static int await_init(int sock, struct hull_created *out, struct hull_err *err)
 	}
 }
 
+/* prestart (deprecated) runs as createRuntime does, before it. */
+static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
+			    struct hull_err *err)
+{
+	struct hull_state_file st = c->st;
+	st.pid = pid;
+	int r = hull_hooks_run(spec, HULL_HOOK_PRESTART, &st, "creating", err);
+	if (r == 0)
+		r = hull_hooks_run(spec, HULL_HOOK_CREATE_RUNTIME, &st, "creating", err);
+	return r;
+}
+
 static int spawn_init(const struct hull_create_opts *o, struct hull_container *c,
 		      const struct hull_spec *spec, const struct hull_ns_plan *plan,
-		      struct hull_cgroup *cg, struct hull_created *out, struct hull_err *err)
+		      struct hull_seccomp_filter *filter, struct hull_cgroup *cg,
+		      struct hull_created *out, struct hull_err *err)
 {
 	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup };
+	struct hull_hooks_ctx hc = { .spec = spec, .state = c->st };
+	ro.before_pivot = hull_hooks_before_pivot;
+	ro.before_pivot_data = &hc;
 	int r = hull_cgroup_mounts(cg, &ro.cgroups, &ro.n_cgroups, &ro.cgroup_links, &ro.n_cgroup_links);
 	if (r < 0)
 		return hull_syserr(err, -r, "cgroup mounts");
@@ -155,6 +189,8 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 			.fifo_fd = fifo, .console_fd = console,
 			.relay_pty = spec->process.terminal && !o->console_socket,
 			.no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
+			.seccomp = filter,
+			.hooks = &hc,
 		};
 		hull_init_run(&a);
 	}
@@ -162,10 +198,17 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	out->pid = pid;
 
 	r = hull_cgroup_attach(cg, pid, err);
-	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
+	if (r == 0)
+		r = hull_ns_write_id_maps(spec, pid, err);
+	/* As crun: the namespaces exist, the init has not gone on yet. */
+	if (r == 0)
+		r = run_create_hooks(spec, c, pid, err);
+	char host_pid[16];
+	snprintf(host_pid, sizeof(host_pid), "%d", (int)pid);
+	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, host_pid, -1) < 0)
 		r = hull_errf(err, EPIPE, "container init exited before it was ready");
 	if (r == 0)
-		r = await_init(sock, out, err);
+		r = await_init(sock, spec, c, out, err);
 	if (r < 0)
 		return r;
 
@@ -178,8 +221,10 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	return 0;
 }
 
-static void unwind(struct hull_container *c, struct hull_cgroup *cg, struct hull_created *out)
+static void unwind(struct hull_container *c, const struct hull_spec *spec, struct hull_cgroup *cg,
+		   struct hull_created *out)
 {
+	bool spawned = out->pid > 0;
 	if (out->pid > 0) {
 		kill(out->pid, SIGKILL);
 		while (waitpid(out->pid, NULL, 0) < 0 && errno == EINTR)
@@ -195,6 +240,11 @@ static void unwind(struct hull_container *c, struct hull_cgroup *cg, struct hull
 		hull_cgroup_kill_all(cg, SIGKILL, NULL);
 		hull_cgroup_destroy(cg, NULL);
 	}
+	/* runtime.md: a failed create goes on with the destroy and poststop. */
+	if (spawned) {
+		c->st.pid = 0;
+		hull_hooks_run_warn(spec, HULL_HOOK_POSTSTOP, &c->st, "stopped");
+	}
 	hull_container_remove(c, NULL);
 	hull_container_close(c);
 }
@@ -202,6 +252,7 @@ static void unwind(struct hull_container *c, struct hull_cgroup *cg, struct hull
 static void spec_freep(struct hull_spec **s) { if (*s) hull_spec_free(*s); }
 static void plan_releasep(struct hull_ns_plan *p) { hull_ns_plan_release(p); }
 static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
+static void filter_freep(struct hull_seccomp_filter **f) { hull_seccomp_free(*f); }
 
 int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 		struct hull_created *out, struct hull_err *err)
@@ -209,6 +260,7 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	__attribute__((cleanup(spec_freep))) struct hull_spec *spec = NULL;
 	__attribute__((cleanup(plan_releasep))) struct hull_ns_plan plan;
 	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	__attribute__((cleanup(filter_freep))) struct hull_seccomp_filter *filter = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->dirfd = -1;
@@ -224,12 +276,16 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 		r = check_opts(o, spec, err);
 	if (r == 0 && (r = hull_ns_plan_prepare(spec, &plan, err)) < 0)
 		hull_err_prefix(err, "config.json");
+	if (r == 0 && (r = hull_seccomp_compile(&spec->linux_.seccomp, &filter, err)) < 0)
+		hull_err_prefix(err, "config.json");
 	if (r == 0)
 		r = hull_container_claim(o->root, o->id, c, err);
 	if (r < 0)
 		return r;
 
 	r = hull_cgroup_create(spec->linux_.cgroups_path, o->id, &spec->linux_.resources, &cg, err);
+	if (r == 0 && hull_cgroup_warning(cg))
+		fprintf(stderr, "hull: warning: %s\n", hull_cgroup_warning(cg));
 	if (r == 0) {
 		fill_state(c, spec, cg);
 		r = hull_container_save(c, err);
@@ -237,12 +293,12 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	if (r == 0)
 		r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600, err);
 	if (r == 0)
-		r = spawn_init(o, c, spec, &plan, cg, out, err);
+		r = spawn_init(o, c, spec, &plan, filter, cg, out, err);
 	if (r == 0)
 		r = hull_container_save(c, err);
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out->pid, err);
 	if (r < 0)
-		unwind(c, cg, out);
+		unwind(c, spec, cg, out);
 	return r;
 }

@@ -6,6 +6,7 @@
 
 #include "../cgroups/cgroups.h"
 #include "cleanup.h"
+#include "hooks.h"
 #include "lifecycle.h"
 #include "util.h"
 
@@ -58,5 +59,11 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 	}
 	if (r < 0)
 		return r;
+	/* runtime.md: after the container is deleted, before delete returns;
+	 * the state dir still holds the config and the state they need. */
+	if (c->has_state) {
+		c->st.pid = 0;
+		hull_hooks_run_saved(c, HULL_HOOK_POSTSTOP, "stopped");
+	}
 	return hull_container_remove(c, err);
 }

@@ -3,16 +3,20 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/keyctl.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "console.h"
 #include "init.h"
 #include "process.h"
+#include "seccomp.h"
+#include "security.h"
 #include "sync.h"
 
 static _Noreturn void fail(const struct hull_init_args *a, const struct hull_err *err)
@@ -54,9 +58,17 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 {
 	struct hull_err err = {0};
 	const struct hull_process *p = &a->spec->process;
-	char type;
+	char type, host_pid[16];
 
-	if (hull_sync_recv(a->sync_fd, &type, NULL, 0, NULL) < 0 || type != HULL_SYNC_GO)
+	if (hull_sync_recv(a->sync_fd, &type, host_pid, sizeof(host_pid), NULL) < 0 ||
+	    type != HULL_SYNC_GO)
+		_exit(1);
+	/* Our pid as the hooks' state names it: in a pid namespace, getpid() says 1. */
+	a->hooks->state.pid = (pid_t)strtol(host_pid, NULL, 10);
+	/* Until it execs, the init runs hull's binary: no process of the
+	 * container may open /proc/PID/exe or mem (CVE-2019-5736). Not
+	 * earlier: an unprivileged parent writes our id maps before GO. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		_exit(1);
 	if (hull_ns_join(a->plan, &err) < 0 || hull_ns_unshare_cgroup(a->plan, &err) < 0)
 		fail(a, &err);
@@ -81,8 +93,25 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 		}
 	}
 	_cleanup_free_ char *exe = NULL;
-	if (hull_process_prepare(p, &err) < 0 || hull_process_switch_user(p, &err) < 0 ||
-	    hull_process_find_exec(p, &exe, &err) < 0)
+	struct hull_capsets caps;
+	if (hull_process_prepare(p, &err) < 0 || hull_security_apply(a->spec, &err) < 0 ||
+	    hull_caps_resolve(p, &caps, &err) < 0)
+		fail(a, &err);
+	/* seccomp loads here without no_new_privs: that takes CAP_SYS_ADMIN, so before the caps go. */
+	if (!p->no_new_privileges && hull_seccomp_load(a->seccomp, a->sync_fd, &err) < 0)
+		fail(a, &err);
+	if (hull_caps_drop_bounding(&caps, &err) < 0 || hull_process_switch_user(p, &err) < 0 ||
+	    hull_caps_apply(&caps, &err) < 0)
+		fail(a, &err);
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		hull_syserr(&err, errno, "process.noNewPrivileges");
+		fail(a, &err);
+	}
+	if (hull_process_find_exec(p, &exe, &err) < 0)
+		fail(a, &err);
+	/* seccomp loads here with no_new_privs (set before it): as late as it can
+	 * and still report a failure, so the profile need allow few of hull's calls. */
+	if (p->no_new_privileges && hull_seccomp_load(a->seccomp, a->sync_fd, &err) < 0)
 		fail(a, &err);
 
 	/* `create` exits once we are ready; we must outlive it. */
@@ -91,7 +120,9 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 		_exit(1);
 	close(a->sync_fd);
 
-	if (wait_for_start(a->fifo_fd, &err) < 0 || hull_process_fds(a->preserve_fds, &err) < 0) {
+	if (wait_for_start(a->fifo_fd, &err) < 0 ||
+	    hull_hooks_run(a->spec, HULL_HOOK_START_CONTAINER, &a->hooks->state, "created", &err) < 0 ||
+	    hull_process_fds(a->preserve_fds, &err) < 0) {
 		dprintf(STDERR_FILENO, "hull: %s\n", err.msg);
 		_exit(127);
 	}

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 
 #include "../namespaces/namespaces.h"
+#include "hooks.h"
+
+struct hull_seccomp_filter;
 
 struct hull_init_args {
 	const struct hull_spec *spec;
@@ -17,6 +20,8 @@ struct hull_init_args {
 	bool relay_pty;		/* send the pty master to the parent instead */
 	bool no_new_keyring;
 	int preserve_fds;
+	struct hull_seccomp_filter *seccomp;	/* compiled by the parent, or NULL */
+	struct hull_hooks_ctx *hooks;	/* its state.pid is set from the GO message */
 };
 
 /* Never returns: execs the process or reports the failure over sync_fd and exits. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -40,7 +41,8 @@ void hull_cmd_usage(const struct hull_cmd *cmd, int fd)
 	}
 	dprintf(fd, "usage: hull [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
 		    "global options:\n"
-		    "  --root DIR           state directory (default /run/hull)\n"
+		    "  --root DIR           state directory (default /run/hull;\n"
+		    "                       $XDG_RUNTIME_DIR/hull when not root)\n"
 		    "  --log FILE           log to FILE\n"
 		    "  --log-format FORMAT  text or json\n"
 		    "  --debug              log debug messages\n"
@@ -65,10 +67,28 @@ int hull_cmd_help(const struct hull_globals *g, int argc, char **argv, struct hu
 	return 0;
 }
 
+/* runc's default: /run is root's; an unprivileged user's state goes under
+ * its own runtime dir. NULL when there is none. */
+static const char *default_root(void)
+{
+	static char buf[4096];
+	if (geteuid() == 0)
+		return "/run/hull";
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (!xdg || !*xdg || snprintf(buf, sizeof(buf), "%s/hull", xdg) >= (int)sizeof(buf))
+		return NULL;
+	return buf;
+}
+
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU, OPT_ROOTLESS };
 
 int main(int argc, char **argv)
 {
+	/* A container sharing our pid namespace must not reach our binary
+	 * through /proc/PID/exe. An unprivileged hull stays dumpable: its
+	 * children's /proc files (uid_map) must stay writable to it. */
+	if (geteuid() == 0)
+		prctl(PR_SET_DUMPABLE, 0);
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "log", required_argument, NULL, OPT_LOG },
@@ -81,7 +101,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct hull_globals g = { .root = "/run/hull" };
+	struct hull_globals g = { .root = default_root() };
 	struct hull_err err = {0};
 	int c;
 
@@ -131,6 +151,10 @@ int main(int argc, char **argv)
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		hull_cmd_usage(cmd, STDOUT_FILENO);
 		return 0;
+	}
+	if (!g.root && cmd->run != hull_cmd_spec && cmd->run != hull_cmd_features && cmd->run != hull_cmd_help) {
+		hull_errf(&err, EINVAL, "--root: XDG_RUNTIME_DIR is not set; give --root");
+		goto fail;
 	}
 	hull_log("debug", "%s", cmd->name);
 	int status = cmd->run(&g, argc, argv, &err);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -51,6 +52,9 @@ int hull_process_switch_user(const struct hull_process *p, struct hull_err *err)
 		return hull_syserr(err, errno, "process.user.additionalGids");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return hull_syserr(err, errno, "process.user.gid %u", (unsigned)p->gid);
+	/* Leaving uid 0 would empty the permitted set that hull_caps_apply narrows next. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return hull_syserr(err, errno, "PR_SET_KEEPCAPS");
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return hull_syserr(err, errno, "process.user.uid %u", (unsigned)p->uid);
 	if (p->cwd && chdir(p->cwd) < 0)

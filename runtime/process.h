@@ -9,7 +9,8 @@
  * created if missing (as runc does). */
 int hull_process_prepare(const struct hull_process *p, struct hull_err *err);
 
-/* setgroups (additionalGids), gid, uid; then chdir(cwd) and umask. */
+/* setgroups (additionalGids), gid, uid (with PR_SET_KEEPCAPS, so that
+ * hull_caps_apply can still grant); then chdir(cwd) and umask. */
 int hull_process_switch_user(const struct hull_process *p, struct hull_err *err);
 
 /* Resolves args[0] through the PATH of process.env (or the default PATH)

@@ -36,8 +36,19 @@ int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struc
 	*n = 0;
 	if (!c->has_state)
 		return hull_errf(err, EINVAL, "%s", c->state_err);
-	if (!c->st.cgroup)
+	if (!c->st.cgroup) {
+		/* No cgroup of its own (rootless): the init is all we can name. */
+		int pidfd = -1;
+		enum hull_status s = hull_container_status(c, &pidfd);
+		if (pidfd >= 0)
+			close(pidfd);
+		if (s == HULL_STATUS_STOPPED || s == HULL_STATUS_CREATING)
+			return 0;
+		*pids = hull_xmalloc(sizeof(**pids));
+		(*pids)[0] = c->st.pid;
+		*n = 1;
 		return 0;
+	}
 	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
 	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
 	if (r == 0)

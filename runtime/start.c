@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hooks.h"
 #include "lifecycle.h"
 #include "util.h"
 
@@ -24,7 +26,14 @@ int hull_start(struct hull_container *c, struct hull_err *err)
 	int r = hull_write_all(fd, "0", 1);
 	if (r < 0)
 		return hull_syserr(err, -r, "container %s: release the init", c->id);
+	/* The init's read end is the fifo's last and is close-on-exec: POLLERR
+	 * (no reader left) says the process was executed (or the init died),
+	 * which runtime.md wants before poststart and before start returns. */
+	struct pollfd p = { .fd = fd, .events = 0 };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
 	if (unlinkat(c->dirfd, HULL_FIFO_FILE, 0) < 0 && errno != ENOENT)
 		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+	hull_hooks_run_saved(c, HULL_HOOK_POSTSTART, "running");
 	return 0;
 }

@@ -11,6 +11,7 @@ enum hull_sync_type {
 	HULL_SYNC_READY = 'R',	/* init: set up, waiting for start */
 	HULL_SYNC_ERROR = 'E',	/* init: failed; payload is the message */
 	HULL_SYNC_PTY = 'P',	/* init: the pty master, for a foreground relay */
+	HULL_SYNC_SECCOMP = 'S',	/* init: the seccomp notify fd, for linux.seccomp.listenerPath */
 };
 
 /* One sendmsg of buf with fd attached (fd < 0: none). Returns 0 or -errno. */

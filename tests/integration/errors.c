@@ -37,7 +37,14 @@ static void ns_path_missing(struct ht *t)
 			json_object_set_new(ns, "path", json_string("/nonexistent/ns"));
 }
 static void user_ns(struct ht *t) { json_array_append_new(get(lnx(t), "namespaces"), json_pack("{s:s}", "type", "user")); }
-static void time_ns(struct ht *t) { json_array_append_new(get(lnx(t), "namespaces"), json_pack("{s:s}", "type", "time")); }
+static void gid_maps_without_userns(struct ht *t) { json_object_set_new(lnx(t), "gidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 100000, "size", 65536)); }
+static void userns_without_uid_0(struct ht *t)
+{
+	user_ns(t);
+	json_object_set_new(lnx(t), "uidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 1, "hostID", 100000, "size", 10));
+	json_object_set_new(lnx(t), "gidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 100000, "size", 10));
+}
+static void time_offsets_without_timens(struct ht *t) { json_object_set_new(lnx(t), "timeOffsets", json_pack("{s:{s:i, s:i}}", "boottime", "secs", 10, "nanosecs", 0)); }
 static void hostname_without_uts(struct ht *t)
 {
 	json_t *nss = get(lnx(t), "namespaces"), *ns;
@@ -70,8 +77,10 @@ static const struct {
 	{ sysctl_host, "linux.sysctl.vm.swappiness" },
 	{ sysctl_net_without_netns, "linux.sysctl.net.ipv4.ip_forward" },
 	{ ns_path_missing, "/nonexistent/ns" },
-	{ user_ns, "hull: config.json: linux.namespaces[6]: user namespaces are not supported yet\n" },
-	{ time_ns, "hull: config.json: linux.namespaces[6]: time namespaces are not supported yet\n" },
+	{ user_ns, "hull: config.json: linux.uidMappings: user namespaces enabled, but no mappings found\n" },
+	{ gid_maps_without_userns, "hull: config.json: linux.gidMappings: mappings given but no user namespace\n" },
+	{ userns_without_uid_0, "hull: config.json: linux.uidMappings: container uid 0 is not mapped; the container's root needs it\n" },
+	{ time_offsets_without_timens, "hull: config.json: linux.timeOffsets: offsets given but no time namespace\n" },
 	{ hostname_without_uts, "hull: config.json: hostname: needs a uts namespace\n" },
 	{ cgroups_path_dotdot, "cgroupsPath" },
 	{ cgroups_path_systemd, "systemd cgroups are not supported" },

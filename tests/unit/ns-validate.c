@@ -160,8 +160,79 @@ START_TEST(plan_rules)
 	reset();
 	spec.linux_.ns[HULL_NS_USER].present = true;
 	spec.linux_.ns[HULL_NS_USER].index = 6;
-	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -ENOTSUP);
-	ck_assert_str_eq(err.msg, "linux.namespaces[6]: user namespaces are not supported yet");
+	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
+	ck_assert_str_eq(err.msg, "linux.uidMappings: user namespaces enabled, but no mappings found");
+}
+END_TEST
+
+static int plan_err(const char *want)
+{
+	struct hull_ns_plan plan;
+	hull_err_clear(&err);
+	int r = hull_ns_plan_prepare(&spec, &plan, &err);
+	if (r == 0)
+		hull_ns_plan_release(&plan);
+	if (want)
+		ck_assert_str_eq(err.msg, want);
+	return r;
+}
+
+START_TEST(plan_user_time)
+{
+	struct hull_id_map uid[2] = { { 0, 100000, 65536 }, { 70000, 300000, 10 } };
+	struct hull_id_map gid[1] = { { 0, 100000, 65536 } };
+	reset();
+	spec.linux_.ns[HULL_NS_USER].present = true;
+	spec.linux_.uid_mappings = (struct hull_id_maps){ uid, 2 };
+	ck_assert_int_eq(plan_err("linux.gidMappings: user namespaces enabled, but no mappings found"), -EINVAL);
+	spec.linux_.gid_mappings = (struct hull_id_maps){ gid, 1 };
+	struct hull_ns_plan plan;
+	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), 0);
+	ck_assert(plan.user_ns);
+	ck_assert_int_eq(plan.clone_flags, CLONE_NEWUSER | CLONE_NEWNS);
+
+	uid[1].container_id = 60000;
+	ck_assert_int_eq(plan_err("linux.uidMappings[1]: containerID range overlaps linux.uidMappings[0]"), -EINVAL);
+	uid[1] = (struct hull_id_map){ 70000, 150000, 10 };
+	ck_assert_int_eq(plan_err("linux.uidMappings[1]: hostID range overlaps linux.uidMappings[0]"), -EINVAL);
+	uid[1] = (struct hull_id_map){ 70000, 300000, 0 };
+	ck_assert_int_eq(plan_err("linux.uidMappings[1].size: must not be 0"), -EINVAL);
+	uid[1] = (struct hull_id_map){ 70000, 4294967290u, 10 };
+	ck_assert_int_eq(plan_err("linux.uidMappings[1]: the range overflows 32-bit ids"), -EINVAL);
+	gid[0].container_id = 1;
+	uid[1] = (struct hull_id_map){ 70000, 300000, 10 };
+	ck_assert_int_eq(plan_err("linux.gidMappings: container gid 0 is not mapped; the container's root needs it"),
+			 -EINVAL);
+	gid[0].container_id = 0;
+
+	spec.linux_.ns[HULL_NS_USER].path = (char *)"/proc/self/ns/user";
+	spec.linux_.ns[HULL_NS_USER].index = 2;
+	ck_assert_int_eq(plan_err("linux.uidMappings: a joined user namespace (linux.namespaces[2].path) "
+				  "keeps its own mappings"), -EINVAL);
+	spec.linux_.ns[HULL_NS_USER].present = false;
+	ck_assert_int_eq(plan_err("linux.uidMappings: mappings given but no user namespace"), -EINVAL);
+
+	reset();
+	spec.linux_.time_boottime = (struct hull_time_offset){ true, 86400, 0 };
+	ck_assert_int_eq(plan_err("linux.timeOffsets: offsets given but no time namespace"), -EINVAL);
+	spec.linux_.ns[HULL_NS_TIME].present = true;
+	spec.linux_.time_monotonic = (struct hull_time_offset){ true, -5, 7 };
+	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), 0);
+	ck_assert(plan.unshare_time && !plan.user_ns);
+	ck_assert_int_eq(plan.clone_flags, CLONE_NEWNS);
+	ck_assert_str_eq(plan.time_offsets, "monotonic -5 7\nboottime 86400 0\n");
+	spec.linux_.time_monotonic.nanosecs = 1000000000;
+	ck_assert_int_eq(plan_err("linux.timeOffsets.monotonic.nanosecs: must be below 1000000000"), -EINVAL);
+	spec.linux_.time_monotonic.set = spec.linux_.time_boottime.set = false;
+	spec.linux_.ns[HULL_NS_TIME].path = (char *)"/proc/self/ns/time";
+	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), 0);
+	ck_assert(!plan.unshare_time);
+	ck_assert_int_ge(plan.join_fd[HULL_NS_TIME], 0);
+	hull_ns_plan_release(&plan);
+	spec.linux_.time_boottime.set = true;
+	ck_assert_int_eq(plan_err("linux.timeOffsets: a joined time namespace (linux.namespaces[0].path) "
+				  "keeps its own offsets"), -EINVAL);
+	reset();
 	reset();
 	spec.linux_.ns[HULL_NS_MOUNT].present = false;
 	ck_assert_int_eq(hull_ns_plan_prepare(&spec, &plan, &err), -EINVAL);
@@ -182,6 +253,7 @@ HULL_SUITE(ns_validate, unit)
 	tcase_add_test(tc, path_helpers);
 	tcase_add_test(tc, mounts_rules);
 	tcase_add_test(tc, plan_rules);
+	tcase_add_test(tc, plan_user_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

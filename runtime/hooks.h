@@ -1,0 +1,40 @@
+/* OCI hooks: each one a fork + execve of hook.path with hook.args and
+ * exactly hook.env, the container state JSON on its stdin, its stdout
+ * and stderr on hull's stderr (never on a stream a caller parses). */
+#ifndef HULL_HOOKS_H
+#define HULL_HOOKS_H
+
+#include <stdbool.h>
+
+#include "../oci-spec/state.h"
+#include "err.h"
+
+/* Runs the hooks of kind in order with the state (status as given) on
+ * stdin; stops at the first failure: "hooks.createRuntime[0] /path:
+ * exited with status 3" (or "killed by signal 9", "timed out after 2 s",
+ * or why it could not be run). A hook with a timeout is SIGKILLed when it
+ * is reached. No hooks of kind: returns 0 at once. */
+int hull_hooks_run(const struct hull_spec *spec, enum hull_hook_kind kind,
+		   const struct hull_state_file *st, const char *status, struct hull_err *err);
+
+/* poststart and poststop: every hook runs; a failure is a warning
+ * ("hull: warning: ..." on stderr, and in the log), never an error. */
+void hull_hooks_run_warn(const struct hull_spec *spec, enum hull_hook_kind kind,
+			 const struct hull_state_file *st, const char *status);
+
+/* hull_hooks_run_warn() with the hooks of the config saved at create
+ * (ROOT/ID/config.json); a config that cannot be read is a warning too. */
+struct hull_container;
+void hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, const char *status);
+
+/* What the container init needs for the hooks it runs itself. */
+struct hull_hooks_ctx {
+	const struct hull_spec *spec;
+	struct hull_state_file state;	/* shallow copy; pid: the init's on the host */
+};
+
+/* hull_rootfs_opts.before_pivot: the createContainer hooks, in the
+ * container's namespaces while the host's paths are still visible. */
+int hull_hooks_before_pivot(void *ctx, struct hull_err *err);
+
+#endif

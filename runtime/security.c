@@ -1,0 +1,122 @@
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cleanup.h"
+#include "security.h"
+#include "util.h"
+
+static bool apparmor_enabled(void)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	struct hull_err ignore = { 0 };
+	if (access("/sys/kernel/security/apparmor", F_OK) < 0)
+		return false;
+	return hull_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &buf, &len,
+				 &ignore) == 0 && len > 0 && buf[0] == 'Y';
+}
+
+static bool selinux_enabled(void)
+{
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+/* hull has no host with either LSM to prove a label is applied, so it
+ * refuses a label rather than run the container unconfined. */
+static int check_lsm(const struct hull_spec *spec, struct hull_err *err)
+{
+	const struct hull_process *p = &spec->process;
+	if (p->apparmor_profile && *p->apparmor_profile)
+		return hull_errf(err, EOPNOTSUPP, "process.apparmorProfile: %s",
+				 apparmor_enabled() ? "AppArmor profiles are not supported yet"
+						    : "AppArmor is not enabled on this host");
+	const char *what = p->selinux_label && *p->selinux_label ? "process.selinuxLabel"
+			 : spec->linux_.mount_label && *spec->linux_.mount_label ? "linux.mountLabel"
+			 : NULL;
+	if (what)
+		return hull_errf(err, EOPNOTSUPP, "%s: %s", what,
+				 selinux_enabled() ? "SELinux labels are not supported yet"
+						   : "SELinux is not enabled on this host");
+	return 0;
+}
+
+/* The rules of sched_setattr(2), checked here so that the message names the
+ * field instead of the kernel's EINVAL. */
+static int check_scheduler(const struct hull_scheduler *s, struct hull_err *err)
+{
+	if (!s->set)
+		return 0;
+	bool rt = s->policy_num == SCHED_FIFO || s->policy_num == SCHED_RR;
+	if (!strcmp(s->policy, "SCHED_ISO"))
+		return hull_errf(err, EINVAL, "process.scheduler.policy: SCHED_ISO is not in Linux");
+	if (rt && (s->priority < 1 || s->priority > 99))
+		return hull_errf(err, EINVAL, "process.scheduler.priority: %s needs 1 to 99",
+				 s->policy);
+	if (!rt && s->priority)
+		return hull_errf(err, EINVAL,
+				 "process.scheduler.priority: only SCHED_FIFO and SCHED_RR have one");
+	if (s->policy_num != SCHED_DEADLINE && (s->runtime || s->deadline || s->period))
+		return hull_errf(err, EINVAL,
+				 "process.scheduler: runtime, deadline and period are for SCHED_DEADLINE only");
+	if (s->policy_num == SCHED_DEADLINE) {
+		uint64_t period = s->period ? s->period : s->deadline;
+		if (!s->runtime || s->runtime > s->deadline || s->deadline > period)
+			return hull_errf(err, EINVAL,
+					 "process.scheduler: SCHED_DEADLINE needs 0 < runtime <= deadline <= period");
+	}
+	return 0;
+}
+
+/* A cpuset-style list, "0-3,7". */
+static int check_cpu_list(const char *list, const char *path, struct hull_err *err)
+{
+	const char *s = list;
+	if (!*s)
+		return hull_errf(err, EINVAL, "%s: empty CPU list", path);
+	for (;;) {
+		char *end;
+		if (!isdigit((unsigned char)*s))
+			return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
+		unsigned long a = strtoul(s, &end, 10), b = a;
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= CPU_SETSIZE)
+			return hull_errf(err, EINVAL, "%s: bad CPU range in \"%s\"", path, list);
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
+		s = end + 1;
+	}
+}
+
+int hull_security_validate(const struct hull_spec *spec, struct hull_err *err)
+{
+	const struct hull_process *p = &spec->process;
+	struct hull_capsets caps;
+	int r = hull_caps_resolve(p, &caps, err);
+	if (r == 0)
+		r = check_lsm(spec, err);
+	if (r == 0)
+		r = check_scheduler(&p->scheduler, err);
+	/* execCPUAffinity is for processes that join a container (exec), not
+	 * for its init; only its form is checked here. */
+	if (r == 0 && p->exec_cpu_affinity_initial)
+		r = check_cpu_list(p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err);
+	if (r == 0 && p->exec_cpu_affinity_final)
+		r = check_cpu_list(p->exec_cpu_affinity_final, "process.execCPUAffinity.final", err);
+	/* The spec defines no personality flags. */
+	if (r == 0 && spec->linux_.has_personality && spec->linux_.personality_flags.n)
+		r = hull_errf(err, EINVAL, "linux.personality.flags[0]: unknown flag %s",
+			      spec->linux_.personality_flags.v[0]);
+	return r;
+}
