@@ -385,3 +385,44 @@ pid_t ht_state_pid(struct ht *t, const char *id, char *status, size_t status_len
 	ht_result_free(&r);
 	return p;
 }
+
+void ht_sweep(void)
+{
+	const char *hull = getenv("HULL");
+	DIR *tmp = opendir("/tmp");
+	if (!hull || !tmp)
+		return;
+	for (struct dirent *e; (e = readdir(tmp));) {
+		bool root = !strncmp(e->d_name, "ht-root-", 8);
+		if (!root && strncmp(e->d_name, "ht-bundle-", 10))
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		DIR *d = root ? opendir(path) : NULL;
+		for (struct dirent *c; d && (c = readdir(d));) {
+			if (c->d_name[0] == '.')
+				continue;
+			char *argv[] = { (char *)hull, "--root", path, "delete", "--force", c->d_name, NULL };
+			pid_t pid = fork();
+			if (pid == 0) {
+				int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+				dup2(null, 1);
+				dup2(null, 2);
+				execv(argv[0], argv);
+				_exit(126);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		}
+		if (d)
+			closedir(d);
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/rm", "rm", "-rf", path, (char *)NULL);
+			_exit(126);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	closedir(tmp);
+}

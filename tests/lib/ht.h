@@ -80,6 +80,10 @@ void ht_finish(struct ht *t);
 /* Cleanup without assertions, for the teardown of a failed test. */
 void ht_force_clean(struct ht *t);
 
+/* After the whole run: deletes what tests that were killed (a Check
+ * timeout) left under /tmp/ht-*, so the next run starts clean. */
+void ht_sweep(void);
+
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
 /* True when a directory named name exists anywhere under /sys/fs/cgroup. */

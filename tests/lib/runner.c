@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "hull-test.h"
+#include "ht.h"
 
 #undef HULL_SUITE
 #define HULL_SUITE(name, kind) Suite *hull_suite_##name(void);
@@ -49,6 +50,8 @@ int main(int argc, char **argv)
 	}
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
+	if (strcmp(want, "unit"))
+		ht_sweep();
 	srunner_free(sr);
 	return failed ? 1 : 0;
 }
