@@ -85,23 +85,6 @@ START_TEST(terminal_relay)
 }
 END_TEST
 
-static int recv_fd(int sock, char *name, size_t name_len)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = name, .iov_len = name_len - 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	ck_assert_int_gt(n, 0);
-	name[n] = 0;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(c->cmsg_type, SCM_RIGHTS);
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	return fd;
-}
-
 START_TEST(console_socket)
 {
 	struct ht t;
@@ -123,7 +106,7 @@ START_TEST(console_socket)
 	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 	ck_assert_int_ge(conn, 0);
 	char name[256];
-	int master = recv_fd(conn, name, sizeof(name));
+	int master = ht_recv_fd(conn, name, sizeof(name));
 	close(conn);
 	close(ls);
 	ck_assert_str_eq(name, "/dev/pts/0");	/* runc sends the pty's name as the payload */

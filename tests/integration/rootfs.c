@@ -251,36 +251,6 @@ START_TEST(linux_devices)
 }
 END_TEST
 
-/* A process in fresh namespaces that lives until *keep is closed; returns
- * once it has unshared them. */
-static pid_t ns_holder(int flags, int *keep)
-{
-	int p[2], ready[2];
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[1]);
-		close(ready[0]);
-		if (unshare(flags) < 0)
-			_exit(1);
-		char c = 1;
-		ssize_t n = write(ready[1], &c, 1);
-		close(ready[1]);
-		n = read(p[0], &c, 1);
-		(void)n;
-		_exit(0);
-	}
-	close(p[0]);
-	close(ready[1]);
-	char c;
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
-	*keep = p[1];
-	return pid;
-}
-
 static void set_ns_path(struct ht *t, const char *type, const char *path)
 {
 	json_t *nss = json_object_get(json_object_get(t->cfg, "linux"), "namespaces"), *ns;
@@ -296,7 +266,7 @@ START_TEST(join_namespace_by_path)
 	struct ht_result r;
 	ht_begin(&t, false);
 	int keep;
-	pid_t holder = ns_holder(CLONE_NEWNET | CLONE_NEWUTS, &keep);
+	pid_t holder = ht_ns_holder(CLONE_NEWNET | CLONE_NEWUTS, &keep);
 	char path[64], want[64];
 	struct stat st;
 	snprintf(path, sizeof(path), "/proc/%d/ns/uts", holder);
@@ -321,7 +291,7 @@ START_TEST(join_namespace_wrong_type)
 	struct ht_result r;
 	ht_begin(&t, false);
 	int keep;
-	pid_t holder = ns_holder(CLONE_NEWNET, &keep);
+	pid_t holder = ht_ns_holder(CLONE_NEWNET, &keep);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", holder);
 	set_ns_path(&t, "ipc", path);

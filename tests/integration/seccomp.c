@@ -193,24 +193,6 @@ START_TEST(listener_unreachable)
 }
 END_TEST
 
-static int recv_state(int conn, char *buf, size_t cap)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = cap - 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct pollfd p = { .fd = conn, .events = POLLIN };
-	ck_assert_int_eq(poll(&p, 1, 30000), 1);
-	ssize_t n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
-	ck_assert_int_gt(n, 0);
-	buf[n] = 0;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(c->cmsg_type, SCM_RIGHTS);
-	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-	return fd;
-}
 
 /* Answers one notification: a mkdir, with error (negative errno) or success. */
 static void answer(int nfd, int error)
@@ -251,7 +233,7 @@ START_TEST(listener)
 	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 	ck_assert_int_ge(conn, 0);
 	char buf[8192];
-	int nfd = recv_state(conn, buf, sizeof(buf));
+	int nfd = ht_recv_fd(conn, buf, sizeof(buf));
 	close(conn);
 	close(ls);
 

@@ -186,28 +186,7 @@ END_TEST
 /* A process that made a user namespace and waits; the test writes its maps. */
 static pid_t userns_holder(int *keep)
 {
-	int p[2], ready[2];
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(p[1]);
-		close(ready[0]);
-		if (unshare(CLONE_NEWUSER) < 0)
-			_exit(1);
-		char c = 1;
-		ssize_t n = write(ready[1], &c, 1);
-		close(ready[1]);
-		n = read(p[0], &c, 1);
-		(void)n;
-		_exit(0);
-	}
-	close(p[0]);
-	close(ready[1]);
-	char c;
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
-	close(ready[0]);
+	pid_t pid = ht_ns_holder(CLONE_NEWUSER, keep);
 	char path[64];
 	static const char map[] = "0 100000 65536\n";
 	for (int i = 0; i < 2; i++) {
@@ -217,7 +196,6 @@ static pid_t userns_holder(int *keep)
 		ck_assert_int_eq(write(fd, map, sizeof(map) - 1), (ssize_t)sizeof(map) - 1);
 		close(fd);
 	}
-	*keep = p[1];
 	return pid;
 }
 

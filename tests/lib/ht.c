@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -425,4 +427,51 @@ void ht_sweep(void)
 			waitpid(pid, NULL, 0);
 	}
 	closedir(tmp);
+}
+
+pid_t ht_ns_holder(int flags, int *keep)
+{
+	int p[2], ready[2];
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[1]);
+		close(ready[0]);
+		if (unshare(flags) < 0)
+			_exit(1);
+		char c = 1;
+		ssize_t n = write(ready[1], &c, 1);
+		close(ready[1]);
+		n = read(p[0], &c, 1);
+		(void)n;
+		_exit(0);
+	}
+	close(p[0]);
+	close(ready[1]);
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*keep = p[1];
+	return pid;
+}
+
+int ht_recv_fd(int sock, char *buf, size_t cap)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = cap - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	ck_assert_msg(poll(&p, 1, 30000) == 1, "nothing received in 30 s");
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	ck_assert_ptr_nonnull(cm);
+	ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
 }

@@ -84,6 +84,14 @@ void ht_force_clean(struct ht *t);
  * timeout) left under /tmp/ht-*, so the next run starts clean. */
 void ht_sweep(void);
 
+/* A process in fresh namespaces (unshare(flags)) that lives until *keep is
+ * closed; returns once it has unshared them. */
+pid_t ht_ns_holder(int flags, int *keep);
+
+/* Receives one message with one fd (SCM_RIGHTS) on sock, waiting at most
+ * 30 s; the payload goes to buf (NUL-terminated). Returns the fd. */
+int ht_recv_fd(int sock, char *buf, size_t cap);
+
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
 /* True when a directory named name exists anywhere under /sys/fs/cgroup. */
