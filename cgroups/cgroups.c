@@ -123,10 +123,16 @@ bool hull_cg_needs(const struct hull_resources *res, const char *controller)
 {
 	if (!res || !res->present)
 		return false;
+	/* A unified key names its controller: "memory.high" needs memory. */
+	size_t cl = strlen(controller);
+	for (size_t i = 0; i < res->unified.n; i++)
+		if (!strncmp(res->unified.v[i].key, controller, cl) && res->unified.v[i].key[cl] == '.')
+			return true;
 	if (!strcmp(controller, "memory")) {
 		const __typeof__(res->memory) *m = &res->memory;
 		return m->present && ((m->has_limit && m->limit) || (m->has_reservation && m->reservation) ||
 				      (m->has_swap && m->swap) || (m->has_kernel_tcp && m->kernel_tcp) ||
+				      (m->has_kernel && m->kernel) ||
 				      m->has_swappiness || (m->has_disable_oom_killer && m->disable_oom_killer));
 	}
 	if (!strcmp(controller, "cpu")) {
@@ -142,36 +148,60 @@ bool hull_cg_needs(const struct hull_resources *res, const char *controller)
 		return res->pids.present && res->pids.has_limit;
 	if (!strcmp(controller, "devices"))
 		return res->n_devices > 0;
+	if (!strcmp(controller, "blkio") || !strcmp(controller, "io")) {
+		const __typeof__(res->block_io) *b = &res->block_io;
+		return b->present && (b->has_weight || b->has_leaf_weight || b->n_weight_device ||
+				      b->throttle_read_bps.n || b->throttle_write_bps.n ||
+				      b->throttle_read_iops.n || b->throttle_write_iops.n);
+	}
+	if (!strcmp(controller, "hugetlb"))
+		return res->n_hugepage_limits > 0;
+	if (!strcmp(controller, "net_cls"))
+		return res->network.present && res->network.has_class_id;
+	if (!strcmp(controller, "net_prio"))
+		return res->network.present && res->network.n_priorities > 0;
+	if (!strcmp(controller, "rdma"))
+		return res->n_rdma > 0;
 	return false;
+}
+
+void hull_cg_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("hull: warning: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
 static int check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
 	if (!res || !res->present)
 		return 0;
-	if (res->block_io.present)
-		return hull_errf(err, ENOTSUP, "linux.resources.blockIO: not supported yet");
-	if (res->n_hugepage_limits)
-		return hull_errf(err, ENOTSUP, "linux.resources.hugepageLimits: not supported yet");
-	if (res->network.present)
-		return hull_errf(err, ENOTSUP, "linux.resources.network: not supported yet");
-	if (res->n_rdma)
-		return hull_errf(err, ENOTSUP, "linux.resources.rdma: not supported yet");
-	if (res->unified.n)
-		return hull_errf(err, ENOTSUP, "linux.resources.unified: not supported yet");
+	int r = hull_cg_unified_check(cg, res, err);
+	if (r < 0)
+		return r;
 	if (res->memory.has_use_hierarchy && !res->memory.use_hierarchy)
 		return hull_errf(err, ENOTSUP,
 				 "linux.resources.memory.useHierarchy: false is not supported (the kernel always uses the hierarchy)");
 	if (res->memory.has_swappiness && res->memory.swappiness != UINT64_MAX && res->memory.swappiness > 100)
 		return hull_errf(err, EINVAL, "linux.resources.memory.swappiness: %llu: must be 0 to 100",
 				 (unsigned long long)res->memory.swappiness);
-	static const struct { const char *ctrl, *field; } need[] = {
-		{ "memory", "memory" }, { "cpu", "cpu" }, { "cpuset", "cpu.cpus" }, { "pids", "pids" },
+	static const struct { const char *ctrl, *alt, *field; } need[] = {
+		{ "memory", NULL, "memory" }, { "cpu", NULL, "cpu" }, { "cpuset", NULL, "cpu.cpus" },
+		{ "pids", NULL, "pids" }, { "blkio", "io", "blockIO" }, { "hugetlb", NULL, "hugepageLimits" },
+		{ "net_cls", NULL, "network.classID" }, { "net_prio", NULL, "network.priorities" },
+		{ "rdma", NULL, "rdma" },
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (hull_cg_needs(res, need[i].ctrl) && !hull_cg_find(cg, need[i].ctrl))
-			return hull_errf(err, ENOTSUP, "linux.resources.%s: the %s cgroup controller is not available",
-					 need[i].field, need[i].ctrl);
+		if (hull_cg_needs(res, need[i].ctrl) && !hull_cg_find(cg, need[i].ctrl) &&
+		    !(need[i].alt && hull_cg_find(cg, need[i].alt)))
+			return hull_errf(err, ENOTSUP, "linux.resources.%s: the %s cgroup controller is not available%s",
+					 need[i].field, need[i].ctrl,
+					 cg->mode == HULL_CG_V2 && !strncmp(need[i].ctrl, "net_", 4)
+						 ? " (cgroup v2 has none: filter by cgroup path with eBPF or nftables instead)"
+						 : " (not mounted on this host)");
 	/* Device rules need the v1 devices controller; cgroup v2 filters
 	   devices with eBPF instead (the v2 backend). */
 	if (res->n_devices && cg->mode != HULL_CG_V2 && !hull_cg_find(cg, "devices"))
@@ -277,7 +307,8 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 
 static bool asks_nothing(const struct hull_resources *res)
 {
-	static const char *const ctrls[] = { "memory", "cpu", "cpuset", "pids", "devices" };
+	static const char *const ctrls[] = { "memory", "cpu", "cpuset", "pids", "devices", "blkio",
+					     "hugetlb", "net_cls", "net_prio", "rdma" };
 	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
 		if (hull_cg_needs(res, ctrls[i]))
 			return false;
@@ -378,6 +409,62 @@ int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hu
 	}
 	*out = steal_ptr(cg);
 	return 0;
+}
+
+/* runc's MemoryCheckBeforeUpdate: a limit below what the cgroup already
+ * uses would have the kernel reclaim or OOM-kill at once. */
+static int check_usage(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	const __typeof__(res->memory) *m = &res->memory;
+	if (!m->present || !m->has_check_before_update || !m->check_before_update || !m->has_limit ||
+	    m->limit <= 0)
+		return 0;
+	struct hull_cg_hier *h = hull_cg_find(cg, "memory");
+	if (!h)
+		return 0;
+	_cleanup_free_ char *buf = NULL;
+	const char *file = h->v2 ? "memory.current" : "memory.usage_in_bytes";
+	int r = hull_cg_read(h, file, &buf, err);
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = 0;
+	uint64_t usage;
+	if (hull_parse_u64(buf, &usage) < 0) {
+		char label[512];
+		return hull_errf(err, EINVAL, "%s: %s: not a number: \"%s\"", hull_cg_label(h, label, sizeof(label)),
+				 file, buf);
+	}
+	if (usage > (uint64_t)m->limit)
+		return hull_errf(err, EBUSY,
+				 "linux.resources.memory.limit: %lld is below the current usage %llu (checkBeforeUpdate)",
+				 (long long)m->limit, (unsigned long long)usage);
+	return 0;
+}
+
+int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	if (cg->warning)
+		return hull_errf(err, EACCES, "linux.resources: %s", cg->warning);
+	if (!res || !res->present)
+		return 0;
+	if (res->n_devices)
+		return hull_errf(err, ENOTSUP, "linux.resources.devices: device rules cannot be updated (as in runc)");
+	int r = check_resources(cg, res, err);
+	if (r == 0)
+		r = check_usage(cg, res, err);
+	if (r < 0)
+		return r;
+	/* A controller the v2 tree gives the container only now (a unified
+	   key, hugetlb) must reach it through subtree_control first. */
+	struct hull_cg_hier *v2 = hull_cg_v2(cg);
+	if (v2 && v2->dirfd >= 0 && (r = hull_cg_v2_backend.prepare(cg, v2, res, err)) < 0)
+		return r;
+	cg->updating = true;
+	r = hull_cg_v1_backend.apply(cg, res, err);
+	if (r == 0)
+		r = hull_cg_v2_backend.apply(cg, res, err);
+	cg->updating = false;
+	return r;
 }
 
 int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../namespaces/namespaces.h"
@@ -56,6 +57,35 @@ int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err);
 /* Removes the cgroup directories hull created, children first. Waits (bounded)
  * for dying processes to leave. Idempotent: a missing directory is success. */
 int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err);
+
+/* Applies what res sets (and only that) to a container's cgroup, through the
+ * same code as create's apply (`hull update`). Device rules are not
+ * updated (as runc); memory.checkBeforeUpdate refuses a limit below the
+ * current usage. */
+int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+
+/* Freezes (pause) or thaws (resume) every process of the cgroup: the v1
+ * freezer, else cgroup.freeze; waits (bounded) until the kernel reports the
+ * state reached. */
+int hull_cgroup_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err);
+
+/* Whether the cgroup is frozen now (false when nothing can freeze it). */
+int hull_cgroup_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err);
+
+/* Reads the cgroup's statistics (cgroups/stats.c); what the host lacks is
+ * left out. Free with hull_cgroup_stats_free(). */
+struct hull_cgroup_stats;
+int hull_cgroup_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err);
+
+/* An fd (O_CLOEXEC, non-blocking; the caller closes it) that polls readable
+ * when the memory cgroup may have had an OOM; *count is set to the OOM
+ * kills so far. ENOTSUP without a memory cgroup. */
+int hull_cgroup_oom_fd(struct hull_cgroup *cg, uint64_t *count, struct hull_err *err);
+
+/* After fd polled readable: drains it and sets *n to the OOM events since
+ * the last call (*count carries the state between calls). */
+int hull_cgroup_oom_events(struct hull_cgroup *cg, int fd, uint64_t *count, uint64_t *n,
+			   struct hull_err *err);
 
 void hull_cgroup_free(struct hull_cgroup *cg);
 

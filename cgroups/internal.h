@@ -38,6 +38,9 @@ struct hull_cgroup {
 	 * hull without a delegated cgroup): h[] are then the caller's own
 	 * cgroups, shown to the container but never written. */
 	char *warning;
+	/* hull_cgroup_update: the backends skip what only create sets up
+	   (device rules) and check memory limits against usage. */
+	bool updating;
 };
 
 /* --- discover.c: what this process sees -------------------------------- */
@@ -146,5 +149,32 @@ uint64_t hull_cg_shares_to_weight(uint64_t shares);
  * as runc: *out is -1 for "max", -2 when nothing is to be written. */
 int hull_cg_swap_v2(bool has_swap, int64_t swap, bool has_limit, int64_t limit, int64_t *out,
 		    struct hull_err *err);
+
+/* --- resources beyond memory, cpu and pids (one file each) ------------- */
+
+/* blkio.c: v1 blkio.* and v2 io.weight / io.bfq.weight / io.max. */
+int hull_cg_blkio_v1(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
+int hull_cg_io_v2(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
+/* hugetlb.c: hugetlb.SIZE.limit_in_bytes (v1) or hugetlb.SIZE.max (v2). */
+int hull_cg_hugetlb(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
+/* rdma.c: rdma.max, the same on both versions. */
+int hull_cg_rdma(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
+/* network.c: v1 net_cls.classid and net_prio.ifpriomap. */
+int hull_cg_network(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+/* unified.c: linux.resources.unified, checked before anything is made, then
+ * written into the v2 directory. */
+int hull_cg_unified_check(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+int hull_cg_unified(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+/* v2-devices.c: replaces the cgroup's device filter with an eBPF program
+ * for rules (later rules win, default deny), attached with
+ * BPF_F_ALLOW_MULTI; the programs attached before are detached after. */
+int hull_cg_v2_devices(const struct hull_cg_hier *h, const struct hull_device_rule *rules, size_t n,
+		       struct hull_err *err);
+/* What every container may use whatever its config says (runc's
+ * specconv.AllowedDevices), after its own rules. */
+extern const struct hull_device_rule hull_cg_default_rules[];
+extern const size_t hull_cg_n_default_rules;
+/* "hull: warning: MSG" on stderr: a value the kernel no longer enforces. */
+void hull_cg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -91,6 +91,32 @@ static int set_limit(const struct hull_cg_hier *h, int64_t limit, struct hull_er
 			 peak ? (int)strcspn(peak, "\n") : 1, peak ? peak : "?");
 }
 
+/* memory.kernel: 5.16 made kmem.limit_in_bytes a no-op (writes succeed,
+ * the limit stays "max") and later kernels drop the file; runc 1.2 ignores
+ * the field. A limit the kernel no longer holds is a warning, not an error,
+ * so that configs written for older kernels still run. */
+static int set_kmem(const struct hull_cg_hier *h, int64_t kernel, struct hull_err *err)
+{
+	char v[24];
+	snprintf(v, sizeof(v), "%" PRId64, kernel);
+	int r = hull_cg_try_write(h, "memory.kmem.limit_in_bytes", v);
+	if (r == -ENOENT || r == -EOPNOTSUPP || r == -ENOTSUP) {
+		hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+		return 0;
+	}
+	if (r < 0)
+		return hull_cg_write(h, "memory.kmem.limit_in_bytes", v, err);
+	_cleanup_free_ char *back = NULL;
+	uint64_t got;
+	if (kernel > 0 && hull_read_file_at(h->dirfd, "memory.kmem.limit_in_bytes", &back, NULL, NULL) == 0) {
+		back[strcspn(back, "\n")] = 0;
+		/* The kernel rounds down to a page; "max" is far above. */
+		if (hull_parse_u64(back, &got) == 0 && got > (uint64_t)kernel)
+			hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+	}
+	return 0;
+}
+
 static int apply_memory(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
 	const __typeof__(res->memory) *m = &res->memory;
@@ -123,9 +149,8 @@ static int apply_memory(const struct hull_cg_hier *h, const struct hull_resource
 	if (m->has_reservation && m->reservation &&
 	    (r = hull_cg_writef(h, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation)) < 0)
 		return r;
-	/* memory.kernel: the kernel dropped kmem limits (5.16 made them a
-	   no-op, 6.x removed the file) and runc 1.2 ignores the field; so do
-	   we. kernelTCP is still enforced by v1. */
+	if (m->has_kernel && m->kernel && (r = set_kmem(h, m->kernel, err)) < 0)
+		return r;
 	if (m->has_kernel_tcp && m->kernel_tcp &&
 	    (r = hull_cg_writef(h, "memory.kmem.tcp.limit_in_bytes", err, "%" PRId64, m->kernel_tcp)) < 0)
 		return r;
@@ -224,9 +249,7 @@ static void rule_string(const struct hull_device_rule *d, char *buf, size_t len)
 	snprintf(buf, len, "%c %s:%s %s", d->type ? d->type : 'a', maj, min, d->access[0] ? d->access : "rwm");
 }
 
-/* What every container may use whatever its config says, appended after
- * its own rules, as runc's specconv.AllowedDevices. */
-static const struct hull_device_rule default_rules[] = {
+const struct hull_device_rule hull_cg_default_rules[] = {
 	{ true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },
 	{ true, 'c', 1, 3, "rwm" },	/* null */
 	{ true, 'c', 1, 8, "rwm" },	/* random */
@@ -238,13 +261,14 @@ static const struct hull_device_rule default_rules[] = {
 	{ true, 'c', 5, 2, "rwm" },	/* ptmx */
 	{ true, 'c', 10, 200, "rwm" },	/* net/tun */
 };
+const size_t hull_cg_n_default_rules = sizeof(hull_cg_default_rules) / sizeof(hull_cg_default_rules[0]);
 
 static int apply_devices(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
 	int r = hull_cg_write(h, "devices.deny", "a", err);
 	size_t n = res && res->present ? res->n_devices : 0;
-	for (size_t i = 0; r == 0 && i < n + sizeof(default_rules) / sizeof(default_rules[0]); i++) {
-		const struct hull_device_rule *d = i < n ? &res->devices[i] : &default_rules[i - n];
+	for (size_t i = 0; r == 0 && i < n + hull_cg_n_default_rules; i++) {
+		const struct hull_device_rule *d = i < n ? &res->devices[i] : &hull_cg_default_rules[i - n];
 		char rule[80];
 		rule_string(d, rule, sizeof(rule));
 		r = hull_cg_write(h, d->allow ? "devices.allow" : "devices.deny", rule, err);
@@ -256,7 +280,8 @@ static int v1_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 {
 	struct hull_cg_hier *h;
 	int r;
-	if ((h = v1_find(cg, "devices")) && (r = apply_devices(h, res, err)) < 0)
+	/* Rules are set up once, at create (update refuses them). */
+	if (!cg->updating && (h = v1_find(cg, "devices")) && (r = apply_devices(h, res, err)) < 0)
 		return r;
 	if (hull_cg_needs(res, "memory") && (h = v1_find(cg, "memory")) && (r = apply_memory(h, res, err)) < 0)
 		return r;
@@ -272,6 +297,14 @@ static int v1_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 		if (r < 0)
 			return r;
 	}
+	if (hull_cg_needs(res, "blkio") && (h = v1_find(cg, "blkio")) && (r = hull_cg_blkio_v1(h, res, err)) < 0)
+		return r;
+	if (hull_cg_needs(res, "hugetlb") && (h = v1_find(cg, "hugetlb")) && (r = hull_cg_hugetlb(h, res, err)) < 0)
+		return r;
+	if (hull_cg_needs(res, "rdma") && (h = v1_find(cg, "rdma")) && (r = hull_cg_rdma(h, res, err)) < 0)
+		return r;
+	if (cg->mode != HULL_CG_V2 && (r = hull_cg_network(cg, res, err)) < 0)
+		return r;
 	return 0;
 }
 

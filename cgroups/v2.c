@@ -13,7 +13,7 @@
 
 #define FREEZE_WAIT_NS (2ull * 1000 * 1000 * 1000)
 
-static const char *const v2_controllers[] = { "cpu", "cpuset", "memory", "pids" };
+static const char *const v2_controllers[] = { "cpu", "cpuset", "memory", "pids", "io", "hugetlb", "rdma" };
 
 uint64_t hull_cg_shares_to_weight(uint64_t shares)
 {
@@ -68,10 +68,22 @@ static int v2_prepare(struct hull_cgroup *cg, struct hull_cg_hier *h, const stru
 		      struct hull_err *err)
 {
 	const char *need[sizeof(v2_controllers) / sizeof(v2_controllers[0])];
+	bool required[sizeof(v2_controllers) / sizeof(v2_controllers[0])];
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]); i++)
-		if (hull_cg_needs(res, v2_controllers[i]) && v2_owner(cg, v2_controllers[i]) == h)
-			need[n++] = v2_controllers[i];
+	for (size_t i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]); i++) {
+		const char *c = v2_controllers[i];
+		if (v2_owner(cg, c) != h)
+			continue;
+		/* The accounting controllers are enabled even without a limit, as
+		 * runc does, so events and --stats-file have figures; where an
+		 * ancestor refuses them, the container just goes without. */
+		bool req = hull_cg_needs(res, c);
+		if (req || !strcmp(c, "cpu") || !strcmp(c, "memory") || !strcmp(c, "pids") ||
+		    !strcmp(c, "io")) {
+			required[n] = req;
+			need[n++] = c;
+		}
+	}
 	if (!n)
 		return 0;
 	_cleanup_free_ char *dir = hull_xstrdup(h->mountpoint);
@@ -100,6 +112,8 @@ static int v2_prepare(struct hull_cgroup *cg, struct hull_cg_hier *h, const stru
 			_cleanup_close_ int wfd = openat(fd, "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
 			if (wfd < 0 || write(wfd, v, strlen(v)) < 0) {
 				int e = errno;
+				if (!required[i])
+					continue;
 				if (e == EBUSY)
 					return hull_errf(err, e,
 							 "cgroup unified %s: cgroup.subtree_control=%s: %s (cgroup v2 gives no controller to the children of a cgroup holding processes; use a cgroupsPath outside it)",
@@ -126,7 +140,9 @@ static int apply_memory(const struct hull_cg_hier *h, const struct hull_resource
 		return hull_errf(err, ENOTSUP, "linux.resources.memory.disableOOMKiller: not supported on cgroup v2");
 	if (m->has_kernel_tcp && m->kernel_tcp)
 		return hull_errf(err, ENOTSUP, "linux.resources.memory.kernelTCP: not supported on cgroup v2");
-	/* memory.kernel is ignored as in v1.c: kernels dropped kmem limits. */
+	/* cgroup v2 never had a kernel memory limit: kmem counts in memory.max. */
+	if (m->has_kernel && m->kernel)
+		hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
 	int64_t swap;
 	int r = hull_cg_swap_v2(m->has_swap, m->swap, m->has_limit, m->limit, &swap, err);
 	if (r < 0)
@@ -200,9 +216,17 @@ static int v2_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 {
 	struct hull_cg_hier *h;
 	int r;
-	/* linux.resources.devices: cgroup v2 has no devices files; rules
-	   become an eBPF program attached to the cgroup (issue 4). Until then
-	   they are not enforced on a v2-only host. */
+	/* cgroup v2 has no devices files: the rules become an eBPF program.
+	   On a hybrid host the v1 devices controller enforces them. */
+	if (cg->mode == HULL_CG_V2 && !cg->updating && (h = hull_cg_v2(cg)) && h->dirfd >= 0) {
+		size_t n = res && res->present ? res->n_devices : 0;
+		_cleanup_free_ struct hull_device_rule *rules = hull_xcalloc(n + hull_cg_n_default_rules, sizeof(*rules));
+		if (n)
+			memcpy(rules, res->devices, n * sizeof(*rules));
+		memcpy(rules + n, hull_cg_default_rules, hull_cg_n_default_rules * sizeof(*rules));
+		if ((r = hull_cg_v2_devices(h, rules, n + hull_cg_n_default_rules, err)) < 0)
+			return r;
+	}
 	if (hull_cg_needs(res, "memory") && (h = v2_owner(cg, "memory")) && (r = apply_memory(h, res, err)) < 0)
 		return r;
 	if (hull_cg_needs(res, "cpu") && (h = v2_owner(cg, "cpu")) && (r = apply_cpu(h, res, err)) < 0)
@@ -219,6 +243,15 @@ static int v2_apply(struct hull_cgroup *cg, const struct hull_resources *res, st
 		if (r < 0)
 			return r;
 	}
+	if (hull_cg_needs(res, "io") && (h = v2_owner(cg, "io")) && (r = hull_cg_io_v2(h, res, err)) < 0)
+		return r;
+	if (hull_cg_needs(res, "hugetlb") && (h = v2_owner(cg, "hugetlb")) && (r = hull_cg_hugetlb(h, res, err)) < 0)
+		return r;
+	if (hull_cg_needs(res, "rdma") && (h = v2_owner(cg, "rdma")) && (r = hull_cg_rdma(h, res, err)) < 0)
+		return r;
+	/* Last: a unified key overrides what the fields above wrote (runc). */
+	if (res && res->present && res->unified.n && (r = hull_cg_unified(cg, res, err)) < 0)
+		return r;
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* config.json: linux.resources. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,9 +89,10 @@ static int parse_device_rules(json_t *a, const char *path, struct hull_resources
 	return 0;
 }
 
-static int parse_memory(json_t *o, struct hull_resources *res, struct hull_err *err)
+static int parse_memory(json_t *o, const char *P, struct hull_resources *res, struct hull_err *err)
 {
-	const char *p = "linux.resources.memory";
+	jpath_t p;
+	jp_key(p, P, "memory");
 	__typeof__(res->memory) *m = &res->memory;
 	m->present = true;
 	if (limit(o, p, "limit", &m->limit, &m->has_limit, err) < 0 ||
@@ -108,9 +110,10 @@ static int parse_memory(json_t *o, struct hull_resources *res, struct hull_err *
 	return 0;
 }
 
-static int parse_cpu(json_t *o, struct hull_resources *res, struct hull_err *err)
+static int parse_cpu(json_t *o, const char *P, struct hull_resources *res, struct hull_err *err)
 {
-	const char *p = "linux.resources.cpu";
+	jpath_t p;
+	jp_key(p, P, "cpu");
 	__typeof__(res->cpu) *c = &res->cpu;
 	c->present = true;
 	OPT(jo_u64(o, p, "shares", false, UINT64_MAX, &c->shares, err), c->has_shares);
@@ -165,9 +168,11 @@ static int parse_throttles(json_t *o, const char *parent, const char *key,
 	return 0;
 }
 
-static int parse_block_io(json_t *o, struct hull_resources *res, struct hull_err *err)
+static int parse_block_io(json_t *o, const char *P, struct hull_resources *res, struct hull_err *err)
 {
-	const char *p = "linux.resources.blockIO";
+	jpath_t p, wd;
+	jp_key(p, P, "blockIO");
+	jp_key(wd, p, "weightDevice");
 	__typeof__(res->block_io) *b = &res->block_io;
 	json_t *a, *v;
 	size_t i;
@@ -183,7 +188,7 @@ static int parse_block_io(json_t *o, struct hull_resources *res, struct hull_err
 		json_array_foreach(a, i, v) {
 			jpath_t ep;
 			struct hull_weight_device *d = &b->weight_device[b->n_weight_device++];
-			jp_idx(ep, "linux.resources.blockIO.weightDevice", i);
+			jp_idx(ep, wd, i);
 			if (jv_object(v, ep, err) < 0 ||
 			    jo_i64(v, ep, "major", true, 0, INT64_MAX, &d->major, err) < 0 ||
 			    jo_i64(v, ep, "minor", true, 0, INT64_MAX, &d->minor, err) < 0 ||
@@ -200,15 +205,17 @@ static int parse_block_io(json_t *o, struct hull_resources *res, struct hull_err
 	return 0;
 }
 
-static int parse_hugepages(json_t *a, struct hull_resources *res, struct hull_err *err)
+static int parse_hugepages(json_t *a, const char *P, struct hull_resources *res, struct hull_err *err)
 {
+	jpath_t hp;
+	jp_key(hp, P, "hugepageLimits");
 	size_t i;
 	json_t *v;
 	res->hugepage_limits = hull_xcalloc(json_array_size(a), sizeof(*res->hugepage_limits));
 	json_array_foreach(a, i, v) {
 		jpath_t p;
 		struct hull_hugepage_limit *h = &res->hugepage_limits[res->n_hugepage_limits++];
-		jp_idx(p, "linux.resources.hugepageLimits", i);
+		jp_idx(p, hp, i);
 		if (jv_object(v, p, err) < 0 ||
 		    jo_string(v, p, "pageSize", true, &h->page_size, err) < 0 ||
 		    jo_u64(v, p, "limit", true, UINT64_MAX, &h->limit, err) < 0)
@@ -222,9 +229,11 @@ static int parse_hugepages(json_t *a, struct hull_resources *res, struct hull_er
 	return 0;
 }
 
-static int parse_network(json_t *o, struct hull_resources *res, struct hull_err *err)
+static int parse_network(json_t *o, const char *P, struct hull_resources *res, struct hull_err *err)
 {
-	const char *p = "linux.resources.network";
+	jpath_t p, pr;
+	jp_key(p, P, "network");
+	jp_key(pr, p, "priorities");
 	__typeof__(res->network) *n = &res->network;
 	json_t *a, *v;
 	size_t i;
@@ -239,7 +248,7 @@ static int parse_network(json_t *o, struct hull_resources *res, struct hull_err 
 	json_array_foreach(a, i, v) {
 		jpath_t ep;
 		struct hull_net_priority *np = &n->priorities[n->n_priorities++];
-		jp_idx(ep, "linux.resources.network.priorities", i);
+		jp_idx(ep, pr, i);
 		if (jv_object(v, ep, err) < 0 ||
 		    jo_string(v, ep, "name", true, &np->name, err) < 0 ||
 		    jo_u32(v, ep, "priority", true, &np->priority, err) < 0)
@@ -248,15 +257,17 @@ static int parse_network(json_t *o, struct hull_resources *res, struct hull_err 
 	return 0;
 }
 
-static int parse_rdma(json_t *o, struct hull_resources *res, struct hull_err *err)
+static int parse_rdma(json_t *o, const char *P, struct hull_resources *res, struct hull_err *err)
 {
+	jpath_t rp;
+	jp_key(rp, P, "rdma");
 	const char *key;
 	json_t *v;
 	res->rdma = hull_xcalloc(json_object_size(o), sizeof(*res->rdma));
 	json_object_foreach(o, key, v) {
 		jpath_t p;
 		struct hull_rdma *d = &res->rdma[res->n_rdma++];
-		jp_key(p, "linux.resources.rdma", key);
+		jp_key(p, rp, key);
 		d->device = hull_xstrdup(key);
 		if (jv_object(v, p, err) < 0)
 			return -EINVAL;
@@ -274,41 +285,57 @@ int spec_parse_resources(json_t *o, const char *P, struct hull_resources *res,
 	res->present = true;
 	if ((r = jo_array(o, P, "devices", false, &v, err)) < 0)
 		return r;
-	if (v && parse_device_rules(v, "linux.resources.devices", res, err) < 0)
+	jpath_t dp, pp;
+	jp_key(dp, P, "devices");
+	jp_key(pp, P, "pids");
+	if (v && parse_device_rules(v, dp, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_object(o, P, "memory", false, &v, err)) < 0)
 		return r;
-	if (v && parse_memory(v, res, err) < 0)
+	if (v && parse_memory(v, P, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_object(o, P, "cpu", false, &v, err)) < 0)
 		return r;
-	if (v && parse_cpu(v, res, err) < 0)
+	if (v && parse_cpu(v, P, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_object(o, P, "pids", false, &v, err)) < 0)
 		return r;
 	if (v) {
 		res->pids.present = true;
-		OPT(jo_i64(v, "linux.resources.pids", "limit", false, INT64_MIN, INT64_MAX,
+		OPT(jo_i64(v, pp, "limit", false, INT64_MIN, INT64_MAX,
 			   &res->pids.limit, err),
 		    res->pids.has_limit);
 	}
 	if ((r = jo_object(o, P, "blockIO", false, &v, err)) < 0)
 		return r;
-	if (v && parse_block_io(v, res, err) < 0)
+	if (v && parse_block_io(v, P, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_array(o, P, "hugepageLimits", false, &v, err)) < 0)
 		return r;
-	if (v && parse_hugepages(v, res, err) < 0)
+	if (v && parse_hugepages(v, P, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_object(o, P, "network", false, &v, err)) < 0)
 		return r;
-	if (v && parse_network(v, res, err) < 0)
+	if (v && parse_network(v, P, res, err) < 0)
 		return -EINVAL;
 	if ((r = jo_object(o, P, "rdma", false, &v, err)) < 0)
 		return r;
-	if (v && parse_rdma(v, res, err) < 0)
+	if (v && parse_rdma(v, P, res, err) < 0)
 		return -EINVAL;
 	if (jo_kvs(o, P, "unified", &res->unified, err) < 0)
 		return -EINVAL;
+	return 0;
+}
+
+int hull_resources_parse(const char *buf, size_t len, struct hull_resources *out, struct hull_err *err)
+{
+	_cleanup_json_ json_t *top = NULL;
+	*out = (struct hull_resources){ 0 };
+	if (jload(buf, len, &top, err) < 0)
+		return -EINVAL;
+	if (jv_object(top, "resources", err) < 0 || spec_parse_resources(top, "resources", out, err) < 0) {
+		hull_resources_free(out);
+		return -EINVAL;
+	}
 	return 0;
 }

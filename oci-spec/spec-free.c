@@ -59,6 +59,12 @@ static void free_resources(struct hull_resources *r)
 	spec_kvs_free(&r->unified);
 }
 
+void hull_resources_free(struct hull_resources *r)
+{
+	free_resources(r);
+	*r = (struct hull_resources){ 0 };
+}
+
 static void free_seccomp(struct hull_seccomp *s)
 {
 	free(s->default_action);

@@ -351,6 +351,12 @@ int hull_spec_parse(const char *buf, size_t len, const char *bundle_abs,
 
 void hull_spec_free(struct hull_spec *spec);
 
+/* Parses a linux.resources object alone (`hull update --resources`); errors
+ * are "resources.PATH: cause". On failure out holds nothing. */
+int hull_resources_parse(const char *buf, size_t len, struct hull_resources *out,
+			 struct hull_err *err);
+void hull_resources_free(struct hull_resources *r);
+
 /* The hook kind's JSON name ("prestart", "createRuntime", ...). */
 const char *hull_hook_kind_name(enum hull_hook_kind kind);
 

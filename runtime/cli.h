@@ -3,6 +3,7 @@
 #define HULL_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -40,6 +41,19 @@ int hull_cmd_help(const struct hull_globals *g, int argc, char **argv, struct hu
 /* Logging to --log (text or runc-style JSON lines); debug lines only with --debug. */
 void hull_log_init(const struct hull_globals *g);
 void hull_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int hull_cmd_pause(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
+int hull_cmd_resume(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
+int hull_cmd_events(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
+
+/* Go's duration syntax ("5s", "500ms", "1m30s") in ns; 0 or -EINVAL/-ERANGE. */
+int hull_parse_duration(const char *s, uint64_t *ns);
+
+int hull_cmd_update(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
+
+/* A size as runc's update flags take it (docker's units.RAMInBytes): "64m",
+ * "1.5g", "512k", "4096", with -1 for unlimited. 0 or -EINVAL/-ERANGE. */
+int hull_parse_ram(const char *s, int64_t *out);
 
 /* Signal names as runc takes them: KILL, SIGKILL, 9, RTMIN+1. 0 or -EINVAL. */
 int hull_parse_signal(const char *s, int *sig);

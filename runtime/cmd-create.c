@@ -10,10 +10,10 @@
 #include "util.h"
 #include "waiter.h"
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
+enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP, OPT_STATS_FILE };
 
 static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o, bool *detach,
-		 bool *keep, struct hull_err *err)
+		 bool *keep, const char **stats_file, struct hull_err *err)
 {
 	static const struct option opts[] = {
 		{ "bundle", required_argument, NULL, 'b' },
@@ -24,6 +24,7 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ 0 },
 	};
 	const char *cmd = is_run ? "run" : "create";
@@ -51,6 +52,11 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 				return hull_errf(err, EINVAL, "create: unknown option --keep");
 			*keep = true;
 			break;
+		case OPT_STATS_FILE:
+			if (!is_run)
+				return hull_errf(err, EINVAL, "create: unknown option --stats-file");
+			*stats_file = optarg;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -66,7 +72,8 @@ int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct 
 {
 	struct hull_create_opts o = { .root = g->root, .bundle = "." };
 	bool detach = false, keep = false;
-	if (parse(argc, argv, false, &o, &detach, &keep, err) < 0)
+	const char *stats_file = NULL;
+	if (parse(argc, argv, false, &o, &detach, &keep, &stats_file, err) < 0)
 		return 1;
 	struct hull_container c;
 	struct hull_created out;
@@ -81,9 +88,16 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 {
 	struct hull_create_opts o = { .root = g->root, .bundle = "." };
 	bool detach = false, keep = false;
-	if (parse(argc, argv, true, &o, &detach, &keep, err) < 0)
+	const char *stats_file = NULL;
+	if (parse(argc, argv, true, &o, &detach, &keep, &stats_file, err) < 0)
 		return 1;
+	if (stats_file && detach)
+		return hull_errf(err, EINVAL, "run: --stats-file needs a foreground run (no --detach)"), 1;
 	o.foreground = !detach;
+	struct hull_host_cpu host0;
+	uint64_t t0 = hull_monotonic_ns();
+	if (stats_file)
+		hull_host_cpu_sample(&host0);
 
 	/* Signals that arrive while we create wait in the queue, then go to the container. */
 	struct hull_waiter w;
@@ -110,6 +124,9 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 	c.locked = false;
 	int status = hull_waiter_run(&w, &out, err);
 	close(out.pidfd);
+	/* The init is gone but its cgroup is not: its counters still hold. */
+	if (status >= 0 && stats_file)
+		hull_write_stats_file(stats_file, &c, status, hull_monotonic_ns() - t0, &host0, err);
 	if (status < 0)
 		status = 1;
 	if (!keep) {

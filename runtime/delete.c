@@ -49,6 +49,9 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 	/* Kill the whole cgroup first, so nothing forks while the init dies. */
 	if (cg && s != HULL_STATUS_STOPPED)
 		r = hull_cgroup_kill_all(cg, SIGKILL, err);
+	/* A v1 frozen task takes SIGKILL only once thawed. */
+	if (r == 0 && cg && s == HULL_STATUS_PAUSED)
+		r = hull_cgroup_freeze(cg, false, err);
 	if (r == 0 && pidfd >= 0)
 		r = kill_init(c, pidfd, err);
 	if (r == 0 && cg) {

@@ -4,6 +4,7 @@
 #define HULL_LIFECYCLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "state.h"
@@ -43,6 +44,37 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 /* Deletes the container: refused unless stopped or created, or force
  * (then every process is killed first). Each step is idempotent. */
 int hull_delete(struct hull_container *c, bool force, struct hull_err *err);
+
+/* pause (frozen) or resume: refused unless the container is running or
+ * created (pause) or paused (resume). */
+int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err);
+
+/* The container's cgroup statistics (fill a zeroed st; free with
+ * hull_cgroup_stats_free()). */
+struct hull_cgroup_stats;
+int hull_container_stats(struct hull_container *c, struct hull_cgroup_stats *st, struct hull_err *err);
+
+/* `run --stats-file`: which limit held the container's CPU back (the rule
+ * is in hull-run(8)): "bandwidth", "cpuset", "shares" or "none".
+ * host_cpus: CPUs online; host_idle: the host's idle fraction over the
+ * run (0..1), negative when unknown. */
+const char *hull_cpu_limited_by(const struct hull_cgroup_stats *st, uint64_t wall_ns,
+				unsigned host_cpus, double host_idle);
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t hull_monotonic_ns(void);
+
+/* The host's CPU time from /proc/stat, in ticks. */
+struct hull_host_cpu {
+	bool valid;
+	uint64_t total, idle;
+};
+void hull_host_cpu_sample(struct hull_host_cpu *s);
+
+/* Writes path atomically: the `run --stats-file` report of c (its cgroup
+ * must still exist). before: the host sample taken at create. */
+int hull_write_stats_file(const char *path, struct hull_container *c, int exit_code, uint64_t wall_ns,
+			  const struct hull_host_cpu *before, struct hull_err *err);
 
 /* The pids of the container's processes (its cgroup), on the host. */
 int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struct hull_err *err);

@@ -27,6 +27,13 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		r = hull_syserr(err, errno, "container %s: signal %d", c->id, sig);
 	}
 	close(pidfd);
+	/* A v1 frozen task takes SIGKILL only once thawed (as runc does). */
+	if (r == 0 && sig == SIGKILL && s == HULL_STATUS_PAUSED) {
+		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+		r = hull_cgroup_load(c->st.cgroup, &cg, err);
+		if (r == 0)
+			r = hull_cgroup_freeze(cg, false, err);
+	}
 	return r;
 }
 

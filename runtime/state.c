@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "cleanup.h"
 #include "state.h"
 #include "util.h"
@@ -172,6 +173,17 @@ int hull_container_save(struct hull_container *c, struct hull_err *err)
 	return r;
 }
 
+static bool cgroup_frozen(const char *serialized)
+{
+	struct hull_cgroup *cg;
+	bool frozen = false;
+	if (hull_cgroup_load(serialized, &cg, NULL) < 0)
+		return false;
+	hull_cgroup_frozen(cg, &frozen, NULL);
+	hull_cgroup_free(cg);
+	return frozen;
+}
+
 enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 {
 	if (pidfd)
@@ -211,6 +223,9 @@ enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 		*pidfd = fd;
 	else
 		close(fd);
+	/* Frozen wins over created and running, as in runc. */
+	if (c->st.cgroup && cgroup_frozen(c->st.cgroup))
+		return HULL_STATUS_PAUSED;
 	if (faccessat(c->dirfd, HULL_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return HULL_STATUS_CREATED;
 	return HULL_STATUS_RUNNING;

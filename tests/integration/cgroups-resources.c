@@ -1,0 +1,599 @@
+/* linux.resources through the hull binary, read back from the host's cgroup
+ * files: set by config.json and changed by `hull update`; limits that hold
+ * (a pids limit stops a fork loop, a memory limit OOM-kills, a blkio
+ * throttle slows reads of a loop device); and the cgroup v2 eBPF device
+ * filter through the library, in a cgroup of the unified tree.
+ *
+ * The values are read with plain file reads, not libcgroup: libcgroup is not
+ * installed by `make deps` yet (see the issue 4 note). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../cgroups/internal.h"
+#include "../lib/ht.h"
+
+static bool pure_v2(void)
+{
+	return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+/* This process's cgroup in the hierarchy of controller ("" = v2). */
+static bool own_path(const char *controller, char *out, size_t len)
+{
+	char *s = ht_read("/proc/self/cgroup");
+	ck_assert_ptr_nonnull(s);
+	bool found = false;
+	for (char *save = NULL, *t, *p = s; !found && (t = strtok_r(p, "\n", &save)); p = NULL) {
+		char *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		bool match = !strcmp(c1 + 1, controller);
+		for (char *save2 = NULL, *c, *l = c1 + 1; !match && *controller && (c = strtok_r(l, ",", &save2)); l = NULL)
+			match = !strcmp(c, controller);
+		if (match) {
+			snprintf(out, len, "%s", strcmp(c2 + 1, "/") ? c2 + 1 : "");
+			found = true;
+		}
+	}
+	free(s);
+	return found;
+}
+
+/* The container's cgroup directory holding controller: the default path
+ * hull/ID below the test's own cgroup in that hierarchy. NULL when the host
+ * has no such controller. */
+static const char *cg_dir(const struct ht *t, const char *controller)
+{
+	static char dirs[8][4096];
+	static unsigned next;
+	char *out = dirs[next++ % 8], own[2048];
+	if (pure_v2()) {
+		ck_assert(own_path("", own, sizeof(own)));
+		snprintf(out, 4096, "/sys/fs/cgroup%s/hull/%s", own, t->id);
+		return out;
+	}
+	if (own_path(controller, own, sizeof(own))) {
+		snprintf(out, 4096, "/sys/fs/cgroup/%s%s/hull/%s", controller, own, t->id);
+		return out;
+	}
+	/* hybrid: a controller of the unified tree */
+	char *avail = ht_read("/sys/fs/cgroup/unified/cgroup.controllers");
+	bool there = avail && strstr(avail, controller);
+	free(avail);
+	if (!there || !own_path("", own, sizeof(own)))
+		return NULL;
+	snprintf(out, 4096, "/sys/fs/cgroup/unified%s/hull/%s", own, t->id);
+	return out;
+}
+
+static void assert_cg(const char *dir, const char *file, const char *want)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	char *got = ht_read(p);
+	ck_assert_msg(got != NULL, "%s: unreadable", p);
+	size_t n = strlen(got);
+	while (n && got[n - 1] == '\n')
+		got[--n] = 0;
+	ck_assert_msg(!strcmp(got, want), "%s: \"%s\", want \"%s\"", p, got, want);
+	free(got);
+}
+
+static long long cg_num(const char *dir, const char *file, const char *key)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	char *s = ht_read(p);
+	ck_assert_msg(s != NULL, "%s: unreadable", p);
+	long long v = -1;
+	if (!key) {
+		v = atoll(s);
+	} else {
+		size_t kl = strlen(key);
+		for (char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+			if (!strncmp(l, key, kl) && l[kl] == ' ')
+				v = atoll(l + kl + 1);
+	}
+	free(s);
+	return v;
+}
+
+static json_t *resources(struct ht *t)
+{
+	json_t *l = json_object_get(t->cfg, "linux");
+	json_t *r = json_object_get(l, "resources");
+	if (!r) {
+		r = json_object();
+		json_object_set_new(l, "resources", r);
+	}
+	return r;
+}
+
+static bool have_file(const char *dir, const char *file)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	return access(p, F_OK) == 0;
+}
+
+/* A block device every host has: the one holding /tmp, or loop0. */
+static bool some_block_device(unsigned *maj, unsigned *min)
+{
+	struct stat st;
+	if (stat("/dev/loop0", &st) == 0 && S_ISBLK(st.st_mode)) {
+		*maj = major(st.st_rdev);
+		*min = minor(st.st_rdev);
+		return true;
+	}
+	return false;
+}
+
+START_TEST(config_then_update)
+{
+	struct ht t;
+	ht_begin(&t, false);
+	ht_args(&t, "sleep", "1000", NULL);
+	bool v2 = pure_v2();
+	json_t *res = resources(&t);
+	json_object_set_new(res, "memory", json_pack("{s:I, s:I}", "limit", (json_int_t)(64 << 20), "reservation",
+						     (json_int_t)(32 << 20)));
+	if (!v2)
+		json_object_set_new(json_object_get(res, "memory"), "swappiness", json_integer(10));
+	json_object_set_new(res, "cpu", json_pack("{s:I, s:I, s:I, s:I, s:s}", "shares", (json_int_t)512, "quota",
+						  (json_int_t)20000, "period", (json_int_t)100000, "burst",
+						  (json_int_t)1000, "cpus", "0"));
+	json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)50));
+	bool huge = access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
+	if (huge)
+		json_object_set_new(res, "hugepageLimits",
+				    json_pack("[{s:s, s:I}]", "pageSize", "2MB", "limit", (json_int_t)(4 << 20)));
+	unsigned maj = 0, min = 0;
+	bool blk = some_block_device(&maj, &min);
+	if (blk)
+		json_object_set_new(res, "blockIO",
+				    json_pack("{s:[{s:I, s:I, s:I}], s:[{s:I, s:I, s:I}]}", "throttleReadBpsDevice",
+					      "major", (json_int_t)maj, "minor", (json_int_t)min, "rate",
+					      (json_int_t)1048576, "throttleWriteIOPSDevice", "major",
+					      (json_int_t)maj, "minor", (json_int_t)min, "rate", (json_int_t)100));
+	ht_write_config(&t);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+
+	const char *mem = cg_dir(&t, "memory"), *cpu = cg_dir(&t, "cpu"), *pids = cg_dir(&t, "pids");
+	const char *cpuset = cg_dir(&t, "cpuset"), *hug = huge ? cg_dir(&t, "hugetlb") : NULL;
+	const char *io = cg_dir(&t, v2 ? "io" : "blkio");
+	ck_assert(mem && cpu && pids && cpuset);
+	char want[128];
+	if (v2) {
+		assert_cg(mem, "memory.max", "67108864");
+		assert_cg(mem, "memory.low", "33554432");
+		assert_cg(cpu, "cpu.weight", "20");
+		assert_cg(cpu, "cpu.max", "20000 100000");
+		assert_cg(cpu, "cpu.max.burst", "1000");
+	} else {
+		assert_cg(mem, "memory.limit_in_bytes", "67108864");
+		assert_cg(mem, "memory.soft_limit_in_bytes", "33554432");
+		assert_cg(mem, "memory.swappiness", "10");
+		assert_cg(cpu, "cpu.shares", "512");
+		assert_cg(cpu, "cpu.cfs_quota_us", "20000");
+		assert_cg(cpu, "cpu.cfs_period_us", "100000");
+		if (have_file(cpu, "cpu.cfs_burst_us"))
+			assert_cg(cpu, "cpu.cfs_burst_us", "1000");
+	}
+	assert_cg(cpuset, "cpuset.cpus", "0");
+	assert_cg(pids, "pids.max", "50");
+	if (hug)
+		assert_cg(hug, v2 || strstr(hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
+			  "4194304");
+	if (blk && io && !v2) {
+		snprintf(want, sizeof(want), "%u:%u 1048576", maj, min);
+		assert_cg(io, "blkio.throttle.read_bps_device", want);
+		snprintf(want, sizeof(want), "%u:%u 100", maj, min);
+		assert_cg(io, "blkio.throttle.write_iops_device", want);
+	} else if (blk && io) {
+		snprintf(want, sizeof(want), "%u:%u rbps=1048576 wbps=max riops=max wiops=100", maj, min);
+		assert_cg(io, "io.max", want);
+	}
+
+	/* update through the shorthand flags, runc's units */
+	ht_ok(&t, "update", "--memory", "128m", "--memory-reservation", "16M", "--cpu-share", "1024", "--cpu-quota",
+	      "30000", "--cpu-period", "200000", "--pids-limit", "70", t.id, NULL);
+	if (v2) {
+		assert_cg(mem, "memory.max", "134217728");
+		assert_cg(mem, "memory.low", "16777216");
+		assert_cg(cpu, "cpu.max", "30000 200000");
+	} else {
+		assert_cg(mem, "memory.limit_in_bytes", "134217728");
+		assert_cg(mem, "memory.soft_limit_in_bytes", "16777216");
+		assert_cg(cpu, "cpu.shares", "1024");
+		assert_cg(cpu, "cpu.cfs_quota_us", "30000");
+		assert_cg(cpu, "cpu.cfs_period_us", "200000");
+	}
+	assert_cg(pids, "pids.max", "70");
+
+	/* update through --resources (stdin), flags override the file */
+	char json[1024];
+	snprintf(json, sizeof(json),
+		 "{\"memory\": {\"limit\": 100663296}, \"pids\": {\"limit\": 80}%s%s}",
+		 huge ? ", \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 8388608}]" : "",
+		 blk ? "" : "");
+	struct ht_result r;
+	ht_hull(&t, &r, json, "update", "--resources", "-", "--pids-limit", "90", t.id, NULL);
+	ht_assert_status(&r, 0);
+	ht_result_free(&r);
+	assert_cg(mem, v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
+	assert_cg(pids, "pids.max", "90");
+	if (hug)
+		assert_cg(hug, v2 || strstr(hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
+			  "8388608");
+	if (blk && io) {
+		snprintf(json, sizeof(json), "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": %u, \"minor\": %u, \"rate\": 2097152}]}}",
+			 maj, min);
+		ht_hull(&t, &r, json, "update", "-r", "-", t.id, NULL);
+		ht_assert_status(&r, 0);
+		ht_result_free(&r);
+		snprintf(want, sizeof(want), v2 ? "%u:%u rbps=2097152 wbps=max riops=max wiops=100" : "%u:%u 2097152",
+			 maj, min);
+		assert_cg(io, v2 ? "io.max" : "blkio.throttle.read_bps_device", want);
+	}
+	/* unified: the hugetlb controller is in the v2 tree (hybrid or v2) */
+	if (hug && (v2 || strstr(hug, "/unified"))) {
+		ht_hull(&t, &r, "{\"unified\": {\"hugetlb.2MB.max\": \"2097152\"}}", "update", "-r", "-", t.id, NULL);
+		ht_assert_status(&r, 0);
+		ht_result_free(&r);
+		assert_cg(hug, "hugetlb.2MB.max", "2097152");
+	}
+	/* checkBeforeUpdate: a limit below the usage is refused, nothing changes */
+	ht_hull(&t, &r, "{\"memory\": {\"limit\": 4096, \"checkBeforeUpdate\": true}}", "update", "-r", "-", t.id,
+		NULL);
+	ht_assert_error(&r, "linux.resources.memory.limit: 4096 is below the current usage");
+	ht_result_free(&r);
+	assert_cg(mem, v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
+
+	ht_ok(&t, "delete", "--force", t.id, NULL);
+	ht_finish(&t);
+}
+END_TEST
+
+START_TEST(update_refusals)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ht_args(&t, "true", NULL);
+	ht_write_config(&t);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+
+	ht_hull(&t, &r, "{\"memory\": {\"limit\": \"64m\"}}", "update", "--resources", "-", t.id, NULL);
+	ht_assert_error(&r, "update: --resources -: resources.memory.limit: expected an integer");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "update", "--memory", "64x", t.id, NULL);
+	ht_assert_error(&r, "update: --memory: \"64x\" is not a size");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "update", "--blkio-weight", "5", t.id, NULL);
+	ht_assert_error(&r, "--blkio-weight: 5: must be 10 to 1000");
+	ht_result_free(&r);
+	ht_hull(&t, &r, "{\"devices\": [{\"allow\": true, \"access\": \"rwm\"}]}", "update", "-r", "-", t.id, NULL);
+	ht_assert_error(&r, "linux.resources.devices: device rules cannot be updated");
+	ht_result_free(&r);
+	if (!pure_v2()) {
+		/* memory is a v1 controller here: a v2 file means nothing */
+		ht_hull(&t, &r, "{\"unified\": {\"memory.high\": \"1000000\"}}", "update", "-r", "-", t.id, NULL);
+		ht_assert_error(&r, "linux.resources.unified.memory.high: the memory controller is not in this host's cgroup v2 tree");
+		ht_result_free(&r);
+		/* no CFQ: blkio.leaf_weight is gone from every kernel since 5.0 */
+		const char *io = cg_dir(&t, "blkio");
+		if (io && !have_file(io, "blkio.leaf_weight")) {
+			ht_hull(&t, &r, "{\"blockIO\": {\"leafWeight\": 100}}", "update", "-r", "-", t.id, NULL);
+			ht_assert_error(&r, "linux.resources.blockIO.leafWeight: blkio.leaf_weight: not available on this host (no proportional I/O scheduler)");
+			ht_result_free(&r);
+		}
+		/* net_cls is not mounted on this host */
+		if (!cg_dir(&t, "net_cls")) {
+			ht_hull(&t, &r, "{\"network\": {\"classID\": 1048577}}", "update", "-r", "-", t.id, NULL);
+			ht_assert_error(&r, "linux.resources.network.classID: the net_cls cgroup controller is not available");
+			ht_result_free(&r);
+		}
+	}
+	ht_hull(&t, &r, "{\"hugepageLimits\": [{\"pageSize\": \"3MB\", \"limit\": 0}]}", "update", "-r", "-", t.id,
+		NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "3MB"), "stderr: %s", r.err);
+	ht_result_free(&r);
+
+	/* stopped: the init ran `true` and exited */
+	ht_ok(&t, "start", t.id, NULL);
+	char status[32] = "";
+	for (int i = 0; i < 200 && strcmp(status, "stopped"); i++) {
+		ht_state_pid(&t, t.id, status, sizeof(status));
+		usleep(10000);
+	}
+	ck_assert_str_eq(status, "stopped");
+	ht_hull(&t, &r, NULL, "update", "--memory", "64m", t.id, NULL);
+	char want[128];
+	snprintf(want, sizeof(want), "container %s is stopped", t.id);
+	ht_assert_error(&r, want);
+	ht_result_free(&r);
+	ht_ok(&t, "delete", t.id, NULL);
+	ht_finish(&t);
+}
+END_TEST
+
+START_TEST(pids_limit_stops_fork_loop)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	/* Each line is one more sleeper; the shell itself is one pid. */
+	ht_sh(&t, "i=0; while [ $i -lt 100 ]; do sleep 100 & i=$((i+1)); echo $i; done; echo done");
+	json_object_set_new(resources(&t), "pids", json_pack("{s:I}", "limit", (json_int_t)10));
+	ht_run(&t, &r);
+	ck_assert_msg(!strstr(r.out, "done"), "the loop ran to its end:\n%s", r.out);
+	ck_assert_msg(strstr(r.err, "fork"), "stderr: %s", r.err);
+	int last = 0;
+	for (char *l = r.out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		last = atoi(l);
+	ck_assert_msg(last <= 9 && last >= 8, "%d sleepers forked under pids.max 10", last);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+START_TEST(memory_limit_oom_kills)
+{
+	struct ht t;
+	ht_begin(&t, false);
+	ht_add_sync(&t);
+	/* dd's 64 MiB buffer is filled by the read: it cannot stay below 16. */
+	ht_sh(&t, "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo rc=$? > /mnt/ready; sleep 1000");
+	json_t *mem = json_pack("{s:I}", "limit", (json_int_t)(16 << 20));
+	/* memory + swap equal to memory: no swap to escape to */
+	if (pure_v2() || access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
+		json_object_set_new(mem, "swap", json_integer(16 << 20));
+	json_object_set_new(resources(&t), "memory", mem);
+	ht_write_config(&t);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+	ht_ok(&t, "start", t.id, NULL);
+	char *line = ht_wait_ready(&t);
+	ck_assert_msg(!strcmp(line, "rc=137\n"), "dd: %s", line);
+	free(line);
+	const char *dir = cg_dir(&t, "memory");
+	if (pure_v2()) {
+		ck_assert_int_gt(cg_num(dir, "memory.events", "oom_kill"), 0);
+		ck_assert_int_gt(cg_num(dir, "memory.events", "max"), 0);
+	} else {
+		/* The peak reached the limit and the kernel killed there.
+		   (memory.failcnt stays 0 on 6.x here: the OOM path charges
+		   without counting a failure, so it is not a witness.) */
+		ck_assert_int_eq(cg_num(dir, "memory.max_usage_in_bytes", NULL), 16 << 20);
+		ck_assert_int_gt(cg_num(dir, "memory.oom_control", "oom_kill"), 0);
+		ck_assert_int_eq(cg_num(dir, "memory.oom_control", "under_oom"), 0);
+	}
+	ht_ok(&t, "delete", "--force", t.id, NULL);
+	ht_finish(&t);
+}
+END_TEST
+
+/* The backing file of blkio_read_throttle's loop device and the cgroup of
+ * v2_device_filter: named after the runner's pid (set in the unchecked
+ * setup), so that the runner's teardown finds them after a test died. */
+static char loop_file[64];
+static char bpf_dir[128];
+
+/* Detaches every loop device backed by loop_file, then removes the file. */
+static void loop_teardown(void)
+{
+	DIR *d = opendir("/sys/block");
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (strncmp(e->d_name, "loop", 4))
+			continue;
+		char p[300];
+		snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", e->d_name);
+		char *bf = ht_read(p);
+		if (bf && !strncmp(bf, loop_file, strlen(loop_file)) && bf[strlen(loop_file)] == '\n') {
+			snprintf(p, sizeof(p), "/dev/%s", e->d_name);
+			int fd = open(p, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				ioctl(fd, LOOP_CLR_FD, 0);
+				close(fd);
+			}
+		}
+		free(bf);
+	}
+	if (d)
+		closedir(d);
+	unlink(loop_file);
+}
+
+START_TEST(blkio_read_throttle)
+{
+	int ffd = open(loop_file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ck_assert_int_ge(ffd, 0);
+	/* Real blocks, not a hole: reads must reach the backing file's disk. */
+	static char chunk[1 << 20];
+	memset(chunk, 0x5a, sizeof(chunk));
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(write(ffd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(ctl, 0);
+	struct loop_config lc = { .fd = (unsigned)ffd, .info = { .lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO } };
+	int dfd = -1, loop_nr = -1;
+	for (int tries = 0; tries < 10 && dfd < 0; tries++) {
+		loop_nr = ioctl(ctl, LOOP_CTL_GET_FREE);
+		ck_assert_int_ge(loop_nr, 0);
+		char dev[32];
+		snprintf(dev, sizeof(dev), "/dev/loop%d", loop_nr);
+		dfd = open(dev, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(dfd, 0);
+		if (ioctl(dfd, LOOP_CONFIGURE, &lc) < 0) {
+			ck_assert_int_eq(errno, EBUSY);	/* raced with another user */
+			close(dfd);
+			dfd = -1;
+			loop_nr = -1;
+		}
+	}
+	ck_assert_int_ge(dfd, 0);
+	close(ctl);
+	close(ffd);
+	struct stat st;
+	ck_assert_int_eq(fstat(dfd, &st), 0);
+	close(dfd);
+	unsigned maj = major(st.st_rdev), min = minor(st.st_rdev);
+
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ht_sh(&t, "dd if=/dev/hullloop of=/dev/null bs=1M count=30 iflag=direct");
+	json_t *l = json_object_get(t.cfg, "linux");
+	json_t *devs = json_object_get(l, "devices");
+	if (!devs) {
+		devs = json_array();
+		json_object_set_new(l, "devices", devs);
+	}
+	json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I}", "path", "/dev/hullloop", "type", "b", "major",
+					      (json_int_t)maj, "minor", (json_int_t)min));
+	json_t *res = resources(&t);
+	json_array_append_new(json_object_get(res, "devices"),
+			      json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", "b", "major", (json_int_t)maj,
+					"minor", (json_int_t)min, "access", "r"));
+	json_object_set_new(res, "blockIO",
+			    json_pack("{s:[{s:I, s:I, s:I}]}", "throttleReadBpsDevice", "major", (json_int_t)maj,
+				      "minor", (json_int_t)min, "rate", (json_int_t)(10 << 20)));
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ht_run(&t, &r);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ht_assert_status(&r, 0);
+	double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	double rate = 30.0 / secs;	/* MiB/s, as the throttle counts */
+	ck_assert_msg(rate >= 8.5 && rate <= 11.5, "read %.2f MiB/s (%.2f s for 30 MiB), want 10 +- 1.5\n%s", rate, secs,
+		      r.err);
+	ht_result_free(&r);
+	ht_finish(&t);
+	loop_teardown();
+}
+END_TEST
+
+/* --- the v2 device filter, through the library ------------------------ */
+
+static void bpf_teardown(void)
+{
+	for (int i = 0; i < 200 && rmdir(bpf_dir) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+}
+
+/* A child moved into the cgroup opens /dev/null; its errno, 0 on success. */
+static int open_in_cgroup(const char *dir, int flags)
+{
+	int p[2];
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char procs[256], me[16];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+		snprintf(me, sizeof(me), "%d", (int)getpid());
+		int fd = open(procs, O_WRONLY | O_CLOEXEC);
+		int e = fd < 0 || write(fd, me, strlen(me)) < 0 ? 1000 + errno : 0;
+		if (!e) {
+			int nf = open("/dev/null", flags | O_CLOEXEC);
+			e = nf < 0 ? errno : 0;
+		}
+		(void)!write(p[1], &e, sizeof(e));
+		_exit(0);
+	}
+	close(p[1]);
+	int e = -1;
+	ck_assert_int_eq(read(p[0], &e, sizeof(e)), (ssize_t)sizeof(e));
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_msg(e < 1000, "cannot join %s: %s", dir, strerror(e - 1000));
+	return e;
+}
+
+START_TEST(v2_device_filter)
+{
+	const char *mnt = pure_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+	if (access(mnt, F_OK) < 0)
+		return;	/* v1 only: no unified tree to attach to */
+	ck_assert_int_eq(mkdir(bpf_dir, 0755), 0);
+	struct hull_cg_hier h = {
+		.v2 = true, .controllers = "", .mountpoint = (char *)mnt, .path = bpf_dir + strlen(mnt),
+		.dir = bpf_dir, .dirfd = open(bpf_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+	};
+	ck_assert_int_ge(h.dirfd, 0);
+	struct hull_err err = { 0 };
+
+	/* /dev/null readable only; a later rule overrides an earlier one */
+	struct hull_device_rule rules[] = {
+		{ true, 'c', 1, 3, "rw" },
+		{ false, 'c', 1, 3, "w" },
+	};
+	int r = hull_cg_v2_devices(&h, rules, 2, &err);
+	ck_assert_msg(r == 0, "devices: %s", err.msg);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDONLY), 0);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_WRONLY), EPERM);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDWR), EPERM);
+
+	/* replaced, not stacked: the new program alone decides */
+	struct hull_device_rule all[] = { { true, 'c', 1, 3, "rwm" } };
+	r = hull_cg_v2_devices(&h, all, 1, &err);
+	ck_assert_msg(r == 0, "devices: %s", err.msg);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_WRONLY), 0);
+
+	/* default deny: a device no rule names */
+	struct hull_device_rule zero_only[] = { { true, 'c', 1, 5, "rwm" } };
+	r = hull_cg_v2_devices(&h, zero_only, 1, &err);
+	ck_assert_msg(r == 0, "devices: %s", err.msg);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDONLY), EPERM);
+
+	/* the defaults hull appends let /dev/null through */
+	r = hull_cg_v2_devices(&h, hull_cg_default_rules, hull_cg_n_default_rules, &err);
+	ck_assert_msg(r == 0, "devices: %s", err.msg);
+	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDWR), 0);
+	close(h.dirfd);
+	bpf_teardown();
+	ck_assert_msg(access(bpf_dir, F_OK) < 0, "%s left behind", bpf_dir);
+}
+END_TEST
+
+static void setup(void)
+{
+	snprintf(loop_file, sizeof(loop_file), "/tmp/ht-loop-%d", (int)getpid());
+	snprintf(bpf_dir, sizeof(bpf_dir), "%s/hull-test-bpf-%d",
+		 pure_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified", (int)getpid());
+}
+
+static void teardown(void)
+{
+	loop_teardown();
+	bpf_teardown();
+}
+
+HULL_SUITE(cgroups_resources, integration)
+{
+	Suite *s = suite_create("cgroups_resources");
+	TCase *tc = tcase_create("resources");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, config_then_update);
+	tcase_add_test(tc, update_refusals);
+	tcase_add_test(tc, pids_limit_stops_fork_loop);
+	tcase_add_test(tc, memory_limit_oom_kills);
+	tcase_add_test(tc, blkio_read_throttle);
+	tcase_add_test(tc, v2_device_filter);
+	suite_add_tcase(s, tc);
+	return s;
+}
