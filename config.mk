@@ -8,7 +8,7 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc
+	busybox-static mandoc qemu-system-x86 cpio
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
@@ -28,3 +28,10 @@ CC = cc
 
 # tests: the unprivileged and the root parts of the suite
 CHECK_TIMEOUT = 60
+# make check-cgroup2: the suites that run again on a cgroup v2-only kernel in
+# qemu (TCG), the time the whole boot may take (s), where the kernel and the
+# images are kept between runs
+QEMU = qemu-system-x86_64
+CGROUP2_TIMEOUT = 900
+CGROUP2_CACHE = $(BUILDDIR)/cgroup2
+CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle

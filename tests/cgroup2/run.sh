@@ -1,0 +1,242 @@
+#!/bin/sh
+# make check-cgroup2: runs the cgroup suites on a cgroup v2-only host.
+# Boots Debian's own kernel (linux-image-amd64's package, unpacked, not
+# installed) in qemu under TCG with cgroup_no_v1=all, from an initramfs
+# holding busybox, hull, build/hull-tests, their shared libraries and the
+# busybox bundle. The guest's /init (tests/cgroup2/init) runs each suite and
+# reports on the serial console; this script fails unless every suite passed
+# and nothing was left in the cgroup tree.
+#
+# Knobs (config.mk passes them): QEMU, CGROUP2_TIMEOUT (s, whole boot),
+# CGROUP2_CACHE (kernel and images), CGROUP2_SUITES, BUILDDIR, FIXTURE,
+# HULL (binary), CGROUP2_DISK_MB (raw virtio disk for io.max; 0: none).
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+BUILDDIR=${BUILDDIR:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+CGROUP2_TIMEOUT=${CGROUP2_TIMEOUT:-900}
+CGROUP2_CACHE=${CGROUP2_CACHE:-$BUILDDIR/cgroup2}
+CGROUP2_SUITES=${CGROUP2_SUITES:-cgroups_base cgroups_resources lifecycle}
+CGROUP2_MEM=${CGROUP2_MEM:-1024}
+CGROUP2_SMP=${CGROUP2_SMP:-2}
+CGROUP2_DISK_MB=${CGROUP2_DISK_MB:-64}
+# per-test limit inside the guest: TCG runs about ten times slower than KVM
+CGROUP2_CK_TIMEOUT=${CGROUP2_CK_TIMEOUT:-120}
+# modules the guest loads (modprobe, with their dependencies); the rest of
+# what the suites need (cgroup2, namespaces, seccomp, BPF) is built in
+CGROUP2_MODULES=${CGROUP2_MODULES:-virtio_pci virtio_blk loop}
+FIXTURE=${FIXTURE:-tests/fixtures/busybox}
+hull=${HULL:-$top/hull}
+tests=$BUILDDIR/hull-tests
+
+die() {
+	echo "hull: check-cgroup2: $*" >&2
+	exit 1
+}
+
+sh tests/deps.sh qemu-system-x86 cpio busybox-static || die "missing packages"
+command -v "$QEMU" >/dev/null || die "$QEMU not found (make deps installs qemu-system-x86)"
+[ -x "$hull" ] || die "$hull: not built (make hull)"
+[ -x "$tests" ] || die "$tests: not built (make $tests)"
+[ -f "$FIXTURE/config.json" ] || die "$FIXTURE: no bundle (make fixture)"
+# A suite that is not in the binary would run no check at all.
+for s in $CGROUP2_SUITES; do
+	grep -q "^HULL_SUITE($s, *integration)" "$BUILDDIR/tests/suites.inc" ||
+		die "CGROUP2_SUITES: no integration suite \"$s\" in $tests"
+done
+for s in $(sed -n 's/^HULL_SUITE(\(cgroups_[a-z0-9_]*\), *integration)$/\1/p' "$BUILDDIR/tests/suites.inc"); do
+	case " $CGROUP2_SUITES " in
+	*" $s "*) ;;
+	*) echo "hull: check-cgroup2: warning: suite $s is not in CGROUP2_SUITES (config.mk): not run on cgroup v2" >&2 ;;
+	esac
+done
+
+mkdir -p "$CGROUP2_CACHE"
+cache=$(cd "$CGROUP2_CACHE" && pwd)
+
+# closure MODDIR: the files (relative to MODDIR) of CGROUP2_MODULES and of
+# the modules they need, from MODDIR/modules.dep; MISSING:name for unknown ones
+closure() {
+	awk -v want="$CGROUP2_MODULES" '
+		{ key = $1; sub(/:$/, "", key); name = key; sub(/.*\//, "", name); sub(/\.ko$/, "", name)
+		  gsub(/-/, "_", name); file[name] = key; line[key] = $0 }
+		END {
+			n = split(want, w, " ")
+			for (i = 1; i <= n; i++) {
+				if (!(w[i] in file)) { print "MISSING:" w[i]; continue }
+				todo[file[w[i]]] = 1
+			}
+			do {
+				more = 0
+				for (k in todo) {
+					if (k in done) continue
+					done[k] = 1; more = 1
+					m = split(line[k], d, " ")
+					for (j = 2; j <= m; j++) todo[d[j]] = 1
+				}
+			} while (more)
+			for (k in done) print k
+		}' "$1/modules.dep"
+}
+
+# --- Debian's kernel, downloaded once ---------------------------------------
+kdir=$cache/kernel
+# Only the kernel and the modules the guest loads are kept (the package
+# unpacks to 400 MB); another CGROUP2_MODULES unpacks the .deb again.
+if ! ls "$kdir"/boot/vmlinuz-* >/dev/null 2>&1 || [ "$(cat "$kdir/.modules" 2>/dev/null)" != "$CGROUP2_MODULES" ]; then
+	deb=$(ls "$cache"/linux-image-[0-9]*_amd64.deb 2>/dev/null | tail -n 1 || true)
+	if [ -z "$deb" ]; then
+		resolve() {
+			apt-cache depends linux-image-amd64 2>/dev/null |
+				sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+		}
+		pkg=$(resolve)
+		if [ -z "$pkg" ]; then
+			apt-get update -qq >/dev/null 2>&1 || true
+			pkg=$(resolve)
+		fi
+		[ -n "$pkg" ] || die "apt-cache: linux-image-amd64 names no linux-image-*-amd64 package"
+		echo "hull: check-cgroup2: downloading $pkg" >&2
+		(cd "$cache" && apt-get download -qq "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+		deb=$(ls "$cache"/"$pkg"_*_amd64.deb 2>/dev/null | tail -n 1 || true)
+		[ -n "$deb" ] || die "apt-get download $pkg failed"
+	fi
+	rm -rf "$kdir" "$kdir.tmp" "$kdir.full"
+	dpkg-deb -x "$deb" "$kdir.full" || die "dpkg-deb -x $deb failed"
+	v=$(ls "$kdir.full"/boot/vmlinuz-* | tail -n 1)
+	v=${v##*/vmlinuz-}
+	# The package leaves modules.dep to its postinst (depmod).
+	busybox depmod -b "$kdir.full" "$v" || die "depmod $v failed"
+	mkdir -p "$kdir.tmp/boot" "$kdir.tmp/lib/modules/$v"
+	cp "$kdir.full/boot/vmlinuz-$v" "$kdir.full/boot/config-$v" "$kdir.tmp/boot/"
+	cp "$kdir.full/lib/modules/$v/modules.dep" "$kdir.tmp/lib/modules/$v/"
+	for m in $(closure "$kdir.full/lib/modules/$v"); do
+		case $m in MISSING:*) rm -rf "$kdir.full" "$kdir.tmp"; die "CGROUP2_MODULES: no module ${m#MISSING:} in $v" ;; esac
+		mkdir -p "$kdir.tmp/lib/modules/$v/${m%/*}"
+		cp "$kdir.full/lib/modules/$v/$m" "$kdir.tmp/lib/modules/$v/$m"
+	done
+	rm -rf "$kdir.full"
+	echo "$CGROUP2_MODULES" >"$kdir.tmp/.modules"
+	mv "$kdir.tmp" "$kdir"
+fi
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | tail -n 1)
+kver=${vmlinuz##*/vmlinuz-}
+moddir=$kdir/lib/modules/$kver
+
+# --- initramfs ----------------------------------------------------------------
+st=$cache/initramfs.d
+rm -rf "$st"
+mkdir -p "$st"/bin "$st"/sbin "$st"/usr/bin "$st"/usr/sbin "$st"/dev "$st"/proc "$st"/sys \
+	"$st"/tmp "$st"/run "$st"/etc "$st"/root "$st"/lib/modules/"$kver"
+cp /bin/busybox "$st"/bin/busybox
+for a in $("$st"/bin/busybox --list-full); do
+	[ -e "$st/$a" ] || [ -L "$st/$a" ] || ln -s /bin/busybox "$st/$a"
+done
+# The kernel opens /dev/console for /init when the initramfs has it; without
+# root (no mknod) stage 1 runs silent and stage 2 opens the devtmpfs one.
+if [ "$(id -u)" = 0 ]; then
+	mknod -m 600 "$st"/dev/console c 5 1
+	mknod -m 666 "$st"/dev/null c 1 3
+fi
+cp "$hull" "$st"/hull
+cp "$tests" "$st"/hull-tests
+libs=$(ldd "$hull" "$tests" | awk '
+	/not found/ { print "MISSING:" $1; next }
+	{ for (i = 1; i <= NF; i++) if ($i ~ /^\// && $i !~ /:$/) print $i }' | sort -u)
+for l in $libs; do
+	case $l in MISSING:*) die "ldd: ${l#MISSING:} not found" ;; esac
+	mkdir -p "$st${l%/*}"
+	cp -L "$l" "$st$l"
+done
+cp -a "$FIXTURE" "$st"/fixture
+printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bin/false' >"$st"/etc/passwd
+printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$st"/etc/group
+
+# the modules asked for and what they depend on, with their modules.dep lines
+mods=$(closure "$moddir")
+: >"$st/lib/modules/$kver/modules.dep"
+for m in $mods; do
+	case $m in MISSING:*) die "CGROUP2_MODULES: no module ${m#MISSING:} in $kver" ;; esac
+	mkdir -p "$st/lib/modules/$kver/${m%/*}"
+	cp "$moddir/$m" "$st/lib/modules/$kver/$m"
+	grep "^$m:" "$moddir/modules.dep" >>"$st/lib/modules/$kver/modules.dep"
+done
+
+disk=""
+drive=""
+if [ "$CGROUP2_DISK_MB" -gt 0 ]; then
+	img=$cache/disk.img
+	rm -f "$img"
+	truncate -s "${CGROUP2_DISK_MB}M" "$img"
+	disk=/dev/vda
+	drive="-drive file=$img,if=virtio,format=raw"
+	case " $CGROUP2_MODULES " in *" virtio_blk "*) ;; *) die "CGROUP2_DISK_MB needs virtio_blk in CGROUP2_MODULES" ;; esac
+fi
+cat >"$st"/etc/hull-cgroup2.env <<EOF
+HULL_CG2_SUITES="$CGROUP2_SUITES"
+HULL_CG2_MODULES="$CGROUP2_MODULES"
+HULL_CG2_CK_TIMEOUT=$CGROUP2_CK_TIMEOUT
+HULL_CG2_DISK="$disk"
+EOF
+cp tests/cgroup2/init "$st"/init
+chmod 755 "$st"/init
+(cd "$st" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$cache"/initramfs.gz.tmp
+mv "$cache"/initramfs.gz.tmp "$cache"/initramfs.gz
+
+# --- boot ---------------------------------------------------------------------
+log=$cache/console.log
+rm -f "$log"
+t0=$(date +%s)
+rc=0
+# shellcheck disable=SC2086 # $drive is empty or whole words
+timeout -k 10 "$CGROUP2_TIMEOUT" "$QEMU" -accel tcg -cpu max -m "$CGROUP2_MEM" -smp "$CGROUP2_SMP" \
+	-nodefaults -no-user-config -display none -no-reboot -serial "file:$log" \
+	-kernel "$vmlinuz" -initrd "$cache"/initramfs.gz $drive \
+	-append "console=ttyS0 cgroup_no_v1=all quiet panic=-1" </dev/null >"$cache"/qemu.out 2>&1 || rc=$?
+t1=$(date +%s)
+[ -f "$log" ] || die "$QEMU wrote no console log; see $cache/qemu.out"
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	tail -n 30 "$log" | tr -d '\r' >&2
+	die "the guest did not finish within $CGROUP2_TIMEOUT s (CGROUP2_TIMEOUT); console: $log"
+fi
+[ $rc = 0 ] || { cat "$cache"/qemu.out >&2; die "$QEMU exited with $rc"; }
+
+# --- verdict ------------------------------------------------------------------
+tr -d '\r' <"$log" | awk -v suites="$CGROUP2_SUITES" -v wall=$((t1 - t0)) '
+	/^hull-cgroup2: kernel / { sub(/^hull-cgroup2: /, ""); head = $0; next }
+	/^hull-cgroup2: begin / { cur = $3; out[cur] = ""; next }
+	/^hull-cgroup2: end / {
+		rc[$3] = substr($4, 4); secs[$3] = substr($5, 9); cur = ""; next
+	}
+	/^hull-cgroup2: left behind: / { left = left $0 "\n"; next }
+	/^hull-cgroup2: setup: / { setup = setup $0 "\n"; next }
+	/^hull-cgroup2: done / { done = 1; next }
+	/^hull-cgroup2: dmesg/ { cur = ""; indmesg = 1; next }
+	indmesg { dmesg = dmesg $0 "\n"; next }
+	cur != "" {
+		if ($0 ~ /^[0-9]+%: Checks: /) sum[cur] = $0
+		else if ($0 !~ /^Running suite\(s\):/) out[cur] = out[cur] $0 "\n"
+	}
+	END {
+		if (head != "") printf "cgroup v2 guest: %s, %d s in all\n", head, wall
+		n = split(suites, s, " "); bad = 0
+		for (i = 1; i <= n; i++) {
+			x = s[i]
+			if (!(x in rc)) { printf "%s: did not run\n", x; bad = 1; continue }
+			ok = rc[x] == 0 && sum[x] ~ /^100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0$/
+			if (!ok) { printf "%s", out[x]; bad = 1 }
+		}
+		if (setup != "") { printf "%s", setup; bad = 1 }
+		if (left != "") { printf "%s", left; bad = 1 }
+		if (!done) { print "hull-cgroup2: the guest stopped before the end"; bad = 1 }
+		if (bad && dmesg != "") printf "guest dmesg:\n%s", dmesg
+		for (i = 1; i <= n; i++) {
+			x = s[i]
+			if (!(x in rc)) continue
+			printf "Running suite(s): %s (cgroup v2, %s s)\n", x, secs[x]
+			print (x in sum) ? sum[x] : "(no summary; exit " rc[x] ")"
+		}
+		exit bad
+	}' || die "failed on cgroup v2 (console: $log)"
