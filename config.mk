@@ -8,14 +8,14 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc qemu-system-x86 cpio
+	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
 PKG_CFLAGS = `pkg-config --cflags $(PKGS) 2>/dev/null`
 PKG_LIBS = `pkg-config --libs $(PKGS) 2>/dev/null`
-CHECK_CFLAGS = `pkg-config --cflags check 2>/dev/null`
-CHECK_LIBS = `pkg-config --libs check 2>/dev/null`
+CHECK_CFLAGS = `pkg-config --cflags check libcgroup 2>/dev/null`
+CHECK_LIBS = `pkg-config --libs check libcgroup 2>/dev/null`
 
 # flags
 CPPFLAGS = -D_GNU_SOURCE -DHULL_VERSION=\"$(VERSION)\" -D_FORTIFY_SOURCE=2

@@ -365,7 +365,14 @@ int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hu
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
 		char *own = h->path;
-		/* Relative paths nest under this process's own cgroup, as runc's. */
+		/* Relative paths nest under this process's own cgroup, as runc's.
+		 * On v2 only, under its parent, as runc does there too: our own
+		 * cgroup holds us, and v2 gives no controller to the children of
+		 * a cgroup with processes. */
+		if (!abs && cg->mode == HULL_CG_V2 && strcmp(own, "/")) {
+			char *slash = strrchr(own, '/');
+			slash[slash == own] = 0;
+		}
 		h->path = abs || !strcmp(own, "/") ? hull_xasprintf("/%s", rel) : hull_xasprintf("%s/%s", own, rel);
 		free(own);
 		h->dir = hull_xasprintf("%s%s", h->mountpoint, h->path);

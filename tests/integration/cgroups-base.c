@@ -197,6 +197,12 @@ static const char *own_path(const char *controller)
 			match = !strcmp(c, controller);
 		if (match) {
 			snprintf(out, sizeof(out), "%s", c2 + 1);
+			/* On a v2-only host relative paths nest under the parent. */
+			if (!*controller && access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
+			    strcmp(out, "/")) {
+				char *slash = strrchr(out, '/');
+				slash[slash == out] = 0;
+			}
 			return out;
 		}
 	}

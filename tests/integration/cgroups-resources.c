@@ -4,11 +4,14 @@
  * throttle slows reads of a loop device); and the cgroup v2 eBPF device
  * filter through the library, in a cgroup of the unified tree.
  *
- * The values are read with plain file reads, not libcgroup: libcgroup is not
- * installed by `make deps` yet (see the issue 4 note). */
+ * Each value is read twice: with a plain file read, and, in the v1
+ * hierarchies, through libcgroup, an implementation independent of hull's
+ * (libcgroup 2.0.2 does not know a cgroup2 tree mounted beside v1 ones, so
+ * the unified tree is read from its files only). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libcgroup.h>
 #include <linux/loop.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,7 +64,11 @@ static const char *cg_dir(const struct ht *t, const char *controller)
 	static unsigned next;
 	char *out = dirs[next++ % 8], own[2048];
 	if (pure_v2()) {
+		/* v2 only: relative paths nest under the parent of our cgroup */
 		ck_assert(own_path("", own, sizeof(own)));
+		char *slash = strrchr(own, '/');
+		if (slash)
+			*slash = 0;
 		snprintf(out, 4096, "/sys/fs/cgroup%s/hull/%s", own, t->id);
 		return out;
 	}
@@ -79,6 +86,41 @@ static const char *cg_dir(const struct ht *t, const char *controller)
 	return out;
 }
 
+/* libcgroup's reading of dir/file, for a dir in a v1 hierarchy; NULL
+ * elsewhere. Caller frees. */
+static char *libcgroup_read(const char *dir, const char *file)
+{
+	static const char base[] = "/sys/fs/cgroup/";
+	static bool ready;
+	if (pure_v2() || strncmp(dir, base, sizeof(base) - 1))
+		return NULL;
+	char ctrl[64];
+	const char *rel = strchr(dir + sizeof(base) - 1, '/');
+	if (!rel || (size_t)(rel - dir) - (sizeof(base) - 1) >= sizeof(ctrl))
+		return NULL;
+	snprintf(ctrl, sizeof(ctrl), "%.*s", (int)(rel - dir - (sizeof(base) - 1)), dir + sizeof(base) - 1);
+	if (!strcmp(ctrl, "unified"))
+		return NULL;
+	if (!ready) {
+		int r = cgroup_init();
+		ck_assert_msg(r == 0, "cgroup_init: %s", cgroup_strerror(r));
+		ready = true;
+	}
+	struct cgroup *cg = cgroup_new_cgroup(rel + 1);
+	ck_assert_ptr_nonnull(cg);
+	int r = cgroup_get_cgroup(cg);
+	ck_assert_msg(r == 0, "libcgroup: %s in %s: %s", rel + 1, ctrl, cgroup_strerror(r));
+	struct cgroup_controller *c = cgroup_get_controller(cg, ctrl);
+	char *v = NULL;
+	ck_assert_msg(c && cgroup_get_value_string(c, file, &v) == 0 && v,
+		      "libcgroup: %s/%s: no value", dir, file);
+	cgroup_free(&cg);
+	size_t n = strlen(v);
+	while (n && v[n - 1] == '\n')
+		v[--n] = 0;
+	return v;
+}
+
 static void assert_cg(const char *dir, const char *file, const char *want)
 {
 	char p[4200];
@@ -90,6 +132,9 @@ static void assert_cg(const char *dir, const char *file, const char *want)
 		got[--n] = 0;
 	ck_assert_msg(!strcmp(got, want), "%s: \"%s\", want \"%s\"", p, got, want);
 	free(got);
+	char *lib = libcgroup_read(dir, file);
+	ck_assert_msg(!lib || !strcmp(lib, want), "libcgroup %s: \"%s\", want \"%s\"", p, lib, want);
+	free(lib);
 }
 
 static long long cg_num(const char *dir, const char *file, const char *key)
