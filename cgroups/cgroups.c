@@ -381,6 +381,12 @@ int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hu
 		find_links(cg);
 
 	r = make_dirs(cg, res, err);
+	/* The default parent "hull" is hull's own: whichever container leaves
+	 * it last removes it, not only the one that happened to make it. */
+	if (r == 0 && (!cgroups_path || !*cgroups_path))
+		for (size_t i = 0; i < cg->n; i++)
+			if (cg->h[i].created == 1)
+				cg->h[i].created = 2;
 	if (r == 0)
 		r = hull_cg_v1_backend.apply(cg, res, err);
 	if (r == 0)

@@ -321,6 +321,28 @@ START_TEST(list_ps_pidfile)
 }
 END_TEST
 
+/* Two containers share the default parent cgroup "hull"; the one deleted
+ * last removes it, though the other one made it. */
+START_TEST(shared_default_parent_removed)
+{
+	struct ht t;
+	ht_begin(&t, false);
+	ht_args(&t, "sleep", "1000", NULL);
+	ht_write_config(&t);
+	char second[80];
+	snprintf(second, sizeof(second), "%s-2", t.id);
+	ck_assert_msg(!ht_cgroup_exists("hull"), "a cgroup named hull exists before the test");
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+	ht_ok(&t, "create", "--bundle", t.bundle, second, NULL);
+	ck_assert(ht_cgroup_exists("hull"));
+	ht_ok(&t, "delete", "--force", t.id, NULL);
+	ck_assert(ht_cgroup_exists("hull"));	/* still in use */
+	ht_ok(&t, "delete", "--force", second, NULL);
+	ck_assert_msg(!ht_cgroup_exists("hull"), "the default parent cgroup hull was left behind");
+	ht_finish(&t);
+}
+END_TEST
+
 START_TEST(run_keep_then_delete)
 {
 	struct ht t;
@@ -388,6 +410,7 @@ HULL_SUITE(lifecycle, integration)
 	tcase_add_test(tc, run_killed_137);
 	tcase_add_test(tc, list_ps_pidfile);
 	tcase_add_test(tc, run_keep_then_delete);
+	tcase_add_test(tc, shared_default_parent_removed);
 	tcase_add_test(tc, spec_and_features);
 	suite_add_tcase(s, tc);
 	return s;
