@@ -23,7 +23,7 @@ static const struct hull_cmd commands[] = {
 	{ "resume", "ID", hull_cmd_resume },
 	{ "events", "[--stats] [--interval DURATION] ID", hull_cmd_events },
 	{ "update", "[--resources FILE|-] [--memory N] [--cpu-quota N] ... ID", hull_cmd_update },
-	{ "spec", "[--bundle DIR] [--rootless]", hull_cmd_spec },
+	{ "spec", "[--bundle DIR] [--rootless] [--seccomp]", hull_cmd_spec },
 	{ "features", "", hull_cmd_features },
 	{ "help", "[COMMAND]", hull_cmd_help },
 };
