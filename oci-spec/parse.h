@@ -13,6 +13,10 @@ int spec_parse_resources(json_t *v, const char *path, struct hull_resources *r,
 			 struct hull_err *err);
 int spec_parse_seccomp(json_t *v, const char *path, struct hull_seccomp *s,
 		       struct hull_err *err);
+/* The org.hull.net.* annotations (after linux, whose namespaces they need). */
+int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
+		   struct hull_net_config *net, struct hull_err *err);
+void spec_net_free(struct hull_net_config *net);
 int spec_parse_hooks(json_t *hooks, struct hull_hooks out[HULL_HOOK_KINDS],
 		     struct hull_err *err);
 

@@ -1,7 +1,7 @@
 /* Frees a struct hull_spec, complete or left half-filled by a failed parse. */
 #include <stdlib.h>
 
-#include "json-util.h"
+#include "parse.h"
 
 static void free_process(struct hull_process *p)
 {
@@ -134,6 +134,7 @@ void hull_spec_free(struct hull_spec *spec)
 		free(spec->hooks[k].v);
 	}
 	spec_kvs_free(&spec->annotations);
+	spec_net_free(&spec->net);
 	free_linux(&spec->linux_);
 	free(spec->raw);
 	free(spec);

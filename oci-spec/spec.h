@@ -324,6 +324,22 @@ struct hull_linux {
 	struct hull_strv memory_policy_flags;
 };
 
+/* Bridge mode from the org.hull.net.* annotations (net-annotations.c).
+ * Values are validated with netsetup's parsers; addresses stay text. */
+struct hull_net_config {
+	char *bridge;		/* NULL: no hull networking */
+	char *bridge_address;	/* CIDR for a bridge hull creates, or NULL */
+	bool bridge_remove_empty;
+	char **addresses;	/* CIDRs, NULL-terminated (NULL when none) */
+	size_t n_addresses;
+	char *gateway;		/* or NULL */
+	unsigned int mtu;	/* 0: kernel default */
+	bool has_mac;
+	unsigned char mac[6];
+	char *ifname;		/* in the container; "eth0" by default */
+	char *host_ifname;	/* given, or derived from the ID at create (NULL) */
+};
+
 struct hull_spec {
 	char *oci_version;
 	char *bundle;		/* absolute path of the bundle directory */
@@ -336,6 +352,7 @@ struct hull_spec {
 	size_t n_mounts;
 	struct hull_hooks hooks[HULL_HOOK_KINDS];
 	struct hull_kvs annotations;
+	struct hull_net_config net;	/* from annotations */
 	struct hull_linux linux_;	/* "linux" is a predefined macro in gnu11 */
 	char *raw;		/* the config.json bytes as read, NUL-terminated */
 	size_t raw_len;

@@ -20,7 +20,10 @@ void hull_state_file_free(struct hull_state_file *st)
 	free(st->rootfs);
 	spec_kvs_free(&st->annotations);
 	free(st->cgroup);
+	free(st->net_host_ifname);
+	free(st->net_bridge);
 	st->oci_version = st->id = st->bundle = st->rootfs = st->cgroup = NULL;
+	st->net_host_ifname = st->net_bridge = NULL;
 }
 
 static json_t *kvs_object(const struct hull_kvs *kvs)
@@ -51,6 +54,12 @@ char *hull_state_file_dump(const struct hull_state_file *st)
 		"cgroup", st->cgroup ? json_string(st->cgroup) : json_null(),
 		"detachedInit", st->detached_init,
 		"systemdCgroup", st->systemd_cgroup);
+	if (o && st->net_host_ifname)
+		json_object_set_new(o, "net", json_pack("{s:s, s:s, s:b, s:b}",
+			"hostIfname", st->net_host_ifname,
+			"bridge", s_or_empty(st->net_bridge),
+			"bridgeCreated", st->net_bridge_created,
+			"removeEmpty", st->net_remove_empty));
 	return o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 }
 
@@ -80,6 +89,15 @@ static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *e
 	    jo_string(o, "", "cgroup", false, &st->cgroup, err) < 0 ||
 	    jo_bool(o, "", "detachedInit", &st->detached_init, err) < 0 ||
 	    jo_bool(o, "", "systemdCgroup", &st->systemd_cgroup, err) < 0)
+		return -EINVAL;
+	/* Absent in state files of hull versions before bridge mode. */
+	json_t *net;
+	if (jo_object(o, "", "net", false, &net, err) < 0)
+		return -EINVAL;
+	if (net && (jo_string(net, "net", "hostIfname", true, &st->net_host_ifname, err) < 0 ||
+		    jo_string(net, "net", "bridge", true, &st->net_bridge, err) < 0 ||
+		    jo_bool(net, "net", "bridgeCreated", &st->net_bridge_created, err) < 0 ||
+		    jo_bool(net, "net", "removeEmpty", &st->net_remove_empty, err) < 0))
 		return -EINVAL;
 	return 0;
 }

@@ -25,7 +25,12 @@ struct hull_state_file {
 	char *cgroup;			/* opaque to runtime: hull_cgroup_serialize() output, or NULL */
 	bool detached_init;		/* the init is not a child of a waiting `hull run` */
 	bool systemd_cgroup;
-	/* Later modules (netsetup, overlay) add their teardown records here. */
+	/* Bridge mode (runtime/net.c): what create made, for delete to undo. */
+	char *net_host_ifname;		/* host end of the veth, or NULL */
+	char *net_bridge;		/* the bridge it is a port of, or NULL */
+	bool net_bridge_created;	/* hull made the bridge */
+	bool net_remove_empty;		/* delete the bridge when it has no port left */
+	/* Later modules (overlay) add their teardown records here. */
 };
 
 void hull_state_file_free(struct hull_state_file *st);	/* frees members, not st */

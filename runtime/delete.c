@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "hooks.h"
 #include "lifecycle.h"
+#include "net.h"
 #include "util.h"
 
 #define KILL_WAIT_MS 10000
@@ -60,6 +61,9 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 		if (r == 0)
 			r = hull_cgroup_destroy(cg, err);
 	}
+	/* Idempotent, so a delete --force after a crash finishes it. */
+	if (r == 0 && c->has_state)
+		r = hull_net_teardown(&c->st, err);
 	if (r < 0)
 		return r;
 	/* runtime.md: after the container is deleted, before delete returns;

@@ -1,0 +1,183 @@
+/* The org.hull.net.* annotations (bridge mode): parsed and checked with
+ * netsetup's pure text parsers (netsetup/parse.c, no syscalls), so a bad
+ * value fails `create` before anything exists. Addresses are kept as text;
+ * the runtime parses them again, which cannot fail then. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "parse.h"
+#include "../netsetup/netsetup.h"
+#include "../runtime/cleanup.h"
+#include "../runtime/util.h"
+
+#define NET_PREFIX "org.hull.net."
+#define IFNAMSIZ_MAX 15
+
+static const char *const net_keys[] = {
+	"bridge", "bridge.address", "bridge.remove-empty", "address", "gateway",
+	"mtu", "mac", "ifname", "host-ifname", NULL,
+};
+
+static int bad(struct hull_err *err, const char *key, const char *fmt, const char *value)
+{
+	jpath_t p;
+	jp_key(p, "annotations", key);
+	char cause[HULL_ERR_MAX];
+	snprintf(cause, sizeof(cause), fmt, value);
+	return jerr(err, p, "%s", cause);
+}
+
+/* The kernel's dev_valid_name(). */
+static bool ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > IFNAMSIZ_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (*c == '/' || *c == ':' || *c == ' ' || *c == '\t' || *c == '\n')
+			return false;
+	return true;
+}
+
+static int parse_mac(const char *s, unsigned char mac[6])
+{
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (unsigned char)strtoul((char[]){ s[i * 3], s[i * 3 + 1], 0 }, NULL, 16);
+	/* A multicast or all-zero address cannot be a NIC's own. */
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_addresses(const char *key, const char *value, struct hull_net_config *net,
+			   struct hull_err *err)
+{
+	_cleanup_free_ char *copy = hull_xstrdup(value);
+	char *save = NULL;
+	size_t cap = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct hull_net_addr a;
+		if (hull_net_addr_parse(tok, &a) < 0)
+			return bad(err, key, "\"%s\" is not an address with a prefix length (198.18.0.2/24, fd00::2/64)", tok);
+		if (net->n_addresses + 2 > cap) {
+			cap = cap ? cap * 2 : 4;
+			net->addresses = hull_xrealloc(net->addresses, cap * sizeof(char *));
+		}
+		net->addresses[net->n_addresses++] = hull_xstrdup(tok);
+		net->addresses[net->n_addresses] = NULL;
+	}
+	if (!net->n_addresses || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
+		return bad(err, key, "\"%s\": want a comma list of CIDR addresses", value);
+	return 0;
+}
+
+static int parse_one(const char *key, const char *name, const char *value,
+		     struct hull_net_config *net, struct hull_err *err)
+{
+	if (!strcmp(name, "bridge") || !strcmp(name, "ifname") || !strcmp(name, "host-ifname")) {
+		if (!ifname_ok(value))
+			return bad(err, key, "\"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", value);
+		char **dst = name[0] == 'b' ? &net->bridge : name[0] == 'i' ? &net->ifname : &net->host_ifname;
+		*dst = hull_xstrdup(value);
+	} else if (!strcmp(name, "bridge.address")) {
+		struct hull_net_addr a;
+		if (hull_net_addr_parse(value, &a) < 0)
+			return bad(err, key, "\"%s\" is not an address with a prefix length", value);
+		net->bridge_address = hull_xstrdup(value);
+	} else if (!strcmp(name, "bridge.remove-empty")) {
+		if (strcmp(value, "true") && strcmp(value, "false"))
+			return bad(err, key, "\"%s\": want \"true\" or \"false\"", value);
+		net->bridge_remove_empty = value[0] == 't';
+	} else if (!strcmp(name, "address")) {
+		return parse_addresses(key, value, net, err);
+	} else if (!strcmp(name, "gateway")) {
+		struct hull_net_addr a;
+		if (hull_net_ip_parse(value, &a) < 0)
+			return bad(err, key, "\"%s\" is not an IP address", value);
+		net->gateway = hull_xstrdup(value);
+	} else if (!strcmp(name, "mtu")) {
+		uint64_t mtu;
+		/* 68: RFC 791's minimum; 65535: the largest IP datagram. */
+		if (hull_parse_u64(value, &mtu) < 0 || mtu < 68 || mtu > 65535)
+			return bad(err, key, "\"%s\": want a number from 68 to 65535", value);
+		net->mtu = (unsigned int)mtu;
+	} else if (!strcmp(name, "mac")) {
+		if (parse_mac(value, net->mac) < 0)
+			return bad(err, key, "\"%s\" is not a unicast MAC address (02:00:00:00:00:01)", value);
+		net->has_mac = true;
+	}
+	return 0;
+}
+
+static bool has_family(const struct hull_net_config *net, int family)
+{
+	for (size_t i = 0; i < net->n_addresses; i++) {
+		struct hull_net_addr a;
+		if (hull_net_addr_parse(net->addresses[i], &a) == 0 && a.family == family)
+			return true;
+	}
+	return false;
+}
+
+int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
+		   struct hull_net_config *net, struct hull_err *err)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < ann->n; i++) {
+		const char *key = ann->v[i].key;
+		if (strncmp(key, NET_PREFIX, strlen(NET_PREFIX)))
+			continue;
+		const char *name = key + strlen(NET_PREFIX);
+		size_t k = 0;
+		while (net_keys[k] && strcmp(net_keys[k], name))
+			k++;
+		if (!net_keys[k])
+			return bad(err, key, "unknown key%s", "");
+		if (parse_one(key, name, ann->v[i].value, net, err) < 0)
+			return -EINVAL;
+		if (!first && strcmp(name, "bridge"))
+			first = key;
+	}
+	if (!net->bridge) {
+		if (first)
+			return bad(err, first, "needs %s (bridge mode is the only network mode)",
+				   NET_PREFIX "bridge");
+		return 0;
+	}
+	const struct hull_namespace *ns = &l->ns[HULL_NS_NETWORK];
+	if (!ns->present || ns->path)
+		return bad(err, NET_PREFIX "bridge",
+			   "needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)%s", "");
+	if (net->gateway) {
+		struct hull_net_addr gw;
+		hull_net_ip_parse(net->gateway, &gw);
+		if (!has_family(net, gw.family))
+			return bad(err, NET_PREFIX "gateway",
+				   "\"%s\" is unreachable: no org.hull.net.address of its family", net->gateway);
+	}
+	if (!net->ifname)
+		net->ifname = hull_xstrdup("eth0");
+	return 0;
+}
+
+void spec_net_free(struct hull_net_config *net)
+{
+	free(net->bridge);
+	free(net->bridge_address);
+	for (size_t i = 0; i < net->n_addresses; i++)
+		free(net->addresses[i]);
+	free(net->addresses);
+	free(net->gateway);
+	free(net->ifname);
+	free(net->host_ifname);
+	memset(net, 0, sizeof(*net));
+}

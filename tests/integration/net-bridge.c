@@ -1,0 +1,214 @@
+/* Bridge mode end to end: two containers on a bridge hull creates, TCP
+ * between them, and nothing left on the host after delete; bad
+ * org.hull.net.* annotations fail before anything exists. Network rules:
+ * only links this test names (bridge "htbr" + our pid), addresses in
+ * 198.18.0.0/15, traffic only between the test's containers, every wait
+ * bounded (timeout(1) in the containers, poll in ht_wait_ready). */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/ht.h"
+#include "../../runtime/net.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The host's link names, sorted, one a line. */
+static char *host_links(void)
+{
+	char *names[1024];
+	size_t n = 0;
+	DIR *d = opendir("/sys/class/net");
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *e; (e = readdir(d)) && n < 1024;)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(char *), cmp_str);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s\n", names[i]);
+		free(names[i]);
+	}
+	fclose(f);
+	return out;
+}
+
+static bool link_exists(const char *name)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/sys/class/net/%s", name);
+	return access(p, F_OK) == 0;
+}
+
+static void bridge_name(char buf[16])
+{
+	snprintf(buf, 16, "htbr%d", (int)(getpid() % 100000000));
+}
+
+static void annotate(struct ht *t, const char *key, const char *value)
+{
+	json_t *a = json_object_get(t->cfg, "annotations");
+	if (!a) {
+		a = json_object();
+		json_object_set_new(t->cfg, "annotations", a);
+	}
+	json_object_set_new(a, key, json_string(value));
+}
+
+static void net_config(struct ht *t, const char *br, const char *addr)
+{
+	annotate(t, "org.hull.net.bridge", br);
+	annotate(t, "org.hull.net.bridge.address", "198.18.7.1/24");
+	annotate(t, "org.hull.net.bridge.remove-empty", "true");
+	annotate(t, "org.hull.net.address", addr);
+	annotate(t, "org.hull.net.gateway", "198.18.7.1");
+	annotate(t, "org.hull.net.mtu", "1400");
+}
+
+/* Prints "mtu=N addr=yes|no lo=UP-or-not" for eth0 with want. */
+#define SHOW_NET(want) \
+	"m=$(cat /sys/class/net/eth0/mtu); " \
+	"if ip addr show dev eth0 | grep -q 'inet " want " '; then a=yes; else a=no; fi; " \
+	"if ip route | grep -q '^default via 198.18.7.1 dev eth0'; then g=yes; else g=no; fi; " \
+	"echo \"mtu=$m addr=$a gw=$g\""
+
+START_TEST(two_containers_on_a_bridge)
+{
+	char br[16], host_a[16], host_b[16];
+	bridge_name(br);
+	char *before = host_links();
+	struct ht a, b;
+	ht_begin(&a, false);
+	ht_begin(&b, false);
+	hull_net_host_ifname(a.id, host_a);
+	hull_net_host_ifname(b.id, host_b);
+	ck_assert_str_ne(host_a, host_b);
+	ck_assert_uint_le(strlen(host_a), 15);
+
+	/* a: reports its view, then takes one TCP message and reports it. */
+	ht_add_sync(&a);
+	net_config(&a, br, "198.18.7.2/24");
+	ht_sh(&a, SHOW_NET("198.18.7.2/24") " > /mnt/ready; "
+		  "timeout 10 nc -l -p 5000 > /mnt/got; echo \"got $(cat /mnt/got)\" > /mnt/ready");
+	ht_write_config(&a);
+	ht_ok(&a, "run", "--detach", "--bundle", a.bundle, a.id, NULL);
+	char *view = ht_wait_ready(&a);
+	ck_assert_str_eq(view, "mtu=1400 addr=yes gw=yes\n");
+	free(view);
+	ck_assert(link_exists(br));
+	ck_assert(link_exists(host_a));
+
+	/* b: the same view, then sends until a's listener is up (bounded). */
+	net_config(&b, br, "198.18.7.3/24");
+	ht_sh(&b, SHOW_NET("198.18.7.3/24") "; i=0; while [ $i -lt 25 ]; do "
+		  "echo hello-hull | timeout 5 nc 198.18.7.2 5000 2>/dev/null && echo sent && exit 0; "
+		  "sleep 0.2; i=$((i+1)); done; echo unsent");
+	struct ht_result r;
+	ht_run(&b, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "mtu=1400 addr=yes gw=yes\nsent\n");
+	ht_result_free(&r);
+
+	char *got = ht_wait_ready(&a);
+	ck_assert_str_eq(got, "got hello-hull\n");
+	free(got);
+
+	ht_ok(&b, "delete", "--force", b.id, NULL);
+	/* The bridge still has a's port. */
+	ck_assert(link_exists(br));
+	ht_ok(&a, "delete", "--force", a.id, NULL);
+	ck_assert(!link_exists(host_a));
+	ck_assert(!link_exists(host_b));
+	ck_assert(!link_exists(br));
+	char *after = host_links();
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	ht_finish(&b);
+	ht_finish(&a);
+}
+END_TEST
+
+/* One bad annotation set: create fails with exactly want, nothing is left. */
+static void bad(const char *key, const char *value, const char *key2, const char *value2,
+		const char *want)
+{
+	char *before = host_links();
+	struct ht t;
+	ht_begin(&t, false);
+	if (key)
+		annotate(&t, key, value);
+	if (key2)
+		annotate(&t, key2, value2);
+	ht_args(&t, "true", NULL);
+	struct ht_result r;
+	ht_run(&t, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, want);
+	ht_result_free(&r);
+	char *after = host_links();
+	ck_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	ht_finish(&t);
+}
+
+START_TEST(unknown_key)
+{
+	char br[16];
+	bridge_name(br);
+	bad("org.hull.net.bridge", br, "org.hull.net.foo", "1",
+	    "hull: config.json: annotations.org.hull.net.foo: unknown key\n");
+}
+END_TEST
+
+START_TEST(bad_address)
+{
+	char br[16];
+	bridge_name(br);
+	bad("org.hull.net.bridge", br, "org.hull.net.address", "198.18.7.300/24",
+	    "hull: config.json: annotations.org.hull.net.address: \"198.18.7.300/24\" is not an "
+	    "address with a prefix length (198.18.0.2/24, fd00::2/64)\n");
+}
+END_TEST
+
+START_TEST(long_host_ifname)
+{
+	char br[16];
+	bridge_name(br);
+	bad("org.hull.net.bridge", br, "org.hull.net.host-ifname", "hv0123456789abcd",
+	    "hull: config.json: annotations.org.hull.net.host-ifname: \"hv0123456789abcd\" is not "
+	    "an interface name (1 to 15 bytes, no '/', ':' or space)\n");
+}
+END_TEST
+
+START_TEST(address_without_bridge)
+{
+	bad("org.hull.net.address", "198.18.7.2/24", NULL, NULL,
+	    "hull: config.json: annotations.org.hull.net.address: needs org.hull.net.bridge "
+	    "(bridge mode is the only network mode)\n");
+}
+END_TEST
+
+HULL_SUITE(net_bridge, integration)
+{
+	Suite *s = suite_create("net_bridge");
+	TCase *tc = tcase_create("bridge");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, two_containers_on_a_bridge);
+	tcase_add_test(tc, unknown_key);
+	tcase_add_test(tc, bad_address);
+	tcase_add_test(tc, long_host_ifname);
+	tcase_add_test(tc, address_without_bridge);
+	suite_add_tcase(s, tc);
+	return s;
+}
