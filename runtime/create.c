@@ -51,7 +51,7 @@ int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err)
 }
 
 static int check_opts(const struct hull_create_opts *o, const struct hull_spec *spec,
-		      struct hull_err *err)
+		      struct hull_capsets *caps, struct hull_err *err)
 {
 	if (!spec->has_process)
 		return hull_errf(err, EINVAL, "config.json: process: required to create a container");
@@ -71,7 +71,7 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 	if (r == 0)
 		r = hull_mounts_validate(spec, err);
 	if (r == 0)
-		r = hull_security_validate(spec, err);
+		r = hull_security_validate(spec, caps, err);
 	if (r < 0)
 		hull_err_prefix(err, "config.json");
 	return r;
@@ -151,7 +151,8 @@ static int run_create_hooks(const struct hull_spec *spec, const struct hull_cont
 
 static int spawn_init(const struct hull_create_opts *o, struct hull_container *c,
 		      const struct hull_spec *spec, const struct hull_ns_plan *plan,
-		      struct hull_seccomp_filter *filter, struct hull_cgroup *cg,
+		      struct hull_seccomp_filter *filter, const struct hull_capsets *caps,
+		      struct hull_cgroup *cg,
 		      struct hull_created *out, struct hull_err *err)
 {
 	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup };
@@ -191,6 +192,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 			.relay_pty = spec->process.terminal && !o->console_socket,
 			.no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
 			.seccomp = filter,
+			.caps = caps,
 			.hooks = &hc,
 		};
 		hull_init_run(&a);
@@ -283,11 +285,12 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	for (int i = 0; i < HULL_NS_TYPES; i++)
 		plan.join_fd[i] = -1;
 
+	struct hull_capsets caps;
 	int r = hull_id_validate(o->id, err);
 	if (r == 0)
 		r = hull_spec_load(o->bundle, &spec, err);
 	if (r == 0)
-		r = check_opts(o, spec, err);
+		r = check_opts(o, spec, &caps, err);
 	if (r == 0 && (r = hull_ns_plan_prepare(spec, &plan, err)) < 0)
 		hull_err_prefix(err, "config.json");
 	if (r == 0 && (r = hull_seccomp_compile(&spec->linux_.seccomp, &filter, err)) < 0)
@@ -307,7 +310,7 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	if (r == 0)
 		r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600, err);
 	if (r == 0)
-		r = spawn_init(o, c, spec, &plan, filter, cg, out, err);
+		r = spawn_init(o, c, spec, &plan, filter, &caps, cg, out, err);
 	if (r == 0)
 		r = hull_container_save(c, err);
 	if (r == 0 && o->pid_file)

@@ -93,15 +93,13 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 		}
 	}
 	_cleanup_free_ char *exe = NULL;
-	struct hull_capsets caps;
-	if (hull_process_prepare(p, &err) < 0 || hull_security_apply(a->spec, &err) < 0 ||
-	    hull_caps_resolve(p, &caps, &err) < 0)
+	if (hull_process_prepare(p, &err) < 0 || hull_security_apply(a->spec, &err) < 0)
 		fail(a, &err);
 	/* seccomp loads here without no_new_privs: that takes CAP_SYS_ADMIN, so before the caps go. */
 	if (!p->no_new_privileges && hull_seccomp_load(a->seccomp, a->sync_fd, &err) < 0)
 		fail(a, &err);
-	if (hull_caps_drop_bounding(&caps, &err) < 0 || hull_process_switch_user(p, &err) < 0 ||
-	    hull_caps_apply(&caps, &err) < 0)
+	if (hull_caps_drop_bounding(a->caps, &err) < 0 || hull_process_switch_user(p, &err) < 0 ||
+	    hull_caps_apply(a->caps, &err) < 0)
 		fail(a, &err);
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		hull_syserr(&err, errno, "process.noNewPrivileges");

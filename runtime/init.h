@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "../namespaces/namespaces.h"
+#include "caps.h"
 #include "hooks.h"
 
 struct hull_seccomp_filter;
@@ -21,6 +22,7 @@ struct hull_init_args {
 	bool no_new_keyring;
 	int preserve_fds;
 	struct hull_seccomp_filter *seccomp;	/* compiled by the parent, or NULL */
+	const struct hull_capsets *caps;	/* resolved by the parent from process.capabilities */
 	struct hull_hooks_ctx *hooks;	/* its state.pid is set from the GO message */
 };
 

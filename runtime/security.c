@@ -99,11 +99,11 @@ static int check_cpu_list(const char *list, const char *path, struct hull_err *e
 	}
 }
 
-int hull_security_validate(const struct hull_spec *spec, struct hull_err *err)
+int hull_security_validate(const struct hull_spec *spec, struct hull_capsets *caps,
+			   struct hull_err *err)
 {
 	const struct hull_process *p = &spec->process;
-	struct hull_capsets caps;
-	int r = hull_caps_resolve(p, &caps, err);
+	int r = hull_caps_resolve(p, caps, err);
 	if (r == 0)
 		r = check_lsm(spec, err);
 	if (r == 0)

@@ -4,11 +4,12 @@
 #define HULL_SECURITY_H
 
 #include "../oci-spec/spec.h"
+#include "caps.h"
 
 /* In the parent, before the clone: everything in these settings (and in
  * process.capabilities) that the host or the kernel would refuse. Errors
  * are "JSON.PATH: cause", to be prefixed with "config.json". */
-int hull_security_validate(const struct hull_spec *spec, struct hull_err *err);
+int hull_security_validate(const struct hull_spec *spec, struct hull_capsets *caps, struct hull_err *err);
 
 /* In the container process, while still privileged (before the user switch
  * and the capability drop): process.ioPriority, process.scheduler and

@@ -102,9 +102,10 @@ static const struct {
 START_TEST(test_bad)
 {
 	struct hull_spec *s;
+	struct hull_capsets caps;
 	struct hull_err err;
 	ck_assert_msg(spec_test_parse(bad[_i].json, &s, &err) == 0, "%s", err.msg);
-	ck_assert_int_lt(hull_security_validate(s, &err), 0);
+	ck_assert_int_lt(hull_security_validate(s, &caps, &err), 0);
 	ck_assert_str_eq(err.msg, bad[_i].want);
 	hull_spec_free(s);
 }
@@ -123,9 +124,10 @@ static const char *const good[] = {
 START_TEST(test_good)
 {
 	struct hull_spec *s;
+	struct hull_capsets caps;
 	struct hull_err err;
 	ck_assert_msg(spec_test_parse(good[_i], &s, &err) == 0, "%s", err.msg);
-	ck_assert_msg(hull_security_validate(s, &err) == 0, "%s", err.msg);
+	ck_assert_msg(hull_security_validate(s, &caps, &err) == 0, "%s", err.msg);
 	hull_spec_free(s);
 }
 END_TEST
