@@ -54,6 +54,8 @@ char *hull_state_file_dump(const struct hull_state_file *st)
 		"cgroup", st->cgroup ? json_string(st->cgroup) : json_null(),
 		"detachedInit", st->detached_init,
 		"systemdCgroup", st->systemd_cgroup);
+	if (o && st->has_hooks)
+		json_object_set_new(o, "hooks", json_integer(st->hooks));
 	if (o && st->net_host_ifname)
 		json_object_set_new(o, "net", json_pack("{s:s, s:s, s:b, s:b}",
 			"hostIfname", st->net_host_ifname,
@@ -90,6 +92,13 @@ static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *e
 	    jo_bool(o, "", "detachedInit", &st->detached_init, err) < 0 ||
 	    jo_bool(o, "", "systemdCgroup", &st->systemd_cgroup, err) < 0)
 		return -EINVAL;
+	/* Absent in older state files: then hooks are looked up in config.json. */
+	uint64_t hooks = 0;
+	int rh = jo_u64(o, "", "hooks", false, (1u << HULL_HOOK_KINDS) - 1, &hooks, err);
+	if (rh < 0)
+		return -EINVAL;
+	st->has_hooks = rh > 0;
+	st->hooks = (unsigned)hooks;
 	/* Absent in state files of hull versions before bridge mode. */
 	json_t *net;
 	if (jo_object(o, "", "net", false, &net, err) < 0)

@@ -25,6 +25,10 @@ struct hull_state_file {
 	char *cgroup;			/* opaque to runtime: hull_cgroup_serialize() output, or NULL */
 	bool detached_init;		/* the init is not a child of a waiting `hull run` */
 	bool systemd_cgroup;
+	/* Which hook kinds the config has (bit 1 << enum hull_hook_kind), so
+	 * start and delete parse config.json only when they must run hooks. */
+	bool has_hooks;
+	unsigned hooks;
 	/* Bridge mode (runtime/net.c): what create made, for delete to undo. */
 	char *net_host_ifname;		/* host end of the veth, or NULL */
 	char *net_bridge;		/* the bridge it is a port of, or NULL */

@@ -91,6 +91,10 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 	c->st.owner = geteuid();
 	copy_kvs(&c->st.annotations, &spec->annotations);
 	c->st.cgroup = cg ? hull_xstrdup(hull_cgroup_serialize(cg)) : NULL;
+	c->st.has_hooks = true;
+	for (int k = 0; k < HULL_HOOK_KINDS; k++)
+		if (spec->hooks[k].n)
+			c->st.hooks |= 1u << k;
 }
 
 /* Waits for the init to report: ready, a pty master, or its error. */

@@ -233,6 +233,8 @@ void hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, co
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	struct hull_spec *spec = NULL;
+	if (c->st.has_hooks && !(c->st.hooks & (1u << kind)))
+		return;	/* the usual case: no parse of config.json on start and delete */
 	if (hull_read_file_at(c->dirfd, HULL_CONFIG_FILE, &buf, &len, &err) < 0 ||
 	    hull_spec_parse(buf, len, c->st.bundle, &spec, &err) < 0) {
 		hull_err_prefix(&err, "hooks.%s: container %s", hull_hook_kind_name(kind), c->id);

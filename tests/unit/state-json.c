@@ -24,6 +24,8 @@ static void fill(struct hull_state_file *st)
 	st->cgroup = "v1:/sys/fs/cgroup:/hull/c1";
 	st->detached_init = true;
 	st->systemd_cgroup = false;
+	st->has_hooks = true;
+	st->hooks = 1u << HULL_HOOK_POSTSTOP;
 }
 
 START_TEST(test_round_trip)
@@ -49,6 +51,8 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(out.annotations.v[1].value, "two");
 	ck_assert_str_eq(out.cgroup, "v1:/sys/fs/cgroup:/hull/c1");
 	ck_assert(out.detached_init && !out.systemd_cgroup);
+	ck_assert(out.has_hooks);
+	ck_assert_uint_eq(out.hooks, 1u << HULL_HOOK_POSTSTOP);
 	hull_state_file_free(&out);
 
 	/* the other values of the optional fields */
@@ -58,6 +62,7 @@ START_TEST(test_round_trip)
 	in.owner = 65534;
 	in.detached_init = false;
 	in.systemd_cgroup = true;
+	in.has_hooks = false;	/* as in older state files: unknown */
 	s = hull_state_file_dump(&in);
 	ck_assert_int_eq(hull_state_file_parse(s, strlen(s), &out, &err), 0);
 	free(s);
@@ -66,6 +71,7 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(out.pid, 0);
 	ck_assert_uint_eq(out.owner, 65534);
 	ck_assert(!out.detached_init && out.systemd_cgroup);
+	ck_assert(!out.has_hooks);
 	hull_state_file_free(&out);
 }
 END_TEST
