@@ -547,17 +547,12 @@ static int collect(int dfd, const char *dir, struct pidv *p, struct hull_err *er
 		}
 		p->v[p->n++] = (pid_t)v;
 	}
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = hull_cg_opendir(dfd, ".");
+	if (!d)
 		return hull_syserr(err, errno, "%s", dir);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return hull_syserr(err, errno, "%s", dir);
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!hull_cg_is_child(de))
 			continue;
 		_cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sub < 0)

@@ -3,6 +3,7 @@
 #ifndef HULL_CGROUPS_INTERNAL_H
 #define HULL_CGROUPS_INTERNAL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +84,11 @@ int hull_cg_path_normalize(const char *cgroups_path, const char *id, char **out,
 
 /* The number of components of a path. */
 unsigned hull_cg_path_depth(const char *path);
+
+/* A cgroup directory as a stream (no symlink followed); NULL with errno. */
+DIR *hull_cg_opendir(int dfd, const char *name);
+/* A child cgroup among the entries of a cgroup directory. */
+bool hull_cg_is_child(const struct dirent *de);
 
 /* mkdir -p mountpoint/path, counting the trailing components it created. */
 int hull_cg_mkdir(struct hull_cg_hier *h, struct hull_err *err);

@@ -139,22 +139,36 @@ int hull_cg_mkdir(struct hull_cg_hier *h, struct hull_err *err)
 	return 0;
 }
 
+DIR *hull_cg_opendir(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+bool hull_cg_is_child(const struct dirent *de)
+{
+	return de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+}
+
 /* Removes dir and the cgroups below it (a container may make its own). */
 static int remove_tree(int parentfd, const char *name, const char *dir, uint64_t deadline,
 		       struct hull_err *err)
 {
 	for (;;) {
-		int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
+		_cleanup_closedir_ DIR *d = hull_cg_opendir(parentfd, name);
+		if (!d)
 			return errno == ENOENT ? 0 : hull_syserr(err, errno, "%s", dir);
-		_cleanup_closedir_ DIR *d = fdopendir(fd);
-		if (!d) {
-			close(fd);
-			return hull_syserr(err, errno, "%s", dir);
-		}
 		struct dirent *de;
 		while ((de = readdir(d))) {
-			if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			if (!hull_cg_is_child(de))
 				continue;
 			_cleanup_free_ char *sub = hull_xasprintf("%s/%s", dir, de->d_name);
 			int r = remove_tree(dirfd(d), de->d_name, sub, deadline, err);

@@ -383,8 +383,9 @@ int jo_kvs(json_t *obj, const char *parent, const char *key, struct hull_kvs *ou
 	JO_READ(jv_kvs(v, p, out, err));
 }
 
-int jo_object(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
-	      struct hull_err *err)
+/* A member that must be an object or an array, returned as is. */
+static int jo_container(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
+			int (*check)(json_t *, const char *, struct hull_err *), struct hull_err *err)
 {
 	*out = NULL;
 	jpath_t p;
@@ -392,25 +393,22 @@ int jo_object(json_t *obj, const char *parent, const char *key, bool required, j
 	json_t *v = member(obj, parent, key, required, p, &r, err);
 	if (!v)
 		return r;
-	if (jv_object(v, p, err) < 0)
+	if (check(v, p, err) < 0)
 		return -EINVAL;
 	*out = v;
 	return 1;
 }
 
+int jo_object(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
+	      struct hull_err *err)
+{
+	return jo_container(obj, parent, key, required, out, jv_object, err);
+}
+
 int jo_array(json_t *obj, const char *parent, const char *key, bool required, json_t **out,
 	     struct hull_err *err)
 {
-	*out = NULL;
-	jpath_t p;
-	int r;
-	json_t *v = member(obj, parent, key, required, p, &r, err);
-	if (!v)
-		return r;
-	if (jv_array(v, p, err) < 0)
-		return -EINVAL;
-	*out = v;
-	return 1;
+	return jo_container(obj, parent, key, required, out, jv_array, err);
 }
 
 char *spec_path_join(const char *base, const char *path)
