@@ -57,6 +57,14 @@ int hull_ns_join(const struct hull_ns_plan *plan, struct hull_err *err);
  * parent moved the child into its cgroup, so the namespace is rooted there. */
 int hull_ns_unshare_cgroup(const struct hull_ns_plan *plan, struct hull_err *err);
 
+/* Parent: keeps /proc/PID/ns/TYPE alive after its last process by a bind
+ * mount on the new file NAME in dirfd (the state dir). hull_ns_open_pinned
+ * opens it (O_CLOEXEC); hull_ns_unpin unmounts and removes it, and is a
+ * no-op when NAME does not exist, so a delete after a crash can run it. */
+int hull_ns_pin(pid_t pid, const char *type, int dirfd, const char *name, struct hull_err *err);
+int hull_ns_open_pinned(int dirfd, const char *name, struct hull_err *err);
+int hull_ns_unpin(int dirfd, const char *name, struct hull_err *err);
+
 /* One cgroup hierarchy as the container must see it under /sys/fs/cgroup. */
 struct hull_cgroup_mount {
 	const char *name;	/* directory under /sys/fs/cgroup: "memory", "cpu,cpuacct",

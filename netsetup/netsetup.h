@@ -46,6 +46,27 @@ int hull_link_delete(struct hull_nl *nl, const char *name, struct hull_err *err)
 int hull_link_move(struct hull_nl *nl, const char *name, int target_netns_fd,
 		   const char *new_name, struct hull_err *err);
 
+struct hull_link_info {
+	int index;
+	bool up;		/* IFF_UP */
+	unsigned int mtu;
+	int master;		/* ifindex of the bridge it is a port of, 0: none */
+	char kind[16];		/* "veth", "bridge", ...; "" for a physical NIC */
+	bool has_link_netnsid;	/* the peer (veth) lives in another netns... */
+	int link_netnsid;	/* ...known here under this id */
+};
+
+/* What name is; -ENODEV "link NAME: no such device" when absent. */
+int hull_link_info(struct hull_nl *nl, const char *name, struct hull_link_info *out,
+		   struct hull_err *err);
+/* The current name of the link with ifindex index (-ENODEV if none). */
+int hull_link_name(struct hull_nl *nl, int index, char name[16], struct hull_err *err);
+/* For a veth whose peer is in another netns: whether that netns is still
+ * alive. false means the kernel is destroying it, and the pair with it, on
+ * its own (cleanup_net), so nobody needs to pay for an RTM_DELLINK. A link
+ * without a foreign peer counts as alive. */
+int hull_link_peer_alive(struct hull_nl *nl, const char *name, bool *alive, struct hull_err *err);
+
 /* ---- veth, bridge, macvlan ---- */
 
 /* A veth pair: host_name in nl's netns, peer_name created directly in
@@ -54,6 +75,19 @@ int hull_link_move(struct hull_nl *nl, const char *name, int target_netns_fd,
 int hull_veth_create(struct hull_nl *nl, const char *host_name, const char *peer_name,
 		     int peer_netns_fd, unsigned int mtu, const unsigned char *peer_mac,
 		     struct hull_err *err);
+
+/* The same, and optionally the host end up and a port of the bridge
+ * master, in the one RTM_NEWLINK. (peer_up fails with ENOTCONN on the
+ * kernels we know: veth opens the peer before it is paired.) */
+struct hull_veth {
+	const char *host_name, *peer_name;
+	int peer_netns_fd;		/* -1: nl's netns */
+	unsigned int mtu;		/* 0: default */
+	const unsigned char *peer_mac;	/* NULL: random */
+	const char *master;		/* bridge, or NULL */
+	bool host_up, peer_up;
+};
+int hull_veth_make(struct hull_nl *nl, const struct hull_veth *v, struct hull_err *err);
 
 /* Makes sure bridge name exists (EEXIST if name is a link of another kind);
  * *created tells whether this call made it (then it is also set up). */

@@ -7,20 +7,28 @@
 
 #include "internal.h"
 
-int hull_veth_create(struct hull_nl *nl, const char *host_name, const char *peer_name,
-		     int peer_netns_fd, unsigned int mtu, const unsigned char *peer_mac,
-		     struct hull_err *err)
+int hull_veth_make(struct hull_nl *nl, const struct hull_veth *v, struct hull_err *err)
 {
-	int r = hull_ifname_check(host_name, err);
-	if (r < 0 || (r = hull_ifname_check(peer_name, err)) < 0)
+	int r = hull_ifname_check(v->host_name, err);
+	if (r < 0 || (r = hull_ifname_check(v->peer_name, err)) < 0)
 		return r;
+	int master = 0;
+	if (v->master && (master = hull_ifindex(nl, "bridge", v->master, err)) < 0)
+		return master;
 
 	struct nlmsghdr *nlh = hull_nl_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	/* Flags and master at birth: one message instead of three. */
+	if (v->host_up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->host_name);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	if (master)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 
 	struct nlattr *info = hull_nl_put_kind(nlh, "veth");
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -29,18 +37,31 @@ int hull_veth_create(struct hull_nl *nl, const char *host_name, const char *peer
 	 * its attributes, the netns among them. */
 	struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
 	pifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
-	if (peer_netns_fd >= 0)
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	if (peer_mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
+	if (v->peer_up) {
+		pifi->ifi_flags = IFF_UP;
+		pifi->ifi_change = IFF_UP;
+	}
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer_name);
+	if (v->peer_netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)v->peer_netns_fd);
+	if (v->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, v->mtu);
+	if (v->peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, v->peer_mac);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 
 	char obj[2 * IFNAMSIZ + 24];
-	snprintf(obj, sizeof(obj), "veth %s (peer %s)", host_name, peer_name);
+	snprintf(obj, sizeof(obj), "veth %s (peer %s)", v->host_name, v->peer_name);
 	return hull_nl_talk(nl, nlh, NULL, NULL, obj, err);
+}
+
+int hull_veth_create(struct hull_nl *nl, const char *host_name, const char *peer_name,
+		     int peer_netns_fd, unsigned int mtu, const unsigned char *peer_mac,
+		     struct hull_err *err)
+{
+	struct hull_veth v = { .host_name = host_name, .peer_name = peer_name,
+			       .peer_netns_fd = peer_netns_fd, .mtu = mtu, .peer_mac = peer_mac };
+	return hull_veth_make(nl, &v, err);
 }
