@@ -1,4 +1,5 @@
-/* The org.hull.net.* annotations (bridge mode): parsed and checked with
+/* The org.hull.net.* annotations (bridge and macvlan modes, shaping) and
+ * the checks of linux.netDevices that need them: parsed and checked with
  * netsetup's pure text parsers (netsetup/parse.c, no syscalls), so a bad
  * value fails `create` before anything exists. Addresses are kept as text;
  * the runtime parses them again, which cannot fail then. */
@@ -19,8 +20,15 @@
 
 static const char *const net_keys[] = {
 	"bridge", "bridge.address", "bridge.remove-empty", "address", "gateway",
-	"mtu", "mac", "ifname", "host-ifname", NULL,
+	"mtu", "mac", "ifname", "host-ifname", "macvlan", "egress-rate", "ingress-rate", NULL,
 };
+
+/* Keys that only mean something with a host end of a veth. */
+static bool bridge_only(const char *name)
+{
+	return !strncmp(name, "bridge.", 7) || !strcmp(name, "host-ifname") ||
+	       !strcmp(name, "ingress-rate");
+}
 
 static int bad(struct hull_err *err, const char *key, const char *fmt, const char *value)
 {
@@ -83,11 +91,18 @@ static int parse_addresses(const char *key, const char *value, struct hull_net_c
 static int parse_one(const char *key, const char *name, const char *value,
 		     struct hull_net_config *net, struct hull_err *err)
 {
-	if (!strcmp(name, "bridge") || !strcmp(name, "ifname") || !strcmp(name, "host-ifname")) {
+	if (!strcmp(name, "bridge") || !strcmp(name, "ifname") || !strcmp(name, "host-ifname") ||
+	    !strcmp(name, "macvlan")) {
 		if (!ifname_ok(value))
 			return bad(err, key, "\"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", value);
-		char **dst = name[0] == 'b' ? &net->bridge : name[0] == 'i' ? &net->ifname : &net->host_ifname;
+		char **dst = name[0] == 'b' ? &net->bridge : name[0] == 'i' ? &net->ifname :
+			     name[0] == 'm' ? &net->macvlan : &net->host_ifname;
 		*dst = hull_xstrdup(value);
+	} else if (!strcmp(name, "egress-rate") || !strcmp(name, "ingress-rate")) {
+		struct hull_net_shape *sh = name[0] == 'e' ? &net->egress : &net->ingress;
+		if (hull_shape_parse(value, &sh->rate, &sh->burst) < 0)
+			return bad(err, key, "\"%s\": want a rate and an optional burst (100mbit, 10mbit-64kb)", value);
+		sh->set = true;
 	} else if (!strcmp(name, "bridge.address")) {
 		struct hull_net_addr a;
 		if (hull_net_addr_parse(value, &a) < 0)
@@ -128,10 +143,39 @@ static bool has_family(const struct hull_net_config *net, int family)
 	return false;
 }
 
+/* linux.netDevices: names the kernel takes, one device per container name,
+ * none clashing with the interface hull makes itself, a netns to go to. */
+static int check_net_devices(const struct hull_linux *l, const struct hull_net_config *net,
+			     struct hull_err *err)
+{
+	if (!l->n_net_devices)
+		return 0;
+	if (!l->ns[HULL_NS_NETWORK].present)
+		return jerr(err, "linux.netDevices", "needs a network namespace (linux.namespaces: {\"type\": \"network\"}): "
+			    "moving a device into the host's own is a no-op the spec forbids");
+	for (size_t i = 0; i < l->n_net_devices; i++) {
+		const struct hull_net_device *d = &l->net_devices[i];
+		jpath_t p;
+		jp_key(p, "linux.netDevices", d->host_name);
+		if (!ifname_ok(d->host_name))
+			return jerr(err, p, "\"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", d->host_name);
+		if (!ifname_ok(d->name))
+			return jerr(err, p, "name \"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", d->name);
+		if (!strcmp(d->name, "lo"))
+			return jerr(err, p, "name \"lo\" is the container's loopback");
+		if ((net->bridge || net->macvlan) && !strcmp(d->name, net->ifname))
+			return jerr(err, p, "name \"%s\" is also org.hull.net.ifname", d->name);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l->net_devices[j].name, d->name))
+				return jerr(err, p, "name \"%s\" is given to two devices", d->name);
+	}
+	return 0;
+}
+
 int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 		   struct hull_net_config *net, struct hull_err *err)
 {
-	const char *first = NULL;
+	const char *first = NULL, *first_bridge_only = NULL;
 	for (size_t i = 0; i < ann->n; i++) {
 		const char *key = ann->v[i].key;
 		if (strncmp(key, NET_PREFIX, strlen(NET_PREFIX)))
@@ -144,18 +188,26 @@ int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 			return bad(err, key, "unknown key%s", "");
 		if (parse_one(key, name, ann->v[i].value, net, err) < 0)
 			return -EINVAL;
-		if (!first && strcmp(name, "bridge"))
+		if (!first && strcmp(name, "bridge") && strcmp(name, "macvlan"))
 			first = key;
+		if (!first_bridge_only && bridge_only(name))
+			first_bridge_only = key;
 	}
-	if (!net->bridge) {
+	if (net->bridge && net->macvlan)
+		return bad(err, NET_PREFIX "macvlan", "cannot be combined with %s (one mode per container)",
+			   NET_PREFIX "bridge");
+	if (!net->bridge && !net->macvlan) {
 		if (first)
-			return bad(err, first, "needs %s (bridge mode is the only network mode)",
-				   NET_PREFIX "bridge");
-		return 0;
+			return bad(err, first, "needs %s or " NET_PREFIX "macvlan", NET_PREFIX "bridge");
+		return check_net_devices(l, net, err);
 	}
+	const char *mode = net->bridge ? NET_PREFIX "bridge" : NET_PREFIX "macvlan";
+	if (net->macvlan && first_bridge_only)
+		return bad(err, first_bridge_only, "needs %s: a macvlan has no host end of its own",
+			   NET_PREFIX "bridge");
 	const struct hull_namespace *ns = &l->ns[HULL_NS_NETWORK];
 	if (!ns->present || ns->path)
-		return bad(err, NET_PREFIX "bridge",
+		return bad(err, mode,
 			   "needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)%s", "");
 	if (net->gateway) {
 		struct hull_net_addr gw;
@@ -166,12 +218,15 @@ int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 	}
 	if (!net->ifname)
 		net->ifname = hull_xstrdup("eth0");
-	return 0;
+	if (!strcmp(net->ifname, "lo"))
+		return bad(err, NET_PREFIX "ifname", "\"%s\" is the container's loopback", net->ifname);
+	return check_net_devices(l, net, err);
 }
 
 void spec_net_free(struct hull_net_config *net)
 {
 	free(net->bridge);
+	free(net->macvlan);
 	free(net->bridge_address);
 	for (size_t i = 0; i < net->n_addresses; i++)
 		free(net->addresses[i]);

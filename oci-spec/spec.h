@@ -324,10 +324,21 @@ struct hull_linux {
 	struct hull_strv memory_policy_flags;
 };
 
-/* Bridge mode from the org.hull.net.* annotations (net-annotations.c).
- * Values are validated with netsetup's parsers; addresses stay text. */
+/* Shaping of one direction: a tbf qdisc (org.hull.net.*-rate). */
+struct hull_net_shape {
+	bool set;
+	uint64_t rate;		/* bytes per second */
+	uint32_t burst;		/* bytes */
+};
+
+/* Bridge or macvlan mode from the org.hull.net.* annotations
+ * (net-annotations.c). Values are validated with netsetup's parsers;
+ * addresses stay text. */
 struct hull_net_config {
-	char *bridge;		/* NULL: no hull networking */
+	char *bridge;		/* bridge mode: the bridge's name */
+	char *macvlan;		/* macvlan mode: the parent's name (bridge and macvlan NULL: no hull networking) */
+	struct hull_net_shape egress;	/* on the container's interface */
+	struct hull_net_shape ingress;	/* on the host end of the veth (bridge mode) */
 	char *bridge_address;	/* CIDR for a bridge hull creates, or NULL */
 	bool bridge_remove_empty;
 	char **addresses;	/* CIDRs, NULL-terminated (NULL when none) */

@@ -22,8 +22,23 @@ void hull_state_file_free(struct hull_state_file *st)
 	free(st->cgroup);
 	free(st->net_host_ifname);
 	free(st->net_bridge);
+	for (size_t i = 0; i < st->n_net_devices; i++)
+		hull_state_netdev_free(&st->net_devices[i]);
+	free(st->net_devices);
+	st->net_devices = NULL;
+	st->n_net_devices = 0;
 	st->oci_version = st->id = st->bundle = st->rootfs = st->cgroup = NULL;
 	st->net_host_ifname = st->net_bridge = NULL;
+}
+
+void hull_state_netdev_free(struct hull_state_netdev *d)
+{
+	free(d->host_name);
+	free(d->name);
+	for (size_t i = 0; i < d->n_addresses; i++)
+		free(d->addresses[i]);
+	free(d->addresses);
+	memset(d, 0, sizeof(*d));
 }
 
 static json_t *kvs_object(const struct hull_kvs *kvs)
@@ -36,6 +51,27 @@ static json_t *kvs_object(const struct hull_kvs *kvs)
 
 /* json_string(NULL) is NULL, which json_pack refuses: absent strings are "". */
 static const char *s_or_empty(const char *s) { return s ? s : ""; }
+
+static json_t *net_object(const struct hull_state_file *st)
+{
+	json_t *devs = json_array();
+	for (size_t i = 0; i < st->n_net_devices; i++) {
+		const struct hull_state_netdev *d = &st->net_devices[i];
+		json_t *addrs = json_array();
+		for (size_t j = 0; j < d->n_addresses; j++)
+			json_array_append_new(addrs, json_string(d->addresses[j]));
+		json_array_append_new(devs, json_pack("{s:s, s:s, s:b, s:o, s:i}",
+			"hostName", d->host_name, "name", d->name, "up", d->up,
+			"addresses", addrs, "index", d->index));
+	}
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:o}",
+		"hostIfname", s_or_empty(st->net_host_ifname),
+		"bridge", s_or_empty(st->net_bridge),
+		"bridgeCreated", st->net_bridge_created,
+		"removeEmpty", st->net_remove_empty,
+		"netnsPinned", st->net_netns_pinned,
+		"devices", devs);
+}
 
 char *hull_state_file_dump(const struct hull_state_file *st)
 {
@@ -56,13 +92,64 @@ char *hull_state_file_dump(const struct hull_state_file *st)
 		"systemdCgroup", st->systemd_cgroup);
 	if (o && st->has_hooks)
 		json_object_set_new(o, "hooks", json_integer(st->hooks));
-	if (o && st->net_host_ifname)
-		json_object_set_new(o, "net", json_pack("{s:s, s:s, s:b, s:b}",
-			"hostIfname", st->net_host_ifname,
-			"bridge", s_or_empty(st->net_bridge),
-			"bridgeCreated", st->net_bridge_created,
-			"removeEmpty", st->net_remove_empty));
+	if (o && (st->net_host_ifname || st->net_netns_pinned || st->n_net_devices))
+		json_object_set_new(o, "net", net_object(st));
 	return o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+}
+
+static int parse_netdev(json_t *o, const char *p, struct hull_state_netdev *d,
+			struct hull_err *err)
+{
+	int64_t index = 0;
+	json_t *addrs;
+	if (jv_object(o, p, err) < 0 ||
+	    jo_string(o, p, "hostName", true, &d->host_name, err) < 0 ||
+	    jo_string(o, p, "name", true, &d->name, err) < 0 ||
+	    jo_bool(o, p, "up", &d->up, err) < 0 ||
+	    jo_i64(o, p, "index", false, 0, INT32_MAX, &index, err) < 0 ||
+	    jo_array(o, p, "addresses", false, &addrs, err) < 0)
+		return -EINVAL;
+	d->index = (int)index;
+	size_t n = addrs ? json_array_size(addrs) : 0;
+	d->addresses = hull_xcalloc(n + 1, sizeof(char *));
+	for (size_t j = 0; j < n; j++) {
+		json_t *a = json_array_get(addrs, j);
+		if (!json_is_string(a))
+			return jerr(err, p, "addresses: expected strings");
+		d->addresses[d->n_addresses++] = hull_xstrdup(json_string_value(a));
+	}
+	return 0;
+}
+
+static int parse_net(json_t *net, struct hull_state_file *st, struct hull_err *err)
+{
+	json_t *devs;
+	if (jo_string(net, "net", "hostIfname", false, &st->net_host_ifname, err) < 0 ||
+	    jo_string(net, "net", "bridge", false, &st->net_bridge, err) < 0 ||
+	    jo_bool(net, "net", "bridgeCreated", &st->net_bridge_created, err) < 0 ||
+	    jo_bool(net, "net", "removeEmpty", &st->net_remove_empty, err) < 0 ||
+	    jo_bool(net, "net", "netnsPinned", &st->net_netns_pinned, err) < 0 ||
+	    jo_array(net, "net", "devices", false, &devs, err) < 0)
+		return -EINVAL;
+	/* "" is how the dump writes an absent name. */
+	if (st->net_host_ifname && !*st->net_host_ifname) {
+		free(st->net_host_ifname);
+		st->net_host_ifname = NULL;
+	}
+	if (st->net_bridge && !*st->net_bridge) {
+		free(st->net_bridge);
+		st->net_bridge = NULL;
+	}
+	size_t n = devs ? json_array_size(devs) : 0;
+	st->net_devices = hull_xcalloc(n ? n : 1, sizeof(*st->net_devices));
+	for (size_t i = 0; i < n; i++) {
+		jpath_t p;
+		jp_idx(p, "net.devices", i);
+		st->n_net_devices++;
+		if (parse_netdev(json_array_get(devs, i), p, &st->net_devices[i], err) < 0)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *err)
@@ -103,12 +190,7 @@ static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *e
 	json_t *net;
 	if (jo_object(o, "", "net", false, &net, err) < 0)
 		return -EINVAL;
-	if (net && (jo_string(net, "net", "hostIfname", true, &st->net_host_ifname, err) < 0 ||
-		    jo_string(net, "net", "bridge", true, &st->net_bridge, err) < 0 ||
-		    jo_bool(net, "net", "bridgeCreated", &st->net_bridge_created, err) < 0 ||
-		    jo_bool(net, "net", "removeEmpty", &st->net_remove_empty, err) < 0))
-		return -EINVAL;
-	return 0;
+	return net ? parse_net(net, st, err) : 0;
 }
 
 int hull_state_file_parse(const char *buf, size_t len, struct hull_state_file *out,

@@ -9,6 +9,19 @@
 
 #include "spec.h"
 
+/* A linux.netDevices entry as create found it on the host, so delete can
+ * return it as it was. */
+struct hull_state_netdev {
+	char *host_name;		/* its name on the host */
+	char *name;			/* its name in the container */
+	bool up;			/* IFF_UP on the host */
+	char **addresses;		/* CIDRs it held on the host (NULL-terminated, may be NULL) */
+	size_t n_addresses;
+	int index;			/* its ifindex in the container's netns; 0: not moved (yet) */
+};
+
+void hull_state_netdev_free(struct hull_state_netdev *d);
+
 /* What hull keeps in ROOT/ID/state.json. Status is not stored: it is derived
  * from the init's liveness each time it is asked for. */
 struct hull_state_file {
@@ -29,11 +42,14 @@ struct hull_state_file {
 	 * start and delete parse config.json only when they must run hooks. */
 	bool has_hooks;
 	unsigned hooks;
-	/* Bridge mode (runtime/net.c): what create made, for delete to undo. */
+	/* Networking (runtime/net.c): what create made, for delete to undo. */
 	char *net_host_ifname;		/* host end of the veth, or NULL */
 	char *net_bridge;		/* the bridge it is a port of, or NULL */
 	bool net_bridge_created;	/* hull made the bridge */
 	bool net_remove_empty;		/* delete the bridge when it has no port left */
+	bool net_netns_pinned;		/* ROOT/ID/netns holds the netns (passthrough) */
+	struct hull_state_netdev *net_devices;	/* linux.netDevices, to give back */
+	size_t n_net_devices;
 	/* Later modules (overlay) add their teardown records here. */
 };
 

@@ -207,11 +207,11 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	r = hull_cgroup_attach(cg, pid, err);
 	if (r == 0)
 		r = hull_ns_write_id_maps(spec, pid, err);
-	if (r == 0 && spec->net.bridge) {
-		r = hull_net_setup(spec, c->id, pid, &c->st, err);
+	if (r == 0 && hull_net_wanted(spec)) {
+		r = hull_net_setup(spec, c, pid, err);
 		/* Saved even after a failure: delete --force can finish the undo. */
 		struct hull_err ignored = {0};
-		int rs = c->st.net_bridge ? hull_container_save(c, r == 0 ? err : &ignored) : 0;
+		int rs = hull_net_recorded(&c->st) ? hull_container_save(c, r == 0 ? err : &ignored) : 0;
 		if (r == 0)
 			r = rs;
 	}
@@ -258,7 +258,7 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 	/* A bridge this create made goes with it when nothing else joined. */
 	c->st.net_remove_empty |= c->st.net_bridge_created;
 	struct hull_err nerr = {0};
-	if (hull_net_teardown(&c->st, &nerr) < 0)
+	if (hull_net_teardown(c, &nerr) < 0)
 		fprintf(stderr, "hull: warning: %s\n", nerr.msg);
 	/* runtime.md: a failed create goes on with the destroy and poststop. */
 	if (spawned) {

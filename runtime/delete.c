@@ -62,8 +62,8 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 			r = hull_cgroup_destroy(cg, err);
 	}
 	/* Idempotent, so a delete --force after a crash finishes it. */
-	if (r == 0 && c->has_state)
-		r = hull_net_teardown(&c->st, err);
+	if (r == 0)
+		r = hull_net_teardown(c, err);
 	if (r < 0)
 		return r;
 	/* runtime.md: after the container is deleted, before delete returns;

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cleanup.h"
 #include "console.h"
 #include "init.h"
+#include "net.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
@@ -71,6 +73,11 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 	if (prctl(PR_SET_DUMPABLE, 0) < 0)
 		_exit(1);
 	if (hull_ns_join(a->plan, &err) < 0 || hull_ns_unshare_cgroup(a->plan, &err) < 0)
+		fail(a, &err);
+	/* As runc and crun: a new netns has its loopback up (hull's own
+	 * networking did it already from the parent). */
+	if ((a->plan->clone_flags & CLONE_NEWNET) && !hull_net_wanted(a->spec) &&
+	    hull_net_loopback_up(&err) < 0)
 		fail(a, &err);
 	if (setsid() < 0) {
 		hull_syserr(&err, errno, "setsid");

@@ -1,6 +1,8 @@
-/* Bridge mode: bridge (ensured), veth with its peer born in the container's
- * netns under its final name (the netns is new, so the name is free),
- * addresses, routes and links up inside. */
+/* A container's network as the org.hull.net.* annotations and
+ * linux.netDevices ask: a veth to a host bridge or a macvlan child, born in
+ * the container's fresh netns under its final name (the netns is new, so
+ * the name is free), addresses, route, shaping, links up; then the
+ * passed-through devices (net-devices.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -8,13 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../netsetup/netsetup.h"
+#include "../namespaces/namespaces.h"
 #include "cleanup.h"
 #include "net.h"
+#include "net-internal.h"
 #include "util.h"
-
-static void nl_closep(struct hull_nl **nl) { if (*nl) hull_nl_close(*nl); }
-#define _cleanup_nl_ __attribute__((cleanup(nl_closep)))
 
 void hull_net_host_ifname(const char *id, char buf[16])
 {
@@ -27,11 +27,22 @@ void hull_net_host_ifname(const char *id, char buf[16])
 	snprintf(buf, 16, "hv%013" PRIx64, (uint64_t)(h & 0xfffffffffffffULL));
 }
 
-/* Inside the container's netns: addresses, the link and lo up, the route. */
+static int shape(struct hull_nl *nl, const char *ifname, const struct hull_net_shape *sh,
+		 struct hull_err *err)
+{
+	return sh->set ? hull_tbf_set(nl, ifname, sh->rate, sh->burst, err) : 0;
+}
+
+/* Inside the container's netns: MTU and MAC of a macvlan (a veth gets them
+ * at birth), addresses, egress shaping, the link and lo up, the route. */
 static int setup_inside(const struct hull_net_config *net, int nsfd, struct hull_err *err)
 {
 	_cleanup_nl_ struct hull_nl *nl = NULL;
 	int r = hull_nl_open(nsfd, &nl, err);
+	if (r == 0 && net->macvlan && net->mtu)
+		r = hull_link_set_mtu(nl, net->ifname, net->mtu, err);
+	if (r == 0 && net->macvlan && net->has_mac)
+		r = hull_link_set_mac(nl, net->ifname, net->mac, err);
 	for (size_t i = 0; r == 0 && i < net->n_addresses; i++) {
 		struct hull_net_addr a;
 		/* oci-spec checked the syntax. */
@@ -39,6 +50,8 @@ static int setup_inside(const struct hull_net_config *net, int nsfd, struct hull
 			return hull_errf(err, EINVAL, "address %s: invalid", net->addresses[i]);
 		r = hull_addr_add(nl, net->ifname, &a, err);
 	}
+	if (r == 0)
+		r = shape(nl, net->ifname, &net->egress, err);
 	if (r == 0)
 		r = hull_link_set_up(nl, net->ifname, true, err);
 	if (r == 0)
@@ -54,15 +67,10 @@ static int setup_inside(const struct hull_net_config *net, int nsfd, struct hull
 	return r;
 }
 
-static int setup(const struct hull_net_config *net, const char *host, pid_t pid,
-		 struct hull_state_file *rec, struct hull_err *err)
+static int setup_bridge(const struct hull_net_config *net, const char *host, int nsfd,
+			struct hull_container *c, struct hull_err *err)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return hull_syserr(err, errno, "%s", path);
-
+	struct hull_state_file *rec = &c->st;
 	_cleanup_nl_ struct hull_nl *nl = NULL;
 	int r = hull_nl_open(-1, &nl, err);
 	if (r < 0)
@@ -82,42 +90,127 @@ static int setup(const struct hull_net_config *net, const char *host, pid_t pid,
 			return r;
 	}
 
-	r = hull_veth_create(nl, host, net->ifname, nsfd, net->mtu, net->has_mac ? net->mac : NULL, err);
+	/* The host end is up and a port at once; ingress shaping on it comes
+	 * before any address inside exists, so no packet reaches the container
+	 * unshaped. */
+	struct hull_veth v = { .host_name = host, .peer_name = net->ifname, .peer_netns_fd = nsfd,
+			       .mtu = net->mtu, .peer_mac = net->has_mac ? net->mac : NULL,
+			       .master = net->bridge, .host_up = true };
+	struct hull_err tmp = { 0 };
+	r = hull_veth_make(nl, &v, &tmp);
+	if (r == -EEXIST && (r = hull_net_reap_ghost(nl, host, &tmp)) == 0) {
+		hull_err_clear(&tmp);
+		r = hull_veth_make(nl, &v, &tmp);
+	}
 	if (r == -EEXIST)
 		return hull_errf(err, EEXIST, "veth %s: a link of that name exists on the host "
 				 "(choose another org.hull.net.host-ifname)", host);
 	if (r < 0)
-		return r;
+		return hull_errf(err, -r, "%s", tmp.msg);
 	/* Only now is the name ours to delete. */
 	rec->net_host_ifname = hull_xstrdup(host);
-	if ((r = hull_link_set_master(nl, host, net->bridge, err)) < 0 ||
-	    (r = hull_link_set_up(nl, host, true, err)) < 0)
+	if ((r = shape(nl, host, &net->ingress, err)) < 0)
 		return r;
 	return setup_inside(net, nsfd, err);
 }
 
-int hull_net_setup(const struct hull_spec *spec, const char *id, pid_t pid,
-		   struct hull_state_file *record, struct hull_err *err)
+static int setup_macvlan(const struct hull_net_config *net, int nsfd, struct hull_err *err)
+{
+	_cleanup_nl_ struct hull_nl *nl = NULL;
+	int r = hull_nl_open(-1, &nl, err);
+	if (r < 0)
+		return r;
+	/* It lives and dies with the container's netns: nothing to record. */
+	struct hull_err tmp = { 0 };
+	r = hull_macvlan_create(nl, net->macvlan, net->ifname, nsfd, &tmp);
+	if (r == -ENODEV)
+		return hull_errf(err, ENODEV, "org.hull.net.macvlan: parent %s: no such device "
+				 "in hull's network namespace", net->macvlan);
+	if (r < 0)
+		return hull_errf(err, -r, "org.hull.net.macvlan: %s", tmp.msg);
+	return setup_inside(net, nsfd, err);
+}
+
+int hull_net_loopback_up(struct hull_err *err)
+{
+	_cleanup_nl_ struct hull_nl *nl = NULL;
+	int r = hull_nl_open(-1, &nl, err);
+	if (r == 0)
+		r = hull_link_set_up(nl, "lo", true, err);
+	if (r < 0)
+		hull_err_prefix(err, "container netns");
+	return r;
+}
+
+bool hull_net_wanted(const struct hull_spec *spec)
+{
+	return spec->net.bridge || spec->net.macvlan || spec->linux_.n_net_devices;
+}
+
+bool hull_net_recorded(const struct hull_state_file *st)
+{
+	return st->net_host_ifname || st->net_bridge || st->net_netns_pinned || st->n_net_devices;
+}
+
+int hull_net_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid,
+		   struct hull_err *err)
 {
 	const struct hull_net_config *net = &spec->net;
-	if (!net->bridge)
-		return 0;
-	char derived[16];
-	hull_net_host_ifname(id, derived);
-	int r = setup(net, net->host_ifname ? net->host_ifname : derived, pid, record, err);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return hull_syserr(err, errno, "network: %s", path);
+
+	int r = 0;
+	if (net->bridge) {
+		char derived[16];
+		hull_net_host_ifname(c->id, derived);
+		r = setup_bridge(net, net->host_ifname ? net->host_ifname : derived, nsfd, c, err);
+	} else if (net->macvlan) {
+		r = setup_macvlan(net, nsfd, err);
+	}
+	if (r == 0 && spec->linux_.n_net_devices)
+		r = hull_net_devices_move_in(spec, c, pid, nsfd, err);
 	if (r < 0)
 		hull_err_prefix(err, "network");
 	return r;
 }
 
-int hull_net_teardown(const struct hull_state_file *st, struct hull_err *err)
+/* The host end goes with its pair. When the container's netns is already
+ * dying (its last process gone), the kernel is removing the pair in its
+ * cleanup_net batch; an RTM_DELLINK now would only make this delete wait
+ * for the RCU grace periods that batch pays once for many. */
+static int remove_veth(struct hull_nl *nl, const struct hull_state_file *st, struct hull_err *err)
 {
-	if (!st->net_bridge && !st->net_host_ifname)
+	bool alive = true;
+	struct hull_err tmp = { 0 };
+	int r = hull_link_peer_alive(nl, st->net_host_ifname, &alive, &tmp);
+	if (r == -ENODEV)
 		return 0;
+	if (r < 0)
+		return hull_errf(err, -r, "%s", tmp.msg);
+	/* The bridge's port count must be final before it is looked at. */
+	if (alive || (st->net_bridge_created && st->net_remove_empty))
+		return hull_link_delete(nl, st->net_host_ifname, err);
+	return 0;
+}
+
+int hull_net_teardown(struct hull_container *c, struct hull_err *err)
+{
+	const struct hull_state_file *st = &c->st;
+	/* Devices first: the pinned netns must still hold them. Without a
+	 * readable state, the pin alone can still be undone. */
+	int r = c->has_state ? hull_net_devices_move_out(c, err) : 0;
+	if (r == 0)
+		r = hull_ns_unpin(c->dirfd, HULL_NETNS_FILE, err);
+	if (r < 0 || !c->has_state || (!st->net_host_ifname && !st->net_bridge))
+		return r;
+
 	_cleanup_nl_ struct hull_nl *nl = NULL;
-	int r = hull_nl_open(-1, &nl, err);
+	r = hull_nl_open(-1, &nl, err);
 	if (r == 0 && st->net_host_ifname)
-		r = hull_link_delete(nl, st->net_host_ifname, err);
+		r = remove_veth(nl, st, err);
 	if (r == 0 && st->net_bridge && st->net_bridge_created && st->net_remove_empty) {
 		size_t n = 0;
 		r = hull_bridge_ports(nl, st->net_bridge, &n, err);
@@ -129,4 +222,22 @@ int hull_net_teardown(const struct hull_state_file *st, struct hull_err *err)
 	if (r < 0)
 		hull_err_prefix(err, "network teardown");
 	return r;
+}
+
+int hull_net_reap_ghost(struct hull_nl *nl, const char *name, struct hull_err *err)
+{
+	struct hull_link_info li;
+	struct hull_err tmp = { 0 };
+	int r = hull_link_info(nl, name, &li, &tmp);
+	if (r == -ENODEV)
+		return 0;	/* gone meanwhile: the retry will do */
+	if (r < 0)
+		return hull_errf(err, -r, "%s", tmp.msg);
+	bool alive = true;
+	if (strcmp(li.kind, "veth") || !li.has_link_netnsid ||
+	    hull_link_peer_alive(nl, name, &alive, &tmp) < 0 || alive)
+		return -EEXIST;
+	/* A veth of an earlier container of this ID whose netns the kernel
+	 * has not finished removing yet: take it down now. */
+	return hull_link_delete(nl, name, err);
 }

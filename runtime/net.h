@@ -1,6 +1,5 @@
-/* Bridge mode networking of a container (org.hull.net.* annotations): a
- * veth pair from the container's fresh netns to a host bridge, made at
- * create and undone at delete, over netsetup/. */
+/* A container's networking (org.hull.net.* annotations, linux.netDevices):
+ * made at create, undone at delete, over netsetup/. */
 #ifndef HULL_RUNTIME_NET_H
 #define HULL_RUNTIME_NET_H
 
@@ -9,19 +8,30 @@
 #include "../oci-spec/spec.h"
 #include "../oci-spec/state.h"
 #include "err.h"
+#include "state.h"
+
+/* Whether the config asks for any of it (annotations or linux.netDevices). */
+bool hull_net_wanted(const struct hull_spec *spec);
+/* In the container's new netns, from the init: lo up. */
+int hull_net_loopback_up(struct hull_err *err);
+
+/* Whether st records anything for hull_net_teardown to undo. */
+bool hull_net_recorded(const struct hull_state_file *st);
 
 /* Wires the init pid's netns (it must exist, the init must not have gone on
- * yet) as spec->net says; does nothing without org.hull.net.bridge. What
- * exists is recorded in record (net_* fields) as soon as it does, so
- * hull_net_teardown(record) undoes a partial setup too. Errors are
- * "network: ...". */
-int hull_net_setup(const struct hull_spec *spec, const char *id, pid_t pid,
-		   struct hull_state_file *record, struct hull_err *err);
+ * yet) as the spec says. What exists is recorded in c->st (net_* fields) as
+ * soon as it does, so hull_net_teardown undoes a partial setup too. Errors
+ * are "network: ...". */
+int hull_net_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid,
+		   struct hull_err *err);
 
-/* Removes the host veth end (and with it the pair), then the bridge if hull
- * created it, remove_empty is set and no port is left. Idempotent: what is
- * already gone is success, so it can finish after a crash. */
-int hull_net_teardown(const struct hull_state_file *st, struct hull_err *err);
+/* Returns passed-through devices to the host, unpins the netns, removes the
+ * host veth end (left to the kernel when the container's netns is already
+ * dying, see net.c), then the bridge if hull created it, remove_empty is set
+ * and no port is left. Idempotent: what is already gone is success, so it
+ * can finish after a crash. Works with c->has_state false too (only the pin
+ * is undone then). */
+int hull_net_teardown(struct hull_container *c, struct hull_err *err);
 
 /* The host-side name derived from a container ID when
  * org.hull.net.host-ifname is not given: "hv" and 13 hex digits of the

@@ -418,6 +418,7 @@ static const struct {
 	  c_namespaces },
 	{ CFG("'linux':{'devices':[{'path':'/dev/fuse','type':'c','major':10,'minor':229,"
 	      "'fileMode':438,'uid':0,'gid':5},{'path':'/dev/fifo','type':'p'}],"
+	      "'namespaces':[{'type':'network'}],"
 	      "'netDevices':{'eth1':{'name':'ctr0'},'eth2':{}},'cgroupsPath':'/hull/c1'}"),
 	  c_devices },
 	{ CFG("'linux':{'resources':{'devices':[{'allow':false,'access':'rwm'},"
