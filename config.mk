@@ -8,7 +8,7 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev
+	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl

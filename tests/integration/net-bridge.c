@@ -4,74 +4,29 @@
  * only links this test names (bridge "htbr" + our pid), addresses in
  * 198.18.0.0/15, traffic only between the test's containers, every wait
  * bounded (timeout(1) in the containers, poll in ht_wait_ready). */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/ht.h"
+#include "../lib/ht-net.h"
+#include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The host's link names, sorted, one a line. */
-static char *host_links(void)
-{
-	char *names[1024];
-	size_t n = 0;
-	DIR *d = opendir("/sys/class/net");
-	ck_assert_ptr_nonnull(d);
-	for (struct dirent *e; (e = readdir(d)) && n < 1024;)
-		if (e->d_name[0] != '.')
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, n, sizeof(char *), cmp_str);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s\n", names[i]);
-		free(names[i]);
-	}
-	fclose(f);
-	return out;
-}
-
-static bool link_exists(const char *name)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/sys/class/net/%s", name);
-	return access(p, F_OK) == 0;
-}
 
 static void bridge_name(char buf[16])
 {
 	snprintf(buf, 16, "htbr%d", (int)(getpid() % 100000000));
 }
 
-static void annotate(struct ht *t, const char *key, const char *value)
-{
-	json_t *a = json_object_get(t->cfg, "annotations");
-	if (!a) {
-		a = json_object();
-		json_object_set_new(t->cfg, "annotations", a);
-	}
-	json_object_set_new(a, key, json_string(value));
-}
-
 static void net_config(struct ht *t, const char *br, const char *addr)
 {
-	annotate(t, "org.hull.net.bridge", br);
-	annotate(t, "org.hull.net.bridge.address", "198.18.7.1/24");
-	annotate(t, "org.hull.net.bridge.remove-empty", "true");
-	annotate(t, "org.hull.net.address", addr);
-	annotate(t, "org.hull.net.gateway", "198.18.7.1");
-	annotate(t, "org.hull.net.mtu", "1400");
+	htn_annotate(t, "org.hull.net.bridge", br);
+	htn_annotate(t, "org.hull.net.bridge.address", "198.18.7.1/24");
+	htn_annotate(t, "org.hull.net.bridge.remove-empty", "true");
+	htn_annotate(t, "org.hull.net.address", addr);
+	htn_annotate(t, "org.hull.net.gateway", "198.18.7.1");
+	htn_annotate(t, "org.hull.net.mtu", "1400");
 }
 
 /* Prints "mtu=N addr=yes|no lo=UP-or-not" for eth0 with want. */
@@ -85,7 +40,7 @@ START_TEST(two_containers_on_a_bridge)
 {
 	char br[16], host_a[16], host_b[16];
 	bridge_name(br);
-	char *before = host_links();
+	char *before = htn_links();
 	struct ht a, b;
 	ht_begin(&a, false);
 	ht_begin(&b, false);
@@ -104,8 +59,8 @@ START_TEST(two_containers_on_a_bridge)
 	char *view = ht_wait_ready(&a);
 	ck_assert_str_eq(view, "mtu=1400 addr=yes gw=yes\n");
 	free(view);
-	ck_assert(link_exists(br));
-	ck_assert(link_exists(host_a));
+	ck_assert(htn_link_exists(br));
+	ck_assert(htn_link_exists(host_a));
 
 	/* b: the same view, then sends until a's listener is up (bounded). */
 	net_config(&b, br, "198.18.7.3/24");
@@ -124,12 +79,12 @@ START_TEST(two_containers_on_a_bridge)
 
 	ht_ok(&b, "delete", "--force", b.id, NULL);
 	/* The bridge still has a's port. */
-	ck_assert(link_exists(br));
+	ck_assert(htn_link_exists(br));
 	ht_ok(&a, "delete", "--force", a.id, NULL);
-	ck_assert(!link_exists(host_a));
-	ck_assert(!link_exists(host_b));
-	ck_assert(!link_exists(br));
-	char *after = host_links();
+	ck_assert(!htn_link_exists(host_a));
+	ck_assert(!htn_link_exists(host_b));
+	ck_assert(!htn_link_exists(br));
+	char *after = htn_links();
 	ck_assert_str_eq(after, before);
 	free(after);
 	free(before);
@@ -138,24 +93,58 @@ START_TEST(two_containers_on_a_bridge)
 }
 END_TEST
 
+/* Short containers of one ID in a row on a shared bridge: the host end of
+ * each veth is left to the kernel when the netns is already dying, and a
+ * create that finds the last one still there (same derived name) must take
+ * it over, not fail. After the last delete the host is as before, once the
+ * kernel is done. */
+START_TEST(same_id_again_and_again)
+{
+	char br[16];
+	bridge_name(br);
+	char *before = htn_links();
+	struct ht t;
+	ht_begin(&t, false);
+	htn_annotate(&t, "org.hull.net.bridge", br);
+	htn_annotate(&t, "org.hull.net.bridge.address", "198.18.7.1/24");
+	htn_annotate(&t, "org.hull.net.address", "198.18.7.2/24");
+	ht_args(&t, "true", NULL);
+	for (int i = 0; i < 8; i++) {
+		struct ht_result r;
+		ht_run(&t, &r);
+		ht_assert_status(&r, 0);
+		ht_result_free(&r);
+	}
+	/* The bridge was hull's, but remove-empty was not asked for. */
+	ck_assert(htn_link_exists(br));
+	ht_finish(&t);
+	struct hull_nl *nl = NULL;
+	struct hull_err err = { 0 };
+	ck_assert_msg(hull_nl_open(-1, &nl, &err) == 0 && hull_link_delete(nl, br, &err) == 0, "%s", err.msg);
+	hull_nl_close(nl);
+	htn_wait_links(before);
+	free(before);
+}
+END_TEST
+
 /* One bad annotation set: create fails with exactly want, nothing is left. */
 static void bad(const char *key, const char *value, const char *key2, const char *value2,
 		const char *want)
 {
-	char *before = host_links();
+	char *before = htn_links();
 	struct ht t;
 	ht_begin(&t, false);
 	if (key)
-		annotate(&t, key, value);
+		htn_annotate(&t, key, value);
 	if (key2)
-		annotate(&t, key2, value2);
+		htn_annotate(&t, key2, value2);
 	ht_args(&t, "true", NULL);
 	struct ht_result r;
 	ht_run(&t, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, want);
 	ht_result_free(&r);
-	char *after = host_links();
+	char *after = htn_links();
 	ck_assert_str_eq(after, before);
 	free(after);
 	free(before);
@@ -195,7 +184,7 @@ START_TEST(address_without_bridge)
 {
 	bad("org.hull.net.address", "198.18.7.2/24", NULL, NULL,
 	    "hull: config.json: annotations.org.hull.net.address: needs org.hull.net.bridge "
-	    "(bridge mode is the only network mode)\n");
+	    "or org.hull.net.macvlan\n");
 }
 END_TEST
 
@@ -205,6 +194,7 @@ HULL_SUITE(net_bridge, integration)
 	TCase *tc = tcase_create("bridge");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, two_containers_on_a_bridge);
+	tcase_add_test(tc, same_id_again_and_again);
 	tcase_add_test(tc, unknown_key);
 	tcase_add_test(tc, bad_address);
 	tcase_add_test(tc, long_host_ifname);
