@@ -54,11 +54,7 @@ START_TEST(two_containers_on_a_bridge)
 	net_config(&a, br, "198.18.7.2/24");
 	ht_sh(&a, SHOW_NET("198.18.7.2/24") " > /mnt/ready; "
 		  "timeout 10 nc -l -p 5000 > /mnt/got; echo \"got $(cat /mnt/got)\" > /mnt/ready");
-	ht_write_config(&a);
-	ht_ok(&a, "run", "--detach", "--bundle", a.bundle, a.id, NULL);
-	char *view = ht_wait_ready(&a);
-	ck_assert_str_eq(view, "mtu=1400 addr=yes gw=yes\n");
-	free(view);
+	ht_start_ready(&a, "mtu=1400 addr=yes gw=yes\n");
 	ck_assert(htn_link_exists(br));
 	ck_assert(htn_link_exists(host_a));
 

@@ -106,11 +106,7 @@ static double iperf(const char *key, const char *value, bool reverse, int secs)
 		    "sleep 0.1; i=$((i+1)); done; "
 		    "if netstat -ltn | grep -q ':5201 '; then echo ready; else echo not-listening; fi "
 		    "> /mnt/ready; wait");
-	ht_write_config(&srv);
-	ht_ok(&srv, "run", "--detach", "--bundle", srv.bundle, srv.id, NULL);
-	char *ready = ht_wait_ready(&srv);
-	ck_assert_str_eq(ready, "ready\n");
-	free(ready);
+	ht_start_ready(&srv, "ready\n");
 	ck_assert(htn_link_exists(br));
 	ck_assert(htn_link_exists(host_srv));
 

@@ -165,11 +165,7 @@ START_TEST(passthrough_veth_end)
 	ht_add_sync(&t);
 	ht_sh(&t, "ip addr show dev $(ls /sys/class/net | grep -v lo) | grep -q 198.18.11.1/24 && "
 		  "echo in > /mnt/ready; exec sleep 60");
-	ht_write_config(&t);
-	ht_ok(&t, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
-	char *line = ht_wait_ready(&t);
-	ck_assert_str_eq(line, "in\n");
-	free(line);
+	ht_start_ready(&t, "in\n");
 	ck_assert(!htn_link_exists(p.host_end));
 	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ck_assert(has_addr(host, p.host_end, "198.18.11.1/24"));
@@ -262,11 +258,7 @@ START_TEST(macvlan_two_containers)
 	ht_add_sync(&a);
 	ht_sh(&a, "echo \"mtu=$(cat /sys/class/net/eth0/mtu)\" > /mnt/ready; "
 		  "timeout 10 nc -l -p 5000 > /mnt/got; echo \"got $(cat /mnt/got)\" > /mnt/ready");
-	ht_write_config(&a);
-	ht_ok(&a, "run", "--detach", "--bundle", a.bundle, a.id, NULL);
-	char *line = ht_wait_ready(&a);
-	ck_assert_str_eq(line, "mtu=1400\n");
-	free(line);
+	ht_start_ready(&a, "mtu=1400\n");
 
 	/* The qdisc hull put on a's eth0. */
 	int nsfd = open_netns(ht_state_pid(&a, a.id, NULL, 0));
@@ -290,7 +282,7 @@ START_TEST(macvlan_two_containers)
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, "sent\n");
 	ht_result_free(&r);
-	line = ht_wait_ready(&a);
+	char *line = ht_wait_ready(&a);
 	ck_assert_str_eq(line, "got hello-macvlan\n");
 	free(line);
 

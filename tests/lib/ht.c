@@ -371,6 +371,15 @@ char *ht_wait_ready(struct ht *t)
 	return strdup(buf);
 }
 
+void ht_start_ready(struct ht *t, const char *want)
+{
+	ht_write_config(t);
+	ht_ok(t, "run", "--detach", "--bundle", t->bundle, t->id, NULL);
+	char *line = ht_wait_ready(t);
+	ck_assert_str_eq(line, want);
+	free(line);
+}
+
 pid_t ht_state_pid(struct ht *t, const char *id, char *status, size_t status_len)
 {
 	struct ht_result r;

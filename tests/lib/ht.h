@@ -47,6 +47,9 @@ void ht_mount(struct ht *t, const char *dest, const char *type, const char *sour
  * returns that line (bounded by 30 s). */
 void ht_add_sync(struct ht *t);
 char *ht_wait_ready(struct ht *t);
+/* Writes the config, `hull run --detach`s t's container and asserts that
+ * the first line it writes to /mnt/ready is want (with its newline). */
+void ht_start_ready(struct ht *t, const char *want);
 
 /* The pid of a container from `hull state`, 0 if stopped or unknown. */
 pid_t ht_state_pid(struct ht *t, const char *id, char *status, size_t status_len);
