@@ -56,12 +56,19 @@ check-integration: hull $(BUILDDIR)/hull-tests
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
 		$(BUILDDIR)/hull-tests integration
 
+# The containerd suite alone: containerd-shim-runc-v2 driving hull, through
+# ctr and through a CRI runtime entry with options BinaryName.
+check-containerd: hull $(BUILDDIR)/hull-tests
+	@sh tests/fixture.sh $(FIXTURE)
+	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_RUN_SUITE=containerd HULL=$(CURDIR)/hull \
+		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) $(BUILDDIR)/hull-tests integration
+
 # The cgroup suites on Debian's kernel booted with cgroup_no_v1=all (see
 # tests/cgroup2/run.sh): this host is hybrid, v2 alone is tested there.
 check-cgroup2: hull $(BUILDDIR)/hull-tests
 	@sh tests/fixture.sh $(FIXTURE)
 	@QEMU="$(QEMU)" CGROUP2_TIMEOUT="$(CGROUP2_TIMEOUT)" CGROUP2_CACHE="$(CGROUP2_CACHE)" \
-		CGROUP2_SUITES="$(CGROUP2_SUITES)" BUILDDIR="$(BUILDDIR)" FIXTURE="$(FIXTURE)" \
+		CGROUP2_SUITES="$(CGROUP2_SUITES)" CGROUP2_MODULES="$(CGROUP2_MODULES)" BUILDDIR="$(BUILDDIR)" FIXTURE="$(FIXTURE)" \
 		HULL="$(CURDIR)/hull" sh tests/cgroup2/run.sh
 
 check-man:
@@ -91,4 +98,4 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILDDIR)/runtime/main.d
 
-.PHONY: all deps fixture demo check check-unit check-integration check-cgroup2 check-man install uninstall clean
+.PHONY: all deps fixture demo check check-unit check-integration check-containerd check-cgroup2 check-man install uninstall clean

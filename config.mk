@@ -8,7 +8,7 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3
+	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
@@ -34,4 +34,7 @@ CHECK_TIMEOUT = 60
 QEMU = qemu-system-x86_64
 CGROUP2_TIMEOUT = 900
 CGROUP2_CACHE = $(BUILDDIR)/cgroup2
-CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle
+CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle rootfs_overlay
+# the modules the guest loads (Debian's 6.1 has overlayfs as a module, and no
+# lowerdir+: rootfs_overlay tests the one-string mount(2) path there)
+CGROUP2_MODULES = virtio_pci virtio_blk loop overlay

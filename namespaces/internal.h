@@ -101,4 +101,12 @@ int hull_sysctl_apply(const struct hull_spec *spec, struct hull_err *err);
  * could leave /proc/sys ("..", "/", empty components). Caller frees. */
 int hull_sysctl_path(const char *key, char **out);
 
+/* Child: mounts the overlay root of spec->overlay on root (the upper a
+ * detached tmpfs unless org.hull.rootfs.upper); one read-only layer is bound
+ * instead. With lowerdir+ (Linux 6.8) each layer is its own fsconfig, else
+ * one mount(2) option string, bounded by a page. Errors name the annotation
+ * and carry the kernel's reason. */
+int hull_overlay_mount(const struct hull_spec *spec, bool user_ns, const char *root,
+		       struct hull_err *err);
+
 #endif

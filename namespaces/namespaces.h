@@ -65,6 +65,11 @@ int hull_ns_pin(pid_t pid, const char *type, int dirfd, const char *name, struct
 int hull_ns_open_pinned(int dirfd, const char *name, struct hull_err *err);
 int hull_ns_unpin(int dirfd, const char *name, struct hull_err *err);
 
+/* Parent, before the clone, for an org.hull.rootfs.layers root: every layer
+ * exists and is a directory, at most overlayfs' 500; a kept upper gets its
+ * upper/ and work/; root.path, the mount point, is made if missing. */
+int hull_overlay_prepare(const struct hull_spec *spec, struct hull_err *err);
+
 /* One cgroup hierarchy as the container must see it under /sys/fs/cgroup. */
 struct hull_cgroup_mount {
 	const char *name;	/* directory under /sys/fs/cgroup: "memory", "cpu,cpuacct",
@@ -78,6 +83,7 @@ struct hull_cgroup_mount {
 struct hull_rootfs_opts {
 	bool no_pivot;		/* chroot instead of pivot_root (--no-pivot) */
 	bool cgroup_ns;		/* the init has its own cgroup namespace */
+	bool user_ns;		/* the init is in a user namespace (overlay: userxattr) */
 	const struct hull_cgroup_mount *cgroups;	/* for mounts of type "cgroup" */
 	size_t n_cgroups;
 	/* Symlinks to create under /sys/fs/cgroup for co-mounted v1 controllers

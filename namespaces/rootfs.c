@@ -164,8 +164,12 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	if (r < 0)
 		return r;
 	/* pivot_root needs a mount point */
-	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	if (spec->overlay.layers) {
+		if ((r = hull_overlay_mount(spec, opts->user_ns, root, err)) < 0)
+			return r;
+	} else if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return hull_syserr(err, errno, "root.path %s: bind onto itself", root);
+	}
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return hull_syserr(err, errno, "root.path %s", root);

@@ -39,6 +39,18 @@ int jerr(struct hull_err *err, const char *path, const char *fmt, ...)
 	return hull_errf(err, EINVAL, "%s: %s", path, cause);
 }
 
+int jerr_annotation(struct hull_err *err, const char *key, const char *fmt, ...)
+{
+	char cause[HULL_ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	jpath_t p;
+	jp_key(p, "annotations", key);
+	return jerr(err, p, "%s", cause);
+}
+
 /* Rewrites every positive integer literal in (INT64_MAX, UINT64_MAX] as a
  * BIG_MARK string. Returns NULL when there is none to rewrite. */
 static char *rewrite_big_ints(const char *buf, size_t len, size_t *out_len)

@@ -29,6 +29,10 @@ void jp_idx(jpath_t out, const char *parent, size_t i);
 int jerr(struct hull_err *err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* jerr for annotations[key]: "annotations.KEY: cause". */
+int jerr_annotation(struct hull_err *err, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Parses a JSON document; syntax errors are "line L column C: text".
  * Integers above INT64_MAX (e.g. RLIM_INFINITY written as 18446744073709551615,
  * which jansson cannot hold) are accepted and read back by jv_u64(). */

@@ -30,15 +30,6 @@ static bool bridge_only(const char *name)
 	       !strcmp(name, "ingress-rate");
 }
 
-static int bad(struct hull_err *err, const char *key, const char *fmt, const char *value)
-{
-	jpath_t p;
-	jp_key(p, "annotations", key);
-	char cause[HULL_ERR_MAX];
-	snprintf(cause, sizeof(cause), fmt, value);
-	return jerr(err, p, "%s", cause);
-}
-
 /* The kernel's dev_valid_name(). */
 static bool ifname_ok(const char *s)
 {
@@ -75,7 +66,7 @@ static int parse_addresses(const char *key, const char *value, struct hull_net_c
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct hull_net_addr a;
 		if (hull_net_addr_parse(tok, &a) < 0)
-			return bad(err, key, "\"%s\" is not an address with a prefix length (198.18.0.2/24, fd00::2/64)", tok);
+			return jerr_annotation(err, key, "\"%s\" is not an address with a prefix length (198.18.0.2/24, fd00::2/64)", tok);
 		if (net->n_addresses + 2 > cap) {
 			cap = cap ? cap * 2 : 4;
 			net->addresses = hull_xrealloc(net->addresses, cap * sizeof(char *));
@@ -84,7 +75,7 @@ static int parse_addresses(const char *key, const char *value, struct hull_net_c
 		net->addresses[net->n_addresses] = NULL;
 	}
 	if (!net->n_addresses || value[0] == ',' || value[strlen(value) - 1] == ',' || strstr(value, ",,"))
-		return bad(err, key, "\"%s\": want a comma list of CIDR addresses", value);
+		return jerr_annotation(err, key, "\"%s\": want a comma list of CIDR addresses", value);
 	return 0;
 }
 
@@ -94,40 +85,40 @@ static int parse_one(const char *key, const char *name, const char *value,
 	if (!strcmp(name, "bridge") || !strcmp(name, "ifname") || !strcmp(name, "host-ifname") ||
 	    !strcmp(name, "macvlan")) {
 		if (!ifname_ok(value))
-			return bad(err, key, "\"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", value);
+			return jerr_annotation(err, key, "\"%s\" is not an interface name (1 to 15 bytes, no '/', ':' or space)", value);
 		char **dst = name[0] == 'b' ? &net->bridge : name[0] == 'i' ? &net->ifname :
 			     name[0] == 'm' ? &net->macvlan : &net->host_ifname;
 		*dst = hull_xstrdup(value);
 	} else if (!strcmp(name, "egress-rate") || !strcmp(name, "ingress-rate")) {
 		struct hull_net_shape *sh = name[0] == 'e' ? &net->egress : &net->ingress;
 		if (hull_shape_parse(value, &sh->rate, &sh->burst) < 0)
-			return bad(err, key, "\"%s\": want a rate and an optional burst (100mbit, 10mbit-64kb)", value);
+			return jerr_annotation(err, key, "\"%s\": want a rate and an optional burst (100mbit, 10mbit-64kb)", value);
 		sh->set = true;
 	} else if (!strcmp(name, "bridge.address")) {
 		struct hull_net_addr a;
 		if (hull_net_addr_parse(value, &a) < 0)
-			return bad(err, key, "\"%s\" is not an address with a prefix length", value);
+			return jerr_annotation(err, key, "\"%s\" is not an address with a prefix length", value);
 		net->bridge_address = hull_xstrdup(value);
 	} else if (!strcmp(name, "bridge.remove-empty")) {
 		if (strcmp(value, "true") && strcmp(value, "false"))
-			return bad(err, key, "\"%s\": want \"true\" or \"false\"", value);
+			return jerr_annotation(err, key, "\"%s\": want \"true\" or \"false\"", value);
 		net->bridge_remove_empty = value[0] == 't';
 	} else if (!strcmp(name, "address")) {
 		return parse_addresses(key, value, net, err);
 	} else if (!strcmp(name, "gateway")) {
 		struct hull_net_addr a;
 		if (hull_net_ip_parse(value, &a) < 0)
-			return bad(err, key, "\"%s\" is not an IP address", value);
+			return jerr_annotation(err, key, "\"%s\" is not an IP address", value);
 		net->gateway = hull_xstrdup(value);
 	} else if (!strcmp(name, "mtu")) {
 		uint64_t mtu;
 		/* 68: RFC 791's minimum; 65535: the largest IP datagram. */
 		if (hull_parse_u64(value, &mtu) < 0 || mtu < 68 || mtu > 65535)
-			return bad(err, key, "\"%s\": want a number from 68 to 65535", value);
+			return jerr_annotation(err, key, "\"%s\": want a number from 68 to 65535", value);
 		net->mtu = (unsigned int)mtu;
 	} else if (!strcmp(name, "mac")) {
 		if (parse_mac(value, net->mac) < 0)
-			return bad(err, key, "\"%s\" is not a unicast MAC address (02:00:00:00:00:01)", value);
+			return jerr_annotation(err, key, "\"%s\" is not a unicast MAC address (02:00:00:00:00:01)", value);
 		net->has_mac = true;
 	}
 	return 0;
@@ -185,7 +176,7 @@ int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 		while (net_keys[k] && strcmp(net_keys[k], name))
 			k++;
 		if (!net_keys[k])
-			return bad(err, key, "unknown key%s", "");
+			return jerr_annotation(err, key, "unknown key");
 		if (parse_one(key, name, ann->v[i].value, net, err) < 0)
 			return -EINVAL;
 		if (!first && strcmp(name, "bridge") && strcmp(name, "macvlan"))
@@ -194,32 +185,32 @@ int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 			first_bridge_only = key;
 	}
 	if (net->bridge && net->macvlan)
-		return bad(err, NET_PREFIX "macvlan", "cannot be combined with %s (one mode per container)",
+		return jerr_annotation(err, NET_PREFIX "macvlan", "cannot be combined with %s (one mode per container)",
 			   NET_PREFIX "bridge");
 	if (!net->bridge && !net->macvlan) {
 		if (first)
-			return bad(err, first, "needs %s or " NET_PREFIX "macvlan", NET_PREFIX "bridge");
+			return jerr_annotation(err, first, "needs %s or " NET_PREFIX "macvlan", NET_PREFIX "bridge");
 		return check_net_devices(l, net, err);
 	}
 	const char *mode = net->bridge ? NET_PREFIX "bridge" : NET_PREFIX "macvlan";
 	if (net->macvlan && first_bridge_only)
-		return bad(err, first_bridge_only, "needs %s: a macvlan has no host end of its own",
+		return jerr_annotation(err, first_bridge_only, "needs %s: a macvlan has no host end of its own",
 			   NET_PREFIX "bridge");
 	const struct hull_namespace *ns = &l->ns[HULL_NS_NETWORK];
 	if (!ns->present || ns->path)
-		return bad(err, mode,
-			   "needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)%s", "");
+		return jerr_annotation(err, mode,
+			   "needs a new network namespace (linux.namespaces: {\"type\": \"network\"} without a path)");
 	if (net->gateway) {
 		struct hull_net_addr gw;
 		hull_net_ip_parse(net->gateway, &gw);
 		if (!has_family(net, gw.family))
-			return bad(err, NET_PREFIX "gateway",
+			return jerr_annotation(err, NET_PREFIX "gateway",
 				   "\"%s\" is unreachable: no org.hull.net.address of its family", net->gateway);
 	}
 	if (!net->ifname)
 		net->ifname = hull_xstrdup("eth0");
 	if (!strcmp(net->ifname, "lo"))
-		return bad(err, NET_PREFIX "ifname", "\"%s\" is the container's loopback", net->ifname);
+		return jerr_annotation(err, NET_PREFIX "ifname", "\"%s\" is the container's loopback", net->ifname);
 	return check_net_devices(l, net, err);
 }
 

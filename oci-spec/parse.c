@@ -364,7 +364,9 @@ static int parse_top(json_t *top, struct hull_spec *spec, struct hull_err *err)
 		return r;
 	if (v && spec_parse_linux(v, &spec->linux_, err) < 0)
 		return -EINVAL;
-	if (spec_parse_net(&spec->annotations, &spec->linux_, &spec->net, err) < 0)
+	if (spec_parse_net(&spec->annotations, &spec->linux_, &spec->net, err) < 0 ||
+	    spec_parse_rootfs(&spec->annotations, spec->bundle, spec->root_readonly, &spec->overlay,
+			      err) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -390,6 +392,17 @@ int hull_spec_parse(const char *buf, size_t len, const char *bundle_abs, struct 
 		return -EINVAL;
 	*out = steal_ptr(spec);
 	return 0;
+}
+
+int hull_process_parse(const char *buf, size_t len, struct hull_process *out,
+		       struct hull_err *err)
+{
+	_cleanup_json_ json_t *top = NULL;
+	memset(out, 0, sizeof(*out));
+	if (jload(buf, len, &top, err) == 0 && parse_process(top, out, err) == 0)
+		return 0;
+	hull_process_free(out);
+	return -EINVAL;
 }
 
 int hull_spec_load(const char *bundle, struct hull_spec **out, struct hull_err *err)

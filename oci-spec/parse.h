@@ -17,6 +17,10 @@ int spec_parse_seccomp(json_t *v, const char *path, struct hull_seccomp *s,
 int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 		   struct hull_net_config *net, struct hull_err *err);
 void spec_net_free(struct hull_net_config *net);
+/* The org.hull.rootfs.* annotations (after root, whose readonly they need). */
+int spec_parse_rootfs(const struct hull_kvs *ann, const char *bundle, bool readonly,
+		      struct hull_overlay_config *ov, struct hull_err *err);
+void spec_rootfs_free(struct hull_overlay_config *ov);
 int spec_parse_hooks(json_t *hooks, struct hull_hooks out[HULL_HOOK_KINDS],
 		     struct hull_err *err);
 

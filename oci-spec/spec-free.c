@@ -1,9 +1,10 @@
 /* Frees a struct hull_spec, complete or left half-filled by a failed parse. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "parse.h"
 
-static void free_process(struct hull_process *p)
+void hull_process_free(struct hull_process *p)
 {
 	free(p->additional_gids);
 	spec_strv_free(&p->args);
@@ -24,6 +25,7 @@ static void free_process(struct hull_process *p)
 	spec_strv_free(&p->scheduler.flags);
 	free(p->exec_cpu_affinity_initial);
 	free(p->exec_cpu_affinity_final);
+	memset(p, 0, sizeof(*p));
 }
 
 static void free_mount(struct hull_mount *m)
@@ -121,7 +123,7 @@ void hull_spec_free(struct hull_spec *spec)
 	free(spec->root_path);
 	free(spec->hostname);
 	free(spec->domainname);
-	free_process(&spec->process);
+	hull_process_free(&spec->process);
 	for (size_t i = 0; i < spec->n_mounts; i++)
 		free_mount(&spec->mounts[i]);
 	free(spec->mounts);
@@ -135,6 +137,7 @@ void hull_spec_free(struct hull_spec *spec)
 	}
 	spec_kvs_free(&spec->annotations);
 	spec_net_free(&spec->net);
+	spec_rootfs_free(&spec->overlay);
 	free_linux(&spec->linux_);
 	free(spec->raw);
 	free(spec);

@@ -351,6 +351,16 @@ struct hull_net_config {
 	char *host_ifname;	/* given, or derived from the ID at create (NULL) */
 };
 
+/* An overlayfs root from the org.hull.rootfs.* annotations
+ * (rootfs-annotations.c): layers == NULL means a plain root.path. */
+struct hull_overlay_config {
+	char **layers;		/* absolute, top first, NULL-terminated */
+	size_t n_layers;
+	char *upper;		/* absolute dir holding upper/ and work/, kept; or NULL */
+	char *upper_size;	/* tmpfs size= of an ephemeral upper ("64m"); NULL with upper
+				   or with root.readonly */
+};
+
 struct hull_spec {
 	char *oci_version;
 	char *bundle;		/* absolute path of the bundle directory */
@@ -364,6 +374,7 @@ struct hull_spec {
 	struct hull_hooks hooks[HULL_HOOK_KINDS];
 	struct hull_kvs annotations;
 	struct hull_net_config net;	/* from annotations */
+	struct hull_overlay_config overlay;	/* from annotations */
 	struct hull_linux linux_;	/* "linux" is a predefined macro in gnu11 */
 	char *raw;		/* the config.json bytes as read, NUL-terminated */
 	size_t raw_len;
@@ -378,6 +389,12 @@ int hull_spec_parse(const char *buf, size_t len, const char *bundle_abs,
 		    struct hull_spec **out, struct hull_err *err);
 
 void hull_spec_free(struct hull_spec *spec);
+
+/* Parses a process object alone (`hull exec --process FILE`); errors are
+ * "process.PATH: cause". On failure out holds nothing. */
+int hull_process_parse(const char *buf, size_t len, struct hull_process *out,
+		       struct hull_err *err);
+void hull_process_free(struct hull_process *p);	/* members; zeroes p */
 
 /* Parses a linux.resources object alone (`hull update --resources`); errors
  * are "resources.PATH: cause". On failure out holds nothing. */

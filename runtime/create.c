@@ -72,9 +72,11 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 		r = hull_mounts_validate(spec, err);
 	if (r == 0)
 		r = hull_security_validate(spec, caps, err);
-	if (r < 0)
+	if (r < 0) {
 		hull_err_prefix(err, "config.json");
-	return r;
+		return r;
+	}
+	return hull_overlay_prepare(spec, err);
 }
 
 /* The state as far as it is known before the clone: pid 0 says "creating". */
@@ -159,7 +161,8 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 		      struct hull_cgroup *cg,
 		      struct hull_created *out, struct hull_err *err)
 {
-	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup };
+	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup,
+				       .user_ns = plan->user_ns };
 	struct hull_hooks_ctx hc = { .spec = spec, .state = c->st };
 	ro.before_pivot = hull_hooks_before_pivot;
 	ro.before_pivot_data = &hc;

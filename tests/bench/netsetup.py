@@ -24,48 +24,15 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
-HULL = os.environ.get("HULL", os.path.join(TOP, "hull"))
-FIXTURE = os.environ.get("HULL_FIXTURE", os.path.join(TOP, "tests/fixtures/busybox"))
+from benchlib import alternate, bundle, table
 
 
 def sh(*args):
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-
-
-def bundle(root, name, args, annotations=None, net_devices=None):
-    d = os.path.join(root, name)
-    os.makedirs(d)
-    with open(os.path.join(FIXTURE, "config.json")) as f:
-        cfg = json.load(f)
-    cfg["root"]["path"] = os.path.join(FIXTURE, "rootfs")
-    cfg["process"]["args"] = args
-    cfg["process"]["terminal"] = False
-    if annotations:
-        cfg["annotations"] = annotations
-    if net_devices:
-        cfg["linux"]["netDevices"] = net_devices
-    with open(os.path.join(d, "config.json"), "w") as f:
-        json.dump(cfg, f)
-    return d
-
-
-def run_once(state, bundle_dir, cid):
-    t0 = time.perf_counter_ns()
-    r = subprocess.run([HULL, "--root", state, "run", "--bundle", bundle_dir, cid],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
-    t1 = time.perf_counter_ns()
-    if r.returncode != 0:
-        sys.exit("netsetup bench: %s: exit %d: %s" % (cid, r.returncode, r.stderr.decode().strip()))
-    return (t1 - t0) / 1e6
 
 
 def main():
@@ -98,27 +65,18 @@ def main():
             "bridge-200": bundle(tmp, "bridge-200", ["sleep", "0.2"], brann),
             "macvlan": bundle(tmp, "macvlan", ["true"], {"org.hull.net.macvlan": ifb,
                                                         "org.hull.net.address": "198.18.22.2/24"}),
-            "passthrough": bundle(tmp, "passthrough", ["true"], None, {vh: {"name": "ctr0"}}),
+            "passthrough": bundle(tmp, "passthrough", ["true"], None,
+                                  lambda c: c["linux"].update(netDevices={vh: {"name": "ctr0"}})),
         }
-        times = {m: [] for m in modes}
-        for i in range(o.runs):
-            for m, b in modes.items():
-                times[m].append(run_once(state, b, "%s-%d" % (m, i)))
-            print("\rnetsetup bench: run %d of %d" % (i + 1, o.runs), end="", file=sys.stderr)
-        print(file=sys.stderr)
+        times = alternate(state, modes, o.runs, "netsetup bench")
     finally:
         for args in (("ip", "link", "del", br), ("ip", "link", "del", ifb),
                      ("ip", "link", "del", vh), ("ip", "netns", "del", ns)):
             subprocess.run(args, stderr=subprocess.DEVNULL)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    med = {m: statistics.median(v) for m, v in times.items()}
-    base = {"bare": "bare", "bridge": "bare", "macvlan": "bare", "passthrough": "bare",
-            "bare-200": "bare-200", "bridge-200": "bare-200"}
-    print("%-12s %9s %9s %9s %12s" % ("mode", "median", "min", "max", "added"))
-    for m, v in times.items():
-        added = med[m] - med[base[m]]
-        print("%-12s %7.2fms %7.2fms %7.2fms %+10.2fms" % (m, med[m], min(v), max(v), added))
+    med = table(times, {"bare": "bare", "bridge": "bare", "macvlan": "bare", "passthrough": "bare",
+                        "bare-200": "bare-200", "bridge-200": "bare-200"})
     if o.json:
         with open(o.json, "w") as f:
             json.dump({"runs": o.runs, "ms": times, "median_ms": med}, f, indent=1)
