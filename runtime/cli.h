@@ -27,6 +27,7 @@ const struct hull_cmd *hull_cmd_find(const char *name);
 void hull_cmd_usage(const struct hull_cmd *cmd, int fd);
 
 int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
+int hull_cmd_exec(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 int hull_cmd_start(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 int hull_cmd_state(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);

@@ -15,9 +15,22 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		return hull_errf(err, EINVAL, "%s", c->state_err);
 	int pidfd;
 	enum hull_status s = hull_container_status(c, &pidfd);
-	if (s == HULL_STATUS_STOPPED || s == HULL_STATUS_CREATING)
-		return hull_errf(err, ESRCH, "container %s is not running", c->id);
 	int r = 0;
+	if (s == HULL_STATUS_STOPPED || s == HULL_STATUS_CREATING) {
+		/* kill --all of a stopped container reaches what its init left
+		 * behind, and is not an error: containerd's shim sends it to
+		 * every exited task (runc does the same). The words "container
+		 * not running" are what the shim takes for "already gone". */
+		if (!all)
+			return hull_errf(err, ESRCH, "container %s: container not running", c->id);
+		if (c->st.cgroup) {
+			__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+			r = hull_cgroup_load(c->st.cgroup, &cg, err);
+			if (r == 0)
+				r = hull_cgroup_kill_all(cg, sig, err);
+		}
+		return r;
+	}
 	if (all && c->st.cgroup) {
 		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
