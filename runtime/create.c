@@ -99,50 +99,6 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 			c->st.hooks |= 1u << k;
 }
 
-/* Waits for the init to report: ready, a pty master, or its error. */
-static int await_init(int sock, const struct hull_spec *spec, const struct hull_container *c,
-		      struct hull_created *out, struct hull_err *err)
-{
-	char type, msg[HULL_ERR_MAX];
-	for (;;) {
-		int fd = -1;
-		int r = hull_sync_recv(sock, &type, msg, sizeof(msg), &fd);
-		if (r == -EPIPE)
-			return hull_errf(err, EPIPE, "container init exited before it was ready");
-		if (r < 0)
-			return hull_syserr(err, -r, "sync with the container init");
-		switch (type) {
-		case HULL_SYNC_READY:
-			return 0;
-		case HULL_SYNC_SECCOMP: {
-			/* The agent gets the fd before create returns, as runc does. */
-			struct hull_state_file st = c->st;
-			st.pid = out->pid;
-			r = fd < 0 ? hull_errf(err, EPROTO, "sync with the container init: no seccomp fd")
-				   : hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &st, err);
-			if (fd >= 0)
-				close(fd);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		case HULL_SYNC_PTY:
-			if (out->pty_master >= 0)
-				close(out->pty_master);
-			out->pty_master = fd;
-			continue;
-		case HULL_SYNC_ERROR:
-			if (fd >= 0)
-				close(fd);
-			return hull_errf(err, EIO, "%s", msg);
-		default:
-			if (fd >= 0)
-				close(fd);
-			return hull_errf(err, EPROTO, "sync with the container init: unexpected message '%c'", type);
-		}
-	}
-}
-
 /* prestart (deprecated) runs as createRuntime does, before it. */
 static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
 			    struct hull_err *err)
@@ -226,7 +182,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, host_pid, -1) < 0)
 		r = hull_errf(err, EPIPE, "container init exited before it was ready");
 	if (r == 0)
-		r = await_init(sock, spec, c, out, err);
+		r = hull_await_child(sock, spec, &c->st, out, false, "container init", err);
 	if (r < 0)
 		return r;
 

@@ -303,38 +303,6 @@ static pid_t await_pid(int sock, pid_t joiner, struct hull_err *err)
 	return (pid_t)strtol(msg, NULL, 10);
 }
 
-/* P: until D has exec'd (EOF), taking a pty master and seccomp fd on the way. */
-static int await_exec(int sock, const struct hull_spec *spec, const struct hull_container *c,
-		      struct hull_created *out, struct hull_err *err)
-{
-	char type, msg[HULL_ERR_MAX];
-	for (;;) {
-		int fd = -1;
-		int r = hull_sync_recv(sock, &type, msg, sizeof(msg), &fd);
-		if (r == -EPIPE)
-			return 0;
-		if (r < 0)
-			return hull_syserr(err, -r, "exec: sync");
-		if (type == HULL_SYNC_PTY) {
-			out->pty_master = fd;
-			continue;
-		}
-		if (type == HULL_SYNC_SECCOMP && fd >= 0) {
-			struct hull_state_file st = c->st;
-			r = hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &st, err);
-			close(fd);
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (type == HULL_SYNC_ERROR)
-			return hull_errf(err, EIO, "%s", msg);
-		return hull_errf(err, EPROTO, "exec: sync: unexpected message '%c'", type);
-	}
-}
-
 static int load(const struct hull_exec_opts *o, struct hull_container *c, int *pidfd,
 		struct hull_spec **spec, struct hull_err *err)
 {
@@ -419,7 +387,7 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
 		r = hull_errf(err, EPIPE, "exec: the process died before it could start");
 	if (r == 0)
-		r = await_exec(sock, spec, &c, &out, err);
+		r = hull_await_child(sock, spec, &c.st, &out, true, "exec process", err);
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out.pid, err);
 	hull_container_close(&c);

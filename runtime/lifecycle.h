@@ -27,6 +27,15 @@ struct hull_created {
 	int pty_master;		/* foreground with a terminal and no console socket, else -1 */
 };
 
+/* Reads the child's sync messages until it is ready: a HULL_SYNC_READY, or
+ * with eof_is_ready the end of the socket (it closed on exec). Takes a pty
+ * master into out->pty_master and hands a seccomp fd to the listener (st,
+ * with out->pid, is the state it gets). who names the child in errors. */
+struct hull_spec;
+int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_state_file *st,
+		     struct hull_created *out, bool eof_is_ready, const char *who,
+		     struct hull_err *err);
+
 /* Creates the container; on success c is open and locked and the init waits
  * for start. On failure nothing is left: no cgroup, state dir or process. */
 int hull_create(const struct hull_create_opts *o, struct hull_container *c,

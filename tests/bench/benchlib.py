@@ -1,7 +1,9 @@
 """What the bench scripts share: bundles made from the busybox fixture with
 `hull spec`'s config, one timed `hull run`, and the table of medians."""
+import argparse
 import json
 import os
+import tempfile
 import statistics
 import subprocess
 import sys
@@ -11,6 +13,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 HULL = os.environ.get("HULL", os.path.join(TOP, "hull"))
 FIXTURE = os.environ.get("HULL_FIXTURE", os.path.join(TOP, "tests/fixtures/busybox"))
+
+
+def start(what, prefix):
+    """The common command line (--runs, --json), root check, and a temp dir:
+    returns (options, tmp, state root)."""
+    ap = argparse.ArgumentParser(description=what)
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--json")
+    o = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("%s: needs root" % what)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    return o, tmp, os.path.join(tmp, "state")
+
+
+def save(o, times, med):
+    if o.json:
+        with open(o.json, "w") as f:
+            json.dump({"runs": o.runs, "ms": times, "median_ms": med}, f, indent=1)
 
 
 def bundle(root, name, args, annotations=None, edit=None):

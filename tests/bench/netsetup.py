@@ -20,15 +20,11 @@ hb-* that this script makes, addresses in 198.18.0.0/15, no traffic.
 Usage: tests/bench/netsetup.py [--runs N] [--json FILE]  (root, after
 `make hull fixture`).
 """
-import argparse
-import json
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
 
-from benchlib import alternate, bundle, table
+from benchlib import save, start, alternate, bundle, table
 
 
 def sh(*args):
@@ -36,14 +32,7 @@ def sh(*args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=50)
-    ap.add_argument("--json")
-    o = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("netsetup bench: needs root")
-    tmp = tempfile.mkdtemp(prefix="hull-bench-net-")
-    state = os.path.join(tmp, "state")
+    o, tmp, state = start("netsetup bench", "hull-bench-net-")
     tag = str(os.getpid() % 100000)
     br, ifb, vh, ns = "hb-br" + tag, "hb-ifb" + tag, "hb-v" + tag, "hb-ns" + tag
     try:
@@ -77,9 +66,7 @@ def main():
 
     med = table(times, {"bare": "bare", "bridge": "bare", "macvlan": "bare", "passthrough": "bare",
                         "bare-200": "bare-200", "bridge-200": "bare-200"})
-    if o.json:
-        with open(o.json, "w") as f:
-            json.dump({"runs": o.runs, "ms": times, "median_ms": med}, f, indent=1)
+    save(o, times, med)
 
 
 if __name__ == "__main__":

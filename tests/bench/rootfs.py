@@ -9,25 +9,14 @@ from fork to exit; medians, min, max, added over the plain root.
 Usage: tests/bench/rootfs.py [--runs N] [--json FILE]  (root, after
 `make hull fixture`).
 """
-import argparse
-import json
 import os
 import shutil
-import sys
-import tempfile
 
-from benchlib import FIXTURE, alternate, bundle, table
+from benchlib import save, start, FIXTURE, alternate, bundle, table
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=50)
-    ap.add_argument("--json")
-    o = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("rootfs bench: needs root")
-    tmp = tempfile.mkdtemp(prefix="hull-bench-rootfs-")
-    state = os.path.join(tmp, "state")
+    o, tmp, state = start("rootfs bench", "hull-bench-rootfs-")
     base = os.path.join(FIXTURE, "rootfs")
     top = os.path.join(tmp, "top")
     os.makedirs(os.path.join(top, "etc"))
@@ -54,9 +43,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     med = table(times, {m: "plain" for m in times})
-    if o.json:
-        with open(o.json, "w") as f:
-            json.dump({"runs": o.runs, "ms": times, "median_ms": med}, f, indent=1)
+    save(o, times, med)
 
 
 if __name__ == "__main__":
