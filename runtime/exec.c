@@ -326,6 +326,12 @@ static int load(const struct hull_exec_opts *o, struct hull_container *c, int *p
 
 int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 {
+	/* Before we open anything: an fd of ours in that range would be
+	 * handed to the container (the init's pidfd, a host cgroup dir). */
+	for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			return hull_errf(err, EBADF, "exec: --preserve-fds %d: fd %d is not open",
+					 o->preserve_fds, fd);
 	struct hull_container c;
 	if (hull_container_open(o->root, o->id, false, &c, err) < 0)
 		return -EINVAL;

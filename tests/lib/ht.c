@@ -65,7 +65,9 @@ static size_t count_fds(void)
 	return n - 1;	/* the fd of the opendir itself */
 }
 
-static int spawn_wait(char *const argv[], int out_fd, int err_fd, const char *input)
+/* reap_others: reap every child until argv's process is done. */
+static int spawn_wait_reaping(char *const argv[], int out_fd, int err_fd, const char *input,
+			      bool reap_others)
 {
 	int in[2] = { -1, -1 };
 	if (input)
@@ -87,9 +89,19 @@ static int spawn_wait(char *const argv[], int out_fd, int err_fd, const char *in
 		close(in[1]);
 	}
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		ck_assert_int_eq(errno, EINTR);
+	for (;;) {
+		pid_t w = waitpid(reap_others ? -1 : pid, &st, 0);
+		if (w == pid)
+			break;
+		if (w < 0)
+			ck_assert_int_eq(errno, EINTR);
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int spawn_wait(char *const argv[], int out_fd, int err_fd, const char *input)
+{
+	return spawn_wait_reaping(argv, out_fd, err_fd, input, false);
 }
 
 static void run_quiet(const char *a0, ...)
@@ -287,7 +299,10 @@ static size_t delete_all(struct ht *t)
 		n++;
 		char *argv[] = { (char *)env_or_die("HULL"), "--root", t->root, "delete", "--force",
 				 e->d_name, NULL };
-		spawn_wait(argv, -1, -1, NULL);
+		/* We are a subreaper: what a container's processes leave (a
+		 * detached exec) is ours, and a dying pid namespace init waits
+		 * for our zombies while `delete` waits for it. */
+		spawn_wait_reaping(argv, -1, -1, NULL, true);
 	}
 	if (d)
 		closedir(d);
