@@ -523,6 +523,57 @@ int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
 	return 0;
 }
 
+int hull_cgroup_attach_fds(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, size_t *n,
+			   struct hull_err *err)
+{
+	*v2_fd = -1;
+	*v1_fds = NULL;
+	*n = 0;
+	if (cg->warning)
+		return 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		if (h->v2) {
+			*v2_fd = h->dirfd;
+			continue;
+		}
+		int fd = openat(h->dirfd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			char label[512];
+			int e = errno;
+			hull_cgroup_attach_fds_close(*v1_fds, *n);
+			*v1_fds = NULL;
+			*n = 0;
+			return hull_syserr(err, e, "%s: tasks", hull_cg_label(h, label, sizeof(label)));
+		}
+		*v1_fds = hull_xrealloc(*v1_fds, (*n + 1) * sizeof(int));
+		(*v1_fds)[(*n)++] = fd;
+	}
+	return 0;
+}
+
+void hull_cgroup_attach_fds_close(int *v1_fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(v1_fds[i]);
+	free(v1_fds);
+}
+
+int hull_cgroup_attach_v2(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
+{
+	if (cg->warning)
+		return 0;
+	char v[24];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->h[i].v2) {
+			int r = hull_cg_write(&cg->h[i], "cgroup.procs", v, err);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
 struct pidv {
 	pid_t *v;
 	size_t n, cap;

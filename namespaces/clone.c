@@ -14,7 +14,9 @@
 #include "../runtime/cleanup.h"
 #include "internal.h"
 
-static pid_t raw_clone(int flags)
+/* cgroup_fd >= 0: born in that v2 cgroup (CLONE_INTO_CGROUP), when the
+ * kernel takes it; *into tells. */
+static pid_t clone_into(int flags, int cgroup_fd, bool *into)
 {
 	struct clone_args args = {
 		.flags = (uint64_t)(unsigned)flags,
@@ -22,6 +24,19 @@ static pid_t raw_clone(int flags)
 		   refuses one given with it */
 		.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
 	};
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*into = true;
+			return (pid_t)pid;
+		}
+		/* Before 5.7, or a cgroup the kernel will not put us in this way:
+		 * the caller writes cgroup.procs instead. */
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+	}
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && errno == ENOSYS) {
 		/* Before 5.3. With no stack the child runs on a copy of ours, as
@@ -33,6 +48,12 @@ static pid_t raw_clone(int flags)
 #endif
 	}
 	return (pid_t)pid;
+}
+
+static pid_t raw_clone(int flags)
+{
+	bool into = false;
+	return clone_into(flags, -1, &into);
 }
 
 /* A joined user namespace must own what the clone creates, and hull cannot
@@ -103,8 +124,10 @@ static void bind_to_parent(int parent_pidfd, pid_t parent, bool same_pidns)
 	}
 }
 
-pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err)
+pid_t hull_ns_clone(const struct hull_ns_plan *plan, int cgroup_fd, bool *into_cgroup,
+		    struct hull_err *err)
 {
+	*into_cgroup = false;
 	pid_t parent = getpid();
 	_cleanup_close_ int parent_pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
 	_cleanup_close_ int own_pidns = -1;
@@ -122,7 +145,7 @@ pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err)
 	}
 
 	pid_t pid = userns_fd >= 0 ? clone_in_userns(userns_fd, pidns_fd, plan->clone_flags)
-				   : raw_clone(plan->clone_flags);
+				   : clone_into(plan->clone_flags, cgroup_fd, into_cgroup);
 	int saved = errno;
 	if (pid == 0) {
 		bind_to_parent(parent_pidfd, parent,

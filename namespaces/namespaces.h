@@ -37,8 +37,11 @@ void hull_ns_plan_release(struct hull_ns_plan *plan);
  * a member of it. A joined user namespace is entered before the clone (by
  * a short-lived helper), so it owns every namespace the clone creates. The
  * child gets SIGKILL if the parent dies before it execs (PR_SET_PDEATHSIG,
- * set and checked race-free). */
-pid_t hull_ns_clone(const struct hull_ns_plan *plan, struct hull_err *err);
+ * set and checked race-free). With cgroup_fd >= 0 the child is born in that
+ * v2 cgroup (clone3 CLONE_INTO_CGROUP) when the kernel takes it, and
+ * *into_cgroup says so; not through a joined user namespace. */
+pid_t hull_ns_clone(const struct hull_ns_plan *plan, int cgroup_fd, bool *into_cgroup,
+		    struct hull_err *err);
 
 /* Parent, after the clone and before the child goes on: writes
  * linux.uidMappings and gidMappings to /proc/PID/uid_map and gid_map of a

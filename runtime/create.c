@@ -99,6 +99,22 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 			c->st.hooks |= 1u << k;
 }
 
+/* The init has moved itself into its v1 cgroups (or failed to). */
+static int await_in_cgroup(int sock, struct hull_err *err)
+{
+	char type, msg[HULL_ERR_MAX];
+	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
+	if (r == -EPIPE)
+		return hull_errf(err, EPIPE, "container init exited before it was in its cgroup");
+	if (r < 0)
+		return hull_syserr(err, -r, "sync with the container init");
+	if (type == HULL_SYNC_ERROR)
+		return hull_errf(err, EIO, "%s", msg);
+	if (type != HULL_SYNC_IN_CGROUP)
+		return hull_errf(err, EPROTO, "sync with the container init: unexpected message '%c'", type);
+	return 0;
+}
+
 /* prestart (deprecated) runs as createRuntime does, before it. */
 static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
 			    struct hull_err *err)
@@ -140,8 +156,16 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
-	pid_t pid = hull_ns_clone(plan, err);
+	int v2_fd = -1, *tasks = NULL;
+	size_t n_tasks = 0;
+	if ((r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err)) < 0) {
+		close(sv[1]);
+		return r;
+	}
+	bool in_v2 = false;
+	pid_t pid = hull_ns_clone(plan, v2_fd, &in_v2, err);
 	if (pid < 0) {
+		hull_cgroup_attach_fds_close(tasks, n_tasks);
 		close(sv[1]);
 		return pid;
 	}
@@ -157,13 +181,17 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 			.seccomp = filter,
 			.caps = caps,
 			.hooks = &hc,
+			.cgroup_tasks_fds = tasks, .n_cgroup_tasks_fds = n_tasks,
 		};
 		hull_init_run(&a);
 	}
 	close(sv[1]);
+	hull_cgroup_attach_fds_close(tasks, n_tasks);
 	out->pid = pid;
 
-	r = hull_cgroup_attach(cg, pid, err);
+	r = in_v2 ? 0 : hull_cgroup_attach_v2(cg, pid, err);
+	if (r == 0)
+		r = await_in_cgroup(sock, err);
 	if (r == 0)
 		r = hull_ns_write_id_maps(spec, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {

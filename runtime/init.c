@@ -62,6 +62,16 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 	const struct hull_process *p = &a->spec->process;
 	char type, host_pid[16];
 
+	/* Into our v1 cgroups by ourselves: see hull_cgroup_attach_fds. */
+	for (size_t i = 0; i < a->n_cgroup_tasks_fds; i++) {
+		if (write(a->cgroup_tasks_fds[i], "0", 1) != 1) {
+			hull_syserr(&err, errno, "cgroup: move the init into its cgroup");
+			fail(a, &err);
+		}
+		close(a->cgroup_tasks_fds[i]);
+	}
+	if (hull_sync_send(a->sync_fd, HULL_SYNC_IN_CGROUP, NULL, -1) < 0)
+		_exit(1);
 	if (hull_sync_recv(a->sync_fd, &type, host_pid, sizeof(host_pid), NULL) < 0 ||
 	    type != HULL_SYNC_GO)
 		_exit(1);

@@ -24,6 +24,8 @@ struct hull_init_args {
 	struct hull_seccomp_filter *seccomp;	/* compiled by the parent, or NULL */
 	const struct hull_capsets *caps;	/* resolved by the parent from process.capabilities */
 	struct hull_hooks_ctx *hooks;	/* its state.pid is set from the GO message */
+	const int *cgroup_tasks_fds;	/* v1 "tasks" files to write "0" to, first thing */
+	size_t n_cgroup_tasks_fds;
 };
 
 /* Never returns: execs the process or reports the failure over sync_fd and exits. */
