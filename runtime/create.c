@@ -99,22 +99,6 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 			c->st.hooks |= 1u << k;
 }
 
-/* The init has moved itself into its v1 cgroups (or failed to). */
-static int await_in_cgroup(int sock, struct hull_err *err)
-{
-	char type, msg[HULL_ERR_MAX];
-	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
-	if (r == -EPIPE)
-		return hull_errf(err, EPIPE, "container init exited before it was in its cgroup");
-	if (r < 0)
-		return hull_syserr(err, -r, "sync with the container init");
-	if (type == HULL_SYNC_ERROR)
-		return hull_errf(err, EIO, "%s", msg);
-	if (type != HULL_SYNC_IN_CGROUP)
-		return hull_errf(err, EPROTO, "sync with the container init: unexpected message '%c'", type);
-	return 0;
-}
-
 /* prestart (deprecated) runs as createRuntime does, before it. */
 static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
 			    struct hull_err *err)
@@ -191,7 +175,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 
 	r = in_v2 ? 0 : hull_cgroup_attach_v2(cg, pid, err);
 	if (r == 0)
-		r = await_in_cgroup(sock, err);
+		r = hull_await_in_cgroup(sock, "container init", err);
 	if (r == 0)
 		r = hull_ns_write_id_maps(spec, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {

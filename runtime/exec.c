@@ -192,6 +192,9 @@ static int make_process(const struct hull_exec_opts *o, struct hull_process *p, 
 }
 
 struct child_args {
+	const int *tasks_fds;		/* v1 "tasks" files: "0" moves D in */
+	size_t n_tasks_fds;
+	int v2_fd;			/* the v2 cgroup, for CLONE_INTO_CGROUP; -1 */
 	const struct hull_spec *spec;
 	const struct hull_capsets *caps;
 	struct hull_seccomp_filter *seccomp;
@@ -210,6 +213,16 @@ static _Noreturn void child_run(const struct child_args *a)
 {
 	struct hull_err err = { 0 };
 	const struct hull_process *p = &a->spec->process;
+	/* Into the v1 cgroups by ourselves, as the init does (cgroups.h). */
+	for (size_t i = 0; i < a->n_tasks_fds; i++) {
+		if (write(a->tasks_fds[i], "0", 1) != 1) {
+			hull_syserr(&err, errno, "exec: move the process into the container's cgroup");
+			child_fail(a->sync_fd, &err);
+		}
+		close(a->tasks_fds[i]);
+	}
+	if (hull_sync_send(a->sync_fd, HULL_SYNC_IN_CGROUP, NULL, -1) < 0)
+		_exit(1);
 	char type;
 	if (hull_sync_recv(a->sync_fd, &type, NULL, 0, NULL) < 0 || type != HULL_SYNC_GO)
 		_exit(1);
@@ -269,7 +282,18 @@ static _Noreturn void joiner_run(int pidfd, int flags, const struct child_args *
 		child_fail(a->sync_fd, &err);
 	}
 	struct clone_args ca = { .flags = CLONE_PARENT };
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	bool in_v2 = false;
+	pid_t pid = -1;
+	if (a->v2_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)a->v2_fd;
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		in_v2 = pid >= 0;
+		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+	}
+	if (pid < 0)
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0) {
 		hull_syserr(&err, errno, "exec: clone");
 		child_fail(a->sync_fd, &err);
@@ -279,14 +303,14 @@ static _Noreturn void joiner_run(int pidfd, int flags, const struct child_args *
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		child_run(a);
 	}
-	char buf[16];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%d %d", (int)pid, in_v2);
 	hull_sync_send(a->sync_fd, SYNC_PID, buf, -1);
 	_exit(0);
 }
 
-/* P: D's pid from C, or C's error. */
-static pid_t await_pid(int sock, pid_t joiner, struct hull_err *err)
+/* P: D's pid from C (and whether it was born in the v2 cgroup), or C's error. */
+static pid_t await_pid(int sock, pid_t joiner, bool *in_v2, struct hull_err *err)
 {
 	char type, msg[HULL_ERR_MAX];
 	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
@@ -300,7 +324,10 @@ static pid_t await_pid(int sock, pid_t joiner, struct hull_err *err)
 		return hull_errf(err, EIO, "%s", msg);
 	if (type != SYNC_PID)
 		return hull_errf(err, EPROTO, "exec: sync: unexpected message '%c'", type);
-	return (pid_t)strtol(msg, NULL, 10);
+	char *end;
+	pid_t pid = (pid_t)strtol(msg, &end, 10);
+	*in_v2 = strtol(end, NULL, 10) == 1;
+	return pid;
 }
 
 static int load(const struct hull_exec_opts *o, struct hull_container *c, int *pidfd,
@@ -368,7 +395,16 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		return r;
 	}
 
-	struct child_args a = { .spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],
+	int v2_fd = -1, *tasks = NULL;
+	size_t n_tasks = 0;
+	if (cg && (r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err)) < 0) {
+		hull_container_close(&c);
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	struct child_args a = { .tasks_fds = tasks, .n_tasks_fds = n_tasks, .v2_fd = v2_fd,
+				.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],
 				.console_fd = console, .preserve_fds = o->preserve_fds,
 				.relay_pty = spec->process.terminal && !o->console_socket };
 	pid_t joiner = fork();
@@ -378,18 +414,22 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		joiner_run(pidfd, flags, &a);
 	}
 	close(sv[1]);
+	hull_cgroup_attach_fds_close(tasks, n_tasks);
 	_cleanup_close_ int sock = sv[0];
 	if (joiner < 0) {
 		hull_container_close(&c);
 		return hull_syserr(err, errno, "exec: fork");
 	}
 	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	out.pid = await_pid(sock, joiner, err);
+	bool in_v2 = false;
+	out.pid = await_pid(sock, joiner, &in_v2, err);
 	r = out.pid < 0 ? out.pid : 0;
 	if (r == 0 && (out.pidfd = hull_pidfd_open(out.pid)) < 0)
 		r = hull_syserr(err, -out.pidfd, "exec: pidfd_open %d", (int)out.pid);
-	if (r == 0 && cg)
-		r = hull_cgroup_attach(cg, out.pid, err);
+	if (r == 0 && cg && !in_v2)
+		r = hull_cgroup_attach_v2(cg, out.pid, err);
+	if (r == 0)
+		r = hull_await_in_cgroup(sock, "exec process", err);
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
 		r = hull_errf(err, EPIPE, "exec: the process died before it could start");
 	if (r == 0)
