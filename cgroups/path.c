@@ -102,6 +102,10 @@ static int mkdir_once(struct hull_cg_hier *h, bool *raced, struct hull_err *err)
 			int e = errno;
 			char label[512];
 			int r = hull_syserr(err, e, "%s: mkdir %s", hull_cg_label(h, label, sizeof(label)), full);
+			/* full names the dir that failed; undo from its parent. */
+			char *slash = strrchr(full + base, '/');
+			if (slash)
+				*slash = 0;
 			undo_mkdir(full, base, made);
 			return r;
 		}

@@ -63,6 +63,7 @@ int hull_bridge_ensure(struct hull_nl *nl, const char *name, bool *created, stru
 		}
 		if (r != -ENODEV)
 			return hull_errf(err, -r, "%s", tmp.msg);
+		hull_err_clear(&tmp);
 		r = hull_link_create(nl, name, "bridge", &tmp);
 		/* Another container made it in between: look again. */
 		if (r == -EEXIST)

@@ -36,6 +36,10 @@ static int info_cb(const struct nlmsghdr *nlh, void *data)
 			if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
 				out->master = (int)mnl_attr_get_u32(a);
 			break;
+		case IFLA_LINK:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+				out->link = (int)mnl_attr_get_u32(a);
+			break;
 		case IFLA_LINK_NETNSID:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
 				out->link_netnsid = (int)mnl_attr_get_u32(a);

@@ -51,6 +51,7 @@ struct hull_link_info {
 	bool up;		/* IFF_UP */
 	unsigned int mtu;
 	int master;		/* ifindex of the bridge it is a port of, 0: none */
+	int link;		/* IFLA_LINK: a veth's peer's ifindex (in its netns), 0: none */
 	char kind[16];		/* "veth", "bridge", ...; "" for a physical NIC */
 	bool has_link_netnsid;	/* the peer (veth) lives in another netns... */
 	int link_netnsid;	/* ...known here under this id */

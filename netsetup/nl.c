@@ -1,5 +1,6 @@
 /* The NETLINK_ROUTE socket of one netns and the request/answer exchange. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,24 @@ static struct mnl_socket *open_here(struct hull_nl *nl)
 	return s;
 }
 
+struct opener {
+	struct hull_nl *nl;
+	int netns_fd;
+	int setns_errno, socket_errno;
+};
+
+static void *open_in_netns(void *arg)
+{
+	struct opener *o = arg;
+	if (setns(o->netns_fd, CLONE_NEWNET) < 0) {
+		o->setns_errno = errno;
+		return NULL;
+	}
+	o->nl->sock = open_here(o->nl);
+	o->socket_errno = errno;
+	return NULL;
+}
+
 int hull_nl_open(int netns_fd, struct hull_nl **out, struct hull_err *err)
 {
 	struct hull_nl *nl = hull_xcalloc(1, sizeof(*nl));
@@ -48,28 +67,23 @@ int hull_nl_open(int netns_fd, struct hull_nl **out, struct hull_err *err)
 		return 0;
 	}
 
-	/* A netlink socket stays in the netns it was created in: join the
-	 * target with this thread only, create it, come back. */
-	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		int e = errno;
-		free(nl);
-		return hull_syserr(err, e, "/proc/thread-self/ns/net");
-	}
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		int e = errno;
+	/* A netlink socket stays in the netns it was created in. A thread of
+	 * our own joins the target, makes it and ends: its netns goes with
+	 * it, so no failure can leave hull itself in the wrong one. */
+	struct opener o = { .nl = nl, .netns_fd = netns_fd };
+	pthread_t t;
+	int e = pthread_create(&t, NULL, open_in_netns, &o);
+	if (e == 0)
+		e = pthread_join(t, NULL);
+	if (e == 0 && o.setns_errno)
+		e = o.setns_errno;
+	if (e) {
 		free(nl);
 		return hull_syserr(err, e, "netns fd %d: setns", netns_fd);
 	}
-	nl->sock = open_here(nl);
-	int e = errno;
-	/* Staying in the wrong netns would make every later socket of the
-	 * process land there silently; there is no sane way to go on. */
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort();
 	if (!nl->sock) {
 		free(nl);
-		return hull_syserr(err, e, "netlink socket in netns fd %d", netns_fd);
+		return hull_syserr(err, o.socket_errno, "netlink socket in netns fd %d", netns_fd);
 	}
 	*out = nl;
 	return 0;

@@ -99,6 +99,20 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 			c->st.hooks |= 1u << k;
 }
 
+/* Written once, never rewritten: a state.json broken later (a full disk, a
+ * crash, a hand) must not orphan the cgroup and the processes in it. */
+static int write_cgroup_record(struct hull_container *c, struct hull_err *err)
+{
+	_cleanup_close_ int fd = openat(c->dirfd, HULL_CGROUP_FILE,
+					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_CGROUP_FILE);
+	int r = hull_write_all(fd, c->st.cgroup, strlen(c->st.cgroup));
+	if (r < 0)
+		return hull_syserr(err, -r, "%s/%s", c->dir, HULL_CGROUP_FILE);
+	return 0;
+}
+
 /* prestart (deprecated) runs as createRuntime does, before it. */
 static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
 			    struct hull_err *err)
@@ -282,8 +296,11 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 		fill_state(c, spec, cg);
 		r = hull_container_save(c, err);
 	}
-	if (r == 0)
-		r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600, err);
+	if (r == 0 && c->st.cgroup)
+		r = write_cgroup_record(c, err);
+	if (r == 0 && (r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600,
+						err)) < 0)
+		hull_err_prefix(err, "%s", c->dir);
 	if (r == 0)
 		r = spawn_init(o, c, spec, &plan, filter, &caps, cg, out, err);
 	if (r == 0)

@@ -31,6 +31,19 @@ static int kill_init(struct hull_container *c, int pidfd, struct hull_err *err)
 	return 0;
 }
 
+/* state.json is unreadable: the cgroup create recorded on the side, if any. */
+static int load_cgroup_record(struct hull_container *c, struct hull_cgroup **cg, struct hull_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct hull_err tmp = { 0 };
+	if (hull_read_file_at(c->dirfd, HULL_CGROUP_FILE, &buf, NULL, &tmp) < 0)
+		return 0;	/* a create that crashed before it, or no cgroup */
+	int r = hull_cgroup_load(buf, cg, err);
+	if (r < 0)
+		hull_err_prefix(err, "%s/%s", c->dir, HULL_CGROUP_FILE);
+	return r;
+}
+
 int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 {
 	if (!c->has_state && !force)
@@ -45,8 +58,14 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 	int r = 0;
 	if (c->has_state && c->st.cgroup)
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
+	else if (!c->has_state)
+		r = load_cgroup_record(c, &cg, err);
 	if (r < 0 && !force)
 		return r;
+	/* Without a state we cannot tell paused from running: thaw, so the
+	 * kill below lands. */
+	if (r == 0 && cg && !c->has_state)
+		r = hull_cgroup_freeze(cg, false, err);
 	/* Kill the whole cgroup first, so nothing forks while the init dies. */
 	if (cg && s != HULL_STATUS_STOPPED)
 		r = hull_cgroup_kill_all(cg, SIGKILL, err);

@@ -213,10 +213,13 @@ int hull_net_teardown(struct hull_container *c, struct hull_err *err)
 		r = remove_veth(nl, st, err);
 	if (r == 0 && st->net_bridge && st->net_bridge_created && st->net_remove_empty) {
 		size_t n = 0;
-		r = hull_bridge_ports(nl, st->net_bridge, &n, err);
-		if (r == -ENODEV)
+		struct hull_err tmp = { 0 };
+		r = hull_bridge_ports(nl, st->net_bridge, &n, &tmp);
+		if (r == -ENODEV)	/* gone already: done */
 			r = 0;
-		else if (r == 0 && n == 0)
+		else if (r < 0)
+			r = hull_errf(err, -r, "%s", tmp.msg);
+		else if (n == 0)
 			r = hull_link_delete(nl, st->net_bridge, err);
 	}
 	if (r < 0)
@@ -233,10 +236,20 @@ int hull_net_reap_ghost(struct hull_nl *nl, const char *name, struct hull_err *e
 		return 0;	/* gone meanwhile: the retry will do */
 	if (r < 0)
 		return hull_errf(err, -r, "%s", tmp.msg);
-	bool alive = true;
-	if (strcmp(li.kind, "veth") || !li.has_link_netnsid ||
-	    hull_link_peer_alive(nl, name, &alive, &tmp) < 0 || alive)
+	if (strcmp(li.kind, "veth"))
 		return -EEXIST;
+	bool alive = true;
+	if (li.has_link_netnsid) {
+		if (hull_link_peer_alive(nl, name, &alive, &tmp) < 0 || alive)
+			return -EEXIST;
+	} else {
+		/* cleanup_net unhashes the dying netns's id before it removes
+		 * the pair: no id, and no peer here either, is the same ghost.
+		 * A peer here is a local pair: someone else's. */
+		char peer[16];
+		if (li.link > 0 && hull_link_name(nl, li.link, peer, &tmp) == 0)
+			return -EEXIST;
+	}
 	/* A veth of an earlier container of this ID whose netns the kernel
 	 * has not finished removing yet: take it down now. */
 	return hull_link_delete(nl, name, err);

@@ -14,6 +14,9 @@
 #define HULL_STATE_FILE "state.json"
 #define HULL_CONFIG_FILE "config.json"
 #define HULL_FIFO_FILE "exec.fifo"
+/* The cgroup's serialization again, written once at create: what
+ * delete --force finds when state.json is broken. */
+#define HULL_CGROUP_FILE "cgroup"
 
 enum hull_status {
 	HULL_STATUS_CREATING,

@@ -91,8 +91,17 @@ int hull_write_file_at(int dirfd, const char *path, const char *data, size_t len
 	do
 		n = write(fd, data, len);
 	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return hull_syserr(err, errno, "%s: write \"%.*s\"", path, (int)(len > 64 ? 64 : len), data);
+	if (n < 0) {
+		/* The value in one line: a cgroup file's own newline ends it. */
+		int e = errno, shown = (int)(len > 64 ? 64 : len);
+		while (shown > 0 && (data[shown - 1] == '\n' || data[shown - 1] == '\r'))
+			shown--;
+		char v[65];
+		for (int i = 0; i < shown; i++)
+			v[i] = (unsigned char)data[i] < 0x20 ? ' ' : data[i];
+		v[shown] = 0;
+		return hull_syserr(err, e, "%s: write \"%s\"", path, v);
+	}
 	if ((size_t)n != len)
 		return hull_errf(err, EIO, "%s: short write", path);
 	return 0;
