@@ -92,7 +92,8 @@ char *hull_state_file_dump(const struct hull_state_file *st)
 		"systemdCgroup", st->systemd_cgroup);
 	if (o && st->has_hooks)
 		json_object_set_new(o, "hooks", json_integer(st->hooks));
-	if (o && (st->net_host_ifname || st->net_netns_pinned || st->n_net_devices))
+	if (o && (st->net_host_ifname || st->net_bridge || st->net_bridge_created || st->net_remove_empty ||
+		  st->net_netns_pinned || st->n_net_devices))
 		json_object_set_new(o, "net", net_object(st));
 	return o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 }

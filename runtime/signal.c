@@ -36,10 +36,13 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
 		if (r == 0)
 			r = hull_cgroup_kill_all(cg, sig, err);
-	} else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+	} else if (pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0
+			      /* no pidfd to be had: the start time was checked just now */
+			      : kill(c->st.pid, sig) < 0) {
 		r = hull_syserr(err, errno, "container %s: signal %d", c->id, sig);
 	}
-	close(pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	/* A v1 frozen task takes SIGKILL only once thawed (as runc does). */
 	if (r == 0 && sig == SIGKILL && s == HULL_STATUS_PAUSED) {
 		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;

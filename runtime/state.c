@@ -198,12 +198,17 @@ enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 		return HULL_STATUS_STOPPED;
 	}
 	int fd = hull_pidfd_open(c->st.pid);
-	if (fd < 0)
+	if (fd == -ESRCH)
 		return HULL_STATUS_STOPPED;
+	/* Refused for another reason (a seccomp profile without pidfd_open,
+	 * EMFILE, valgrind): the start time alone decides, without a pidfd. */
+	if (fd < 0)
+		fd = -1;
 	/* Opened the pidfd first, so a start time that matches now cannot be a reused pid later. */
 	uint64_t start = hull_proc_start_time(c->st.pid);
 	if (start == 0 || start != c->st.pid_start_time) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return HULL_STATUS_STOPPED;
 	}
 	/* A zombie init (its parent has not reaped it yet) has stopped too. */
@@ -215,13 +220,14 @@ enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 		buf[n] = 0;
 		char *p = strrchr(buf, ')');
 		if (p && (p[2] == 'Z' || p[2] == 'X')) {
-			close(fd);
+			if (fd >= 0)
+				close(fd);
 			return HULL_STATUS_STOPPED;
 		}
 	}
 	if (pidfd)
 		*pidfd = fd;
-	else
+	else if (fd >= 0)
 		close(fd);
 	/* Frozen wins over created and running, as in runc. */
 	if (c->st.cgroup && cgroup_frozen(c->st.cgroup))
