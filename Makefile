@@ -74,6 +74,15 @@ check-cgroup2: hull $(BUILDDIR)/hull-tests
 check-man:
 	mandoc -T lint -W warning $(MAN)
 
+# hull side by side with runc and crun (tests/bench/bench.py, root): tables,
+# JSON, PNG plots and latest.md in tests/bench/results/; bench-smoke runs the
+# same experiments with tiny counts (results/smoke/), under a minute.
+bench: hull
+	/usr/bin/python3 tests/bench/bench.py
+
+bench-smoke: hull
+	/usr/bin/python3 tests/bench/bench.py --smoke
+
 check: deps
 	$(MAKE) hull $(BUILDDIR)/hull-tests
 	$(MAKE) check-man
@@ -81,6 +90,82 @@ check: deps
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
 		$(BUILDDIR)/hull-tests all
 	@$(MAKE) --no-print-directory check-cgroup2
+	@$(MAKE) --no-print-directory soak N=$(CHECK_SOAK_N)
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory bench-smoke
+
+# libFuzzer targets (tests/fuzz/fuzz-*.c): the library again, built by clang
+# with ASan and UBSan into $(BUILDDIR)/fuzz. make fuzz runs each target
+# FUZZ_SECONDS seconds, fuzz-smoke FUZZ_SMOKE_SECONDS (see tests/fuzz/run.sh).
+FUZZ_TARGETS = spec annotations state seccomp caps resources
+FUZZ_BIN = $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/fuzz-%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILDDIR)/fuzz/%.o)
+
+$(BUILDDIR)/fuzz/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -U_FORTIFY_SOURCE -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+		-Wno-missing-field-initializers $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) \
+		-MMD -MP -c -o $@ $<
+
+$(BUILDDIR)/fuzz/libhull.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIB_OBJ)
+
+$(FUZZ_BIN): $(BUILDDIR)/fuzz/fuzz-%: $(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.o $(BUILDDIR)/fuzz/libhull.a
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(BUILDDIR)/fuzz/libhull.a $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(BUILDDIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(BUILDDIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+# hull and the test runner built with ASan and UBSan into $(BUILDDIR)/asan;
+# the unit suites and the lifecycle suite run with leak detection, and any
+# report fails.
+ASAN_LIB_OBJ = $(LIB_SRC:%.c=$(BUILDDIR)/asan/%.o)
+ASAN_TEST_OBJ = $(TEST_SRC:%.c=$(BUILDDIR)/asan/%.o)
+
+$(BUILDDIR)/asan/%.o: %.c config.mk
+	@mkdir -p $(@D)
+	$(ASAN_CC) $(CPPFLAGS) -U_FORTIFY_SOURCE $(CFLAGS) $(ASAN_SAN) $(PKG_CFLAGS) $(CHECK_CFLAGS) \
+		-MMD -MP -c -o $@ $<
+
+$(BUILDDIR)/asan/tests/lib/runner.o: $(BUILDDIR)/tests/suites.inc
+$(BUILDDIR)/asan/tests/lib/runner.o: CPPFLAGS += -I$(BUILDDIR)/tests
+
+$(BUILDDIR)/asan/libhull.a: $(ASAN_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(ASAN_LIB_OBJ)
+
+$(BUILDDIR)/asan/hull: $(BUILDDIR)/asan/runtime/main.o $(BUILDDIR)/asan/libhull.a
+	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(BUILDDIR)/asan/runtime/main.o $(BUILDDIR)/asan/libhull.a \
+		$(PKG_LIBS)
+
+$(BUILDDIR)/asan/hull-tests: $(ASAN_TEST_OBJ) $(BUILDDIR)/asan/libhull.a
+	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(ASAN_TEST_OBJ) $(BUILDDIR)/asan/libhull.a $(PKG_LIBS) \
+		$(CHECK_LIBS)
+
+check-asan: $(BUILDDIR)/asan/hull $(BUILDDIR)/asan/hull-tests
+	@HULL=$(CURDIR)/$(BUILDDIR)/asan/hull sh tests/fixture.sh $(FIXTURE)
+	$(ASAN_ENV) CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) $(BUILDDIR)/asan/hull-tests unit
+	$(ASAN_ENV) CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_RUN_SUITE=lifecycle \
+		HULL=$(CURDIR)/$(BUILDDIR)/asan/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
+		$(BUILDDIR)/asan/hull-tests integration
+
+# hull spec, create, state, list, start, kill and delete under valgrind
+# memcheck (tests/fuzz/valgrind.sh): any error or leak fails.
+check-valgrind: hull
+	@sh tests/fixture.sh $(FIXTURE)
+	@sh tests/fuzz/valgrind.sh $(CURDIR)/hull $(CURDIR)/$(FIXTURE)
+
+# N create/start/wait/delete cycles (bridge networking, an overlay root),
+# then the host compared with before; any leak fails (tests/soak/soak.py).
+# make soak N=200 runs 200 instead of SOAK_N.
+soak: hull
+	@sh tests/fixture.sh $(FIXTURE)
+	/usr/bin/python3 tests/soak/soak.py --cycles $(if $(N),$(N),$(SOAK_N)) --hull $(CURDIR)/hull \
+		--fixture $(CURDIR)/$(FIXTURE)
 
 install: hull
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7 \
@@ -97,5 +182,7 @@ clean:
 	rm -rf $(BUILDDIR) hull tests/fixtures
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILDDIR)/runtime/main.d
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.d) \
+	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(BUILDDIR)/asan/runtime/main.d
 
-.PHONY: all deps fixture demo check check-unit check-integration check-containerd check-cgroup2 check-man install uninstall clean
+.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean

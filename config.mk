@@ -8,7 +8,8 @@ BUILDDIR = build
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
-	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio
+	busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
+	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
@@ -25,9 +26,22 @@ LDFLAGS = -pie -Wl,-z,relro,-z,now
 
 # compiler and linker
 CC = cc
+# make fuzz, fuzz-smoke: clang with libFuzzer; seconds per target
+FUZZ_CC = clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS = 20
+# make check-asan: the compiler of the ASan/UBSan build (gcc or clang)
+ASAN_CC = $(CC)
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 # tests: the unprivileged and the root parts of the suite
 CHECK_TIMEOUT = 60
+# make soak: create/start/wait/delete cycles (make soak N=200 overrides)
+SOAK_N = 1000
+# make check runs the soak this many cycles
+CHECK_SOAK_N = 200
 # make check-cgroup2: the suites that run again on a cgroup v2-only kernel in
 # qemu (TCG), the time the whole boot may take (s), where the kernel and the
 # images are kept between runs

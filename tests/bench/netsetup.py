@@ -31,41 +31,74 @@ def sh(*args):
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 
 
+class Links:
+    """The links the modes need, made on entry and removed on exit: a
+    bridge, an ifb (macvlan parent), a veth whose peer is in a netns."""
+
+    def __init__(self, tag):
+        self.br, self.ifb, self.vh, self.ns = "hb-br" + tag, "hb-ifb" + tag, "hb-v" + tag, "hb-ns" + tag
+
+    def __enter__(self):
+        try:
+            sh("ip", "link", "add", self.br, "type", "bridge")
+            sh("ip", "addr", "add", "198.18.20.1/24", "dev", self.br)
+            sh("ip", "link", "set", self.br, "up")
+            sh("ip", "link", "add", self.ifb, "type", "ifb")
+            sh("ip", "link", "set", self.ifb, "up")
+            sh("ip", "netns", "add", self.ns)
+            sh("ip", "link", "add", self.vh, "type", "veth", "peer", "name", "p0", "netns", self.ns)
+            sh("ip", "addr", "add", "198.18.21.1/24", "dev", self.vh)
+            sh("ip", "link", "set", self.vh, "up")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for args in (("ip", "link", "del", self.br), ("ip", "link", "del", self.ifb),
+                     ("ip", "link", "del", self.vh), ("ip", "netns", "del", self.ns)):
+            subprocess.run(args, stderr=subprocess.DEVNULL)
+
+    def bundles(self, tmp, modes=None, edit=None):
+        """{mode: bundle dir} for the modes named (all by default); edit(cfg,
+        mode) is applied to every config last."""
+        brann = {"org.hull.net.bridge": self.br, "org.hull.net.address": "198.18.20.2/24",
+                 "org.hull.net.gateway": "198.18.20.1"}
+        table = {
+            "bare": (["true"], None, None),
+            "bridge": (["true"], brann, None),
+            "bare-200": (["sleep", "0.2"], None, None),
+            "bridge-200": (["sleep", "0.2"], brann, None),
+            "macvlan": (["true"], {"org.hull.net.macvlan": self.ifb,
+                                   "org.hull.net.address": "198.18.22.2/24"}, None),
+            "passthrough": (["true"], None,
+                            lambda c: c["linux"].update(netDevices={self.vh: {"name": "ctr0"}})),
+        }
+        out = {}
+        for m in modes or table:
+            args, ann, ed = table[m]
+
+            def both(c, ed=ed, m=m):
+                if ed:
+                    ed(c)
+                if edit:
+                    edit(c, m)
+            out[m] = bundle(tmp, m, args, ann, both)
+        return out
+
+
+BASE = {"bare": "bare", "bridge": "bare", "macvlan": "bare", "passthrough": "bare",
+        "bare-200": "bare-200", "bridge-200": "bare-200"}
+
+
 def main():
     o, tmp, state = start("netsetup bench", "hull-bench-net-")
-    tag = str(os.getpid() % 100000)
-    br, ifb, vh, ns = "hb-br" + tag, "hb-ifb" + tag, "hb-v" + tag, "hb-ns" + tag
     try:
-        sh("ip", "link", "add", br, "type", "bridge")
-        sh("ip", "addr", "add", "198.18.20.1/24", "dev", br)
-        sh("ip", "link", "set", br, "up")
-        sh("ip", "link", "add", ifb, "type", "ifb")
-        sh("ip", "link", "set", ifb, "up")
-        sh("ip", "netns", "add", ns)
-        sh("ip", "link", "add", vh, "type", "veth", "peer", "name", "p0", "netns", ns)
-        sh("ip", "addr", "add", "198.18.21.1/24", "dev", vh)
-        sh("ip", "link", "set", vh, "up")
-        brann = {"org.hull.net.bridge": br, "org.hull.net.address": "198.18.20.2/24",
-                 "org.hull.net.gateway": "198.18.20.1"}
-        modes = {
-            "bare": bundle(tmp, "bare", ["true"]),
-            "bridge": bundle(tmp, "bridge", ["true"], brann),
-            "bare-200": bundle(tmp, "bare-200", ["sleep", "0.2"]),
-            "bridge-200": bundle(tmp, "bridge-200", ["sleep", "0.2"], brann),
-            "macvlan": bundle(tmp, "macvlan", ["true"], {"org.hull.net.macvlan": ifb,
-                                                        "org.hull.net.address": "198.18.22.2/24"}),
-            "passthrough": bundle(tmp, "passthrough", ["true"], None,
-                                  lambda c: c["linux"].update(netDevices={vh: {"name": "ctr0"}})),
-        }
-        times = alternate(state, modes, o.runs, "netsetup bench")
+        with Links(str(os.getpid() % 100000)) as links:
+            times = alternate(state, links.bundles(tmp), o.runs, "netsetup bench")
     finally:
-        for args in (("ip", "link", "del", br), ("ip", "link", "del", ifb),
-                     ("ip", "link", "del", vh), ("ip", "netns", "del", ns)):
-            subprocess.run(args, stderr=subprocess.DEVNULL)
         shutil.rmtree(tmp, ignore_errors=True)
-
-    med = table(times, {"bare": "bare", "bridge": "bare", "macvlan": "bare", "passthrough": "bare",
-                        "bare-200": "bare-200", "bridge-200": "bare-200"})
+    med = table(times, BASE)
     save(o, times, med)
 
 
