@@ -499,6 +499,34 @@ int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hu
 	return 0;
 }
 
+static bool lists_controller(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+int hull_cgroup_saved_frozen(const char *serialized, bool *frozen)
+{
+	*frozen = false;
+	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	if (hull_cg_unserialize(serialized, cg, NULL) < 0)
+		return -EINVAL;
+	/* Only the hierarchy that can freeze is opened: the v1 freezer, else v2. */
+	struct hull_cg_hier *want = NULL;
+	for (size_t i = 0; i < cg->n && !want; i++)
+		if (!cg->h[i].v2 && lists_controller(cg->h[i].controllers, "freezer"))
+			want = &cg->h[i];
+	for (size_t i = 0; i < cg->n && !want; i++)
+		if (cg->h[i].v2)
+			want = &cg->h[i];
+	if (!want || (want->dirfd = open(want->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	return hull_cgroup_frozen(cg, frozen, NULL);
+}
+
 const char *hull_cgroup_serialize(const struct hull_cgroup *cg)
 {
 	return cg->serialized;

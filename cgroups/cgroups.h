@@ -83,6 +83,10 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
  * state reached. */
 int hull_cgroup_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err);
 
+/* The same for a saved cgroup, opening only the hierarchy that freezes:
+ * what every status query asks (state, list, delete). */
+int hull_cgroup_saved_frozen(const char *serialized, bool *frozen);
+
 /* Whether the cgroup is frozen now (false when nothing can freeze it). */
 int hull_cgroup_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err);
 

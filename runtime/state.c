@@ -175,12 +175,8 @@ int hull_container_save(struct hull_container *c, struct hull_err *err)
 
 static bool cgroup_frozen(const char *serialized)
 {
-	struct hull_cgroup *cg;
 	bool frozen = false;
-	if (hull_cgroup_load(serialized, &cg, NULL) < 0)
-		return false;
-	hull_cgroup_frozen(cg, &frozen, NULL);
-	hull_cgroup_free(cg);
+	hull_cgroup_saved_frozen(serialized, &frozen);
 	return frozen;
 }
 
