@@ -22,14 +22,20 @@ static struct hull_cg_hier *v1_find(struct hull_cgroup *cg, const char *controll
 static bool blank(const char *s) { return s[strspn(s, " \t\n")] == 0; }
 
 /* A new cpuset cgroup starts with no cpus and no mems, and the kernel
- * refuses to attach to it (ENOSPC): give each new level its parent's. */
+ * refuses to attach to it (ENOSPC): give each blank level its parent's,
+ * top down. Every level of the path, not only those this create made: a
+ * shared parent that a concurrent create has just made is still blank
+ * until that create fills it, and filling it with the same values here is
+ * harmless (a blank cpuset is of no use to anyone). */
 static int cpuset_inherit(const struct hull_cg_hier *h, struct hull_err *err)
 {
 	_cleanup_free_ char *dir = hull_xstrdup(h->dir);
 	char *levels[64];
-	unsigned n = 0;
-	/* the new directories, deepest first */
-	for (unsigned i = 0; i < h->created && n < 64; i++) {
+	unsigned n = 0, depth = 0;
+	for (const char *p = h->path; *p; p++)
+		depth += *p == '/';
+	/* the directories below the mount point, deepest first */
+	for (unsigned i = 0; i < depth && n < 64; i++) {
 		levels[n++] = hull_xstrdup(dir);
 		char *slash = strrchr(dir, '/');
 		if (slash)

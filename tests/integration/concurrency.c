@@ -2,6 +2,7 @@
  * while containers come and go. No command crashes (exit 0, or 1 with one
  * line "hull: ..."), exactly one of them wins where one must, and the host
  * keeps nothing afterwards (faults.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "faults.h"
@@ -53,6 +55,67 @@ START_TEST(same_id_creates)
 	ck_assert_int_gt(ht_state_pid(&h.t, h.t.id, status, sizeof(status)), 0);
 	ck_assert_str_eq(status, "created");
 	ht_ok(&h.t, "delete", "--force", h.t.id, NULL);
+	hf_finish(&h);
+}
+END_TEST
+
+/* rmdir every directory called name within depth levels under dir: the
+ * parent is relative, so it sits below this process's own cgroups. */
+static void rm_named_dirs(const char *dir, const char *name, int depth)
+{
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!strcmp(e->d_name, name))
+			rmdir(path);
+		else if (depth > 0)
+			rm_named_dirs(path, name, depth - 1);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* 10 runs at once under one cgroup parent none of them finds: the cpuset
+ * parent the first makes is blank until that create fills it, and the
+ * others attached to a blank cpuset (ENOSPC, 7 of 150 before the fix). */
+START_TEST(fresh_parent_at_once)
+{
+	struct hf h;
+	hf_begin(&h, false);
+	ht_args(&h.t, "true", NULL);
+	enum { N = 10 };
+	struct hf_proc p[N];
+	char ids[N][96];
+	for (int i = 0; i < N; i++) {
+		char dir[200], cgp[1200], file[260];
+		snprintf(ids[i], sizeof(ids[i]), "%s-%d", h.t.id, i);
+		snprintf(dir, sizeof(dir), "%s/b%d", h.t.bundle, i);
+		ck_assert_int_eq(mkdir(dir, 0755), 0);
+		snprintf(cgp, sizeof(cgp), "%s/%s", h.cg_parent, ids[i]);
+		json_object_set_new(json_object_get(h.t.cfg, "linux"), "cgroupsPath", json_string(cgp));
+		snprintf(file, sizeof(file), "%s/config.json", dir);
+		ck_assert_int_eq(json_dump_file(h.t.cfg, file, 0), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		char dir[200];
+		snprintf(dir, sizeof(dir), "%s/b%d", h.t.bundle, i);
+		hf_start_hull(&h, &p[i], "run", "--bundle", dir, ids[i], NULL);
+	}
+	for (int i = 0; i < N; i++) {
+		struct ht_result r;
+		hf_wait(&p[i], &r, 60000);
+		ht_assert_status(&r, 0);
+		ht_result_free(&r);
+	}
+	/* A delete removes only the cgroup levels its own create made (runc's
+	 * rule: a parent may be someone else's): the shared parent stays, empty,
+	 * in a hierarchy whose maker was not the last to leave. It is the
+	 * test's name, so the test removes it; every container's own cgroup
+	 * must be gone, which hf_finish checks. */
+	rm_named_dirs("/sys/fs/cgroup", h.cg_parent, 4);
 	hf_finish(&h);
 }
 END_TEST
@@ -210,6 +273,7 @@ HULL_SUITE(concurrency, integration)
 	tcase_add_test(tc, same_id_creates);
 	tcase_add_test(tc, kill_delete_storm);
 	tcase_add_test(tc, list_while_churning);
+	tcase_add_test(tc, fresh_parent_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
