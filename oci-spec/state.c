@@ -163,7 +163,8 @@ static int parse_state(json_t *o, struct hull_state_file *st, struct hull_err *e
 	    jo_i64(o, "", "pid", true, 0, INT32_MAX, &x, err) < 0)
 		return -EINVAL;
 	st->pid = (pid_t)x;
-	if (jo_u64(o, "", "pidStartTime", false, UINT64_MAX, &st->pid_start_time, err) < 0 ||
+	/* The dump writes a JSON integer (int64): no more is ever a start time. */
+	if (jo_u64(o, "", "pidStartTime", false, INT64_MAX, &st->pid_start_time, err) < 0 ||
 	    jo_string(o, "", "bundle", true, &st->bundle, err) < 0 ||
 	    jo_string(o, "", "rootfs", true, &st->rootfs, err) < 0 ||
 	    jo_i64(o, "", "createdSec", true, INT64_MIN, INT64_MAX, &st->created_sec, err) < 0)
