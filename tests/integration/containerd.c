@@ -501,74 +501,6 @@ static void ctr_run(struct ht_result *r, const char *id, const char *const *opts
 	spawn(argv, r, 30);
 }
 
-/* Runs argv as the session leader of a fresh pty sized 40x100, stdio on it:
- * r->out is what the pty showed. */
-static void spawn_pty(char *const argv[], struct ht_result *r, double timeout)
-{
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ck_assert_msg(m >= 0, "posix_openpt: %s", strerror(errno));
-	ck_assert_int_eq(grantpt(m), 0);
-	ck_assert_int_eq(unlockpt(m), 0);
-	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
-	ck_assert_int_eq(ioctl(m, TIOCSWINSZ, &ws), 0);
-	char slave[64];
-	ck_assert_int_eq(ptsname_r(m, slave, sizeof(slave)), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		setsid();
-		int s = open(slave, O_RDWR);
-		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
-			_exit(126);
-		dup2(s, 0);
-		dup2(s, 1);
-		dup2(s, 2);
-		if (s > 2)
-			close(s);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	ck_assert_ptr_nonnull(buf);
-	double end = now() + timeout;
-	int st = 0;
-	bool exited = false;
-	for (;;) {
-		struct pollfd p = { m, POLLIN, 0 };
-		int ready = poll(&p, 1, exited ? 0 : 20);
-		if (ready > 0 && (p.revents & POLLIN)) {
-			ssize_t n = read(m, buf + len, cap - 1 - len);
-			if (n > 0) {
-				len += n;
-				if (len < cap - 1)
-					continue;
-			}
-		}
-		if (exited || len >= cap - 1)
-			break;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			exited = true;	/* one more round drains what is left */
-			continue;
-		}
-		if (now() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			st = -1;
-			break;
-		}
-	}
-	if (!exited && st != -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
-	buf[len] = 0;
-	close(m);
-	r->out = buf;
-	r->err = strdup("(on the pty)");
-	r->status = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* In a container on a pty: waits (bounded) for the size ctr sets after the
  * start, prints tty and size. */
 #define TTY_SCRIPT(code) \
@@ -1092,7 +1024,7 @@ START_TEST(run_tty)
 	const char *const opts[] = { "--rm", "--tty", NULL };
 	char *argv[64];
 	ctr_run_argv(argv, id, opts, TTY_SCRIPT("5"));
-	spawn_pty(argv, &r, 30);
+	ht_run_in_pty(argv, 40, 100, 30, &r);
 	assert_status(&r, 5);
 	assert_tty_output(&r);
 	ht_result_free(&r);
@@ -1109,7 +1041,7 @@ START_TEST(exec_tty)
 	char *argv[] = { CTR, "--address", ctd.sock, "-n", NS, "task", "exec", "--tty", "--fifo-dir",
 			 ctd.fifo, "--exec-id", "t1", (char *)id, "/bin/sh", "-c", TTY_SCRIPT("7"),
 			 NULL };
-	spawn_pty(argv, &r, 30);
+	ht_run_in_pty(argv, 40, 100, 30, &r);
 	assert_status(&r, 7);
 	assert_tty_output(&r);
 	ht_result_free(&r);

@@ -580,50 +580,14 @@ START_TEST(tty_relay)
 	struct ht t;
 	ht_begin(&t, false);
 	start_sleeper(&t);
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ck_assert_int_ge(m, 0);
-	ck_assert_int_eq(grantpt(m), 0);
-	ck_assert_int_eq(unlockpt(m), 0);
-	struct winsize ws = { .ws_row = 33, .ws_col = 77 };
-	ck_assert_int_eq(ioctl(m, TIOCSWINSZ, &ws), 0);
-	char slave[64];
-	ck_assert_int_eq(ptsname_r(m, slave, sizeof(slave)), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		setsid();
-		int s = open(slave, O_RDWR);
-		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
-			_exit(125);
-		dup2(s, 0);
-		dup2(s, 1);
-		dup2(s, 2);
-		execl(getenv("HULL"), "hull", "--root", t.root, "exec", "-t", t.id, "sh", "-c",
-		      "tty; stty size; exit 5", (char *)NULL);
-		_exit(126);
-	}
-	char out[1024] = "";
-	size_t len = 0;
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {	/* until hull is gone and its side of the pty with it (EIO) */
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > 10)
-			break;
-		struct pollfd p = { .fd = m, .events = POLLIN };
-		if (poll(&p, 1, 1000) != 1)
-			continue;
-		ssize_t n = read(m, out + len, sizeof(out) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		out[len] = 0;
-	}
-	close(m);
-	int status = wait_bounded(pid, 5000);
-	ck_assert_msg(status == 5, "hull exec -t: exit %d, output \"%s\"", status, out);
+	char *argv[] = { (char *)getenv("HULL"), "--root", t.root, "exec", "-t", t.id, "sh", "-c",
+			 "tty; stty size; exit 5", NULL };
+	struct ht_result r;
+	ht_run_in_pty(argv, 33, 77, 10, &r);
+	ck_assert_msg(r.status == 5, "hull exec -t: exit %d, output \"%s\"", r.status, r.out);
 	/* the container's pty is the first of its devpts; the size is ours */
-	ck_assert_str_eq(out, "/dev/pts/0\r\n33 77\r\n");
+	ck_assert_str_eq(r.out, "/dev/pts/0\r\n33 77\r\n");
+	ht_result_free(&r);
 	delete_and_finish(&t);
 }
 END_TEST

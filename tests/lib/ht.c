@@ -6,15 +6,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ht.h"
@@ -498,4 +501,78 @@ int ht_recv_fd(int sock, char *buf, size_t cap)
 	int fd;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
 	return fd;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ht_run_in_pty(char *const argv[], unsigned rows, unsigned cols, double timeout,
+		   struct ht_result *r)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_msg(m >= 0, "posix_openpt: %s", strerror(errno));
+	ck_assert_int_eq(grantpt(m), 0);
+	ck_assert_int_eq(unlockpt(m), 0);
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	ck_assert_int_eq(ioctl(m, TIOCSWINSZ, &ws), 0);
+	char slave[64];
+	ck_assert_int_eq(ptsname_r(m, slave, sizeof(slave)), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setsid();
+		int s = open(slave, O_RDWR);
+		if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0)
+			_exit(126);
+		dup2(s, 0);
+		dup2(s, 1);
+		dup2(s, 2);
+		if (s > 2)
+			close(s);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ck_assert_ptr_nonnull(buf);
+	double end = mono_s() + timeout;
+	int st = 0;
+	bool exited = false;
+	for (;;) {
+		struct pollfd p = { m, POLLIN, 0 };
+		int ready = poll(&p, 1, exited ? 0 : 20);
+		if (ready > 0 && (p.revents & POLLIN)) {
+			ssize_t n = read(m, buf + len, cap - 1 - len);
+			if (n > 0) {
+				len += n;
+				if (len < cap - 1)
+					continue;
+			}
+		}
+		if (exited || len >= cap - 1)
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			exited = true;	/* one more round drains what is left */
+			continue;
+		}
+		if (mono_s() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			st = -1;
+			break;
+		}
+	}
+	if (!exited && st != -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	buf[len] = 0;
+	close(m);
+	r->out = buf;
+	r->err = strdup("(on the pty)");
+	r->status = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -95,6 +95,12 @@ pid_t ht_ns_holder(int flags, int *keep);
  * 30 s; the payload goes to buf (NUL-terminated). Returns the fd. */
 int ht_recv_fd(int sock, char *buf, size_t cap);
 
+/* Runs argv as the session leader of a fresh pty sized rows x cols, its
+ * stdio on the pty, for at most timeout seconds (then SIGKILL, status -1):
+ * r->out is what the pty showed. */
+void ht_run_in_pty(char *const argv[], unsigned rows, unsigned cols, double timeout,
+		   struct ht_result *r);
+
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
 /* True when a directory named name exists anywhere under /sys/fs/cgroup. */
