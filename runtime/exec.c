@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,25 +310,48 @@ static _Noreturn void joiner_run(int pidfd, int flags, const struct child_args *
 	_exit(0);
 }
 
-/* P: D's pid from C (and whether it was born in the v2 cgroup), or C's error. */
-static pid_t await_pid(int sock, pid_t joiner, bool *in_v2, struct hull_err *err)
+/* P: D's pid from C (and whether it was born in the v2 cgroup), or an error.
+ * C and D share the socket, so D's IN_CGROUP, or its error, may come before
+ * C's report: *in_cgroup says whether it did. An error from D is kept until
+ * C names D, so that D is reaped, not left to us as a zombie. */
+static pid_t await_pid(int sock, pid_t joiner, bool *in_v2, bool *in_cgroup, struct hull_err *err)
 {
 	char type, msg[HULL_ERR_MAX];
-	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
+	pid_t pid = -1;
+	bool failed = false;
+	*in_cgroup = false;
+	while (pid < 0) {
+		int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
+		if (r == -EPIPE && !failed)
+			r = hull_errf(err, EPIPE, "exec: the process died before it was made");
+		else if (r < 0 && !failed)
+			r = hull_syserr(err, -r, "exec: sync");
+		else if (r == 0 && type == HULL_SYNC_ERROR && !failed)
+			r = hull_errf(err, EIO, "%s", msg);
+		else if (r == 0 && type == HULL_SYNC_IN_CGROUP)
+			*in_cgroup = true;
+		else if (r == 0 && type == SYNC_PID) {
+			char *end;
+			long v = strtol(msg, &end, 10);
+			*in_v2 = strtol(end, NULL, 10) == 1;
+			if (v > 0 && v <= INT32_MAX)
+				pid = (pid_t)v;
+			else if (!failed)
+				r = hull_errf(err, EPROTO, "exec: sync: bad pid \"%s\"", msg);
+		} else if (r == 0 && !failed)
+			r = hull_errf(err, EPROTO, "exec: sync: unexpected message '%c'", type);
+		if (r < 0 && failed)
+			break;		/* C is gone without naming D: D was never made */
+		failed |= r < 0;
+	}
 	while (waitpid(joiner, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (r == -EPIPE)
-		return hull_errf(err, EPIPE, "exec: the process died before it was made");
-	if (r < 0)
-		return hull_syserr(err, -r, "exec: sync");
-	if (type == HULL_SYNC_ERROR)
-		return hull_errf(err, EIO, "%s", msg);
-	if (type != SYNC_PID)
-		return hull_errf(err, EPROTO, "exec: sync: unexpected message '%c'", type);
-	char *end;
-	pid_t pid = (pid_t)strtol(msg, &end, 10);
-	*in_v2 = strtol(end, NULL, 10) == 1;
-	return pid;
+	if (failed && pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	return failed ? -EIO : pid;
 }
 
 static int load(const struct hull_exec_opts *o, struct hull_container *c, int *pidfd,
@@ -424,14 +448,14 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		return hull_syserr(err, errno, "exec: fork");
 	}
 	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	bool in_v2 = false;
-	out.pid = await_pid(sock, joiner, &in_v2, err);
+	bool in_v2 = false, in_cgroup = false;
+	out.pid = await_pid(sock, joiner, &in_v2, &in_cgroup, err);
 	r = out.pid < 0 ? out.pid : 0;
 	if (r == 0 && (out.pidfd = hull_pidfd_open(out.pid)) < 0)
 		r = hull_syserr(err, -out.pidfd, "exec: pidfd_open %d", (int)out.pid);
 	if (r == 0 && cg && !in_v2)
 		r = hull_cgroup_attach_v2(cg, out.pid, err);
-	if (r == 0)
+	if (r == 0 && !in_cgroup)
 		r = hull_await_in_cgroup(sock, "exec process", err);
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
 		r = hull_errf(err, EPIPE, "exec: the process died before it could start");

@@ -1021,6 +1021,30 @@ START_TEST(exec_faults)
 }
 END_TEST
 
+/* hull exec: the helper that clones the process is held after its clone3,
+ * so the process's own report (in its cgroup) reaches hull before the
+ * helper's report of its pid. Both orders are hull's to take; under load
+ * the CRI test of containerd met this one. */
+START_TEST(exec_pid_reported_late)
+{
+	struct hf h;
+	hf_begin(&h, true);
+	ht_add_sync(&h.t);
+	ht_sh(&h.t, "echo up > /mnt/ready; exec sleep 300");
+	ht_start_ready(&h.t, "up\n");
+	for (int i = 0; i < 2; i++) {
+		struct ht_result r;
+		hf_strace(&h, &r, INJ("clone3:delay_exit=300000"), NULL, "exec", h.t.id,
+			  "sh", "-c", "echo ran; exit 5", NULL);
+		ck_assert_msg(r.status == 5 && !strcmp(r.out, "ran\n"),
+			      "exec: status %d, out \"%s\", err \"%s\"", r.status, r.out, r.err);
+		ht_result_free(&r);
+	}
+	ht_ok(&h.t, "delete", "--force", h.t.id, NULL);
+	hf_finish(&h);
+}
+END_TEST
+
 /* The container's process: its execve (the only call strace sees on that
  * path, -P) fails after start. hull-config(5): the init exits 127 after
  * one line on its stderr. */
@@ -1267,6 +1291,7 @@ HULL_SUITE(faults, integration)
 	tcase_add_test(tc, setns_bridge);
 	tcase_add_test(tc, setns_join_path);
 	tcase_add_test(tc, exec_faults);
+	tcase_add_test(tc, exec_pid_reported_late);
 	tcase_add_test(tc, execve_process);
 	tcase_add_test(tc, execve_hook);
 	suite_add_tcase(s, tc);
