@@ -260,19 +260,11 @@ START_TEST(joins_user_namespace)
 {
 	struct ht t;
 	struct ht_result r;
-	char owner[32], want[256], init_ns[64], host[64];
+	char want[256], init_ns[64], host[64];
 	ht_begin(&t, true);
 	/* the container's root must reach and own its rootfs */
 	ck_assert_int_eq(chmod(t.bundle, 0755), 0);
-	snprintf(owner, sizeof(owner), "%u:%u", MAP_BASE, MAP_BASE);
-	const char *chown_args[] = { "/bin/chown", "-R", owner, t.rootfs, NULL };
-	pid_t c = fork();
-	ck_assert_int_ge(c, 0);
-	if (c == 0) {
-		execv(chown_args[0], (char **)chown_args);
-		_exit(126);
-	}
-	ck_assert_int_eq(wait_bounded(c, 30000), 0);
+	ht_chown_tree(t.rootfs, MAP_BASE);
 	add_ns(&t, "user");
 	json_object_set_new(lnx(&t), "uidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", MAP_BASE, "size", 65536));
 	json_object_set_new(lnx(&t), "gidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", MAP_BASE, "size", 65536));
@@ -400,6 +392,17 @@ static unsigned long long cap_eff(const char *out)
 	return v;
 }
 
+/* `hull exec --process FILE ID` with np (taken) as FILE. */
+static void exec_process_file(struct ht *t, json_t *np, struct ht_result *r)
+{
+	char file[128];
+	snprintf(file, sizeof(file), "%s/process.json", t->bundle);
+	ck_assert_ptr_nonnull(np);
+	ck_assert_int_eq(json_dump_file(np, file, 0), 0);
+	json_decref(np);
+	ht_hull(t, r, NULL, "exec", "--process", file, t->id, NULL);
+}
+
 /* 4. The command line's changes to the container's process, and --process. */
 START_TEST(process_options)
 {
@@ -450,17 +453,12 @@ START_TEST(process_options)
 	ht_result_free(&r);
 
 	/* --process: its own args, env, cwd and rlimits, none of the config's */
-	char file[128];
-	snprintf(file, sizeof(file), "%s/process.json", t.bundle);
 	json_t *np = json_pack("{s:b, s:{s:i, s:i}, s:[s,s,s], s:[s,s], s:s, s:[{s:s, s:i, s:i}]}",
 			       "terminal", 0, "user", "uid", 0, "gid", 0, "args", "sh", "-c",
 			       "ulimit -n; ulimit -Hn; echo \"$HT_P ${TERM-unset} ${HT_KEEP-unset}\"; pwd",
 			       "env", "PATH=/bin:/usr/bin", "HT_P=from the file", "cwd", "/tmp",
 			       "rlimits", "type", "RLIMIT_NOFILE", "soft", 123, "hard", 456);
-	ck_assert_ptr_nonnull(np);
-	ck_assert_int_eq(json_dump_file(np, file, 0), 0);
-	json_decref(np);
-	ht_hull(&t, &r, NULL, "exec", "--process", file, t.id, NULL);
+	exec_process_file(&t, np, &r);
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, "123\n456\nfrom the file unset unset\n/tmp\n");
 	ck_assert_str_eq(r.err, "");
@@ -493,14 +491,10 @@ START_TEST(seccomp_applies)
 	ck_assert_str_eq(r.err, "mkdir: can't create directory '/tmp/z': Operation not permitted\n");
 	ht_result_free(&r);
 	/* without noNewPrivileges the filter goes in before the caps are dropped */
-	char file[128];
-	snprintf(file, sizeof(file), "%s/process.json", t.bundle);
 	json_t *np = json_pack("{s:{s:i, s:i}, s:[s,s,s], s:s, s:b}", "user", "uid", 0, "gid", 0, "args", "sh",
 			       "-c", "mkdir /tmp/w; echo $?; grep ^NoNewPrivs: /proc/self/status", "cwd", "/",
 			       "noNewPrivileges", 0);
-	ck_assert_int_eq(json_dump_file(np, file, 0), 0);
-	json_decref(np);
-	ht_hull(&t, &r, NULL, "exec", "--process", file, t.id, NULL);
+	exec_process_file(&t, np, &r);
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, "1\nNoNewPrivs:\t0\n");
 	ck_assert_str_eq(r.err, "mkdir: can't create directory '/tmp/w': Operation not permitted\n");

@@ -138,10 +138,7 @@ static void chown_rootfs(struct ht *t, unsigned id)
 {
 	/* mkdtemp made the bundle dir 0700: the container's root must pass */
 	ck_assert_int_eq(chmod(t->bundle, 0755), 0);
-	char owner[32];
-	snprintf(owner, sizeof(owner), "%u:%u", id, id);
-	char *argv[] = { "/bin/chown", "-R", owner, t->rootfs, NULL };
-	ck_assert_int_eq(run_cmd(argv), 0);
+	ht_chown_tree(t->rootfs, id);
 }
 
 /* A host dir owned by uid, bound at /mnt. */

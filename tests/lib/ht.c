@@ -34,6 +34,22 @@ static const char *env_or_die(const char *name)
 	return v;
 }
 
+void ht_chown_tree(const char *dir, unsigned id)
+{
+	char owner[32];
+	snprintf(owner, sizeof(owner), "%u:%u", id, id);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl("/bin/chown", "chown", "-R", owner, dir, (char *)NULL);
+		_exit(126);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chown -R %s %s failed", owner, dir);
+}
+
 char *ht_read(const char *path)
 {
 	FILE *f = fopen(path, "re");

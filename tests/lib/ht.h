@@ -103,6 +103,8 @@ void ht_run_in_pty(char *const argv[], unsigned rows, unsigned cols, double time
 
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
+/* chown -R id:id dir, asserted: a tree a user namespace's root must own. */
+void ht_chown_tree(const char *dir, unsigned id);
 /* True when a directory named name exists anywhere under /sys/fs/cgroup. */
 bool ht_cgroup_exists(const char *name);
 
