@@ -299,6 +299,44 @@ START_TEST(two_layers_tmpfs_upper)
 }
 END_TEST
 
+/* 1b. In a user namespace: the init mounts the overlay with userxattr
+ * (trusted.* xattrs would need CAP_SYS_ADMIN in the host's namespace). The
+ * merged view, the whiteout and a copy-up hold as in 1, and the layers,
+ * owned by the container's root, are untouched afterwards. */
+#define USERNS_HOST_ID 100000
+START_TEST(userns_two_layers)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, true);
+	two_layers(&t, false);
+	char top[128], s_top[65], s_base[65];
+	snprintf(top, sizeof(top), "%s/top", t.bundle);
+	/* mkdtemp made the bundle 0700: the container's root must pass */
+	ck_assert_int_eq(chmod(t.bundle, 0755), 0);
+	ht_chown_tree(t.rootfs, USERNS_HOST_ID);
+	ht_chown_tree(top, USERNS_HOST_ID);
+	tree_sum(top, s_top);
+	tree_sum(t.rootfs, s_base);
+	json_t *lnx = json_object_get(t.cfg, "linux");
+	json_array_append_new(json_object_get(lnx, "namespaces"), json_pack("{s:s}", "type", "user"));
+	json_object_set_new(lnx, "uidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0,
+							   "hostID", USERNS_HOST_ID, "size", 65536));
+	json_object_set_new(lnx, "gidMappings", json_pack("[{s:i, s:i, s:i}]", "containerID", 0,
+							   "hostID", USERNS_HOST_ID, "size", 65536));
+	ht_sh(&t, SEE_LAYERS "echo written > /written && cat /written; echo x > /etc/passwd && cat /etc/passwd;"
+		  "rm /etc/added && [ ! -e /etc/added ] && echo removed; id -u;"
+		  "grep ' / / ' /proc/self/mountinfo | grep -c ' - overlay .*userxattr'");
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "added\nno group\npasswd\nwritten\nx\nremoved\n0\n1\n");
+	ht_result_free(&r);
+	assert_no_new_mounts(&t, "after delete");
+	layers_unchanged(top, t.rootfs, s_top, s_base);
+	ht_finish(&t);
+}
+END_TEST
+
 /* 2. A kept upper: what the first container wrote is in DIR/upper after
  * delete, and a second container from the same bundle sees it. */
 START_TEST(kept_upper)
@@ -727,6 +765,7 @@ HULL_SUITE(rootfs_overlay, integration)
 	Suite *s = suite_create("rootfs_overlay");
 	TCase *tc = tcase_create("rootfs_overlay");
 	tcase_add_test(tc, two_layers_tmpfs_upper);
+	tcase_add_test(tc, userns_two_layers);
 	tcase_add_test(tc, kept_upper);
 	tcase_add_test(tc, readonly_two_layers);
 	tcase_add_test(tc, readonly_one_layer);
