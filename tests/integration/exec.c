@@ -3,6 +3,7 @@
  * the container's process; its exit code, --detach, the terminal, preserved
  * fds, and the errors. */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -50,7 +51,6 @@ static pid_t start_sleeper(struct ht *t)
 }
 
 static pid_t spawn_hull(struct ht *t, int out, int err, int fd3, const char *const *args);
-static char *slurp(int fd);
 
 /* `delete --force`, reaping meanwhile: the test is a subreaper, so a
  * detached exec'd process is its child once hull is gone, and the dying
@@ -76,7 +76,7 @@ static void delete_and_finish(struct ht *t)
 		if (now.tv_sec - start.tv_sec > 30)
 			break;	/* hull bounds its own wait: something else is wrong */
 	}
-	struct ht_result r = { .status = st, .out = slurp(out), .err = slurp(err) };
+	struct ht_result r = { .status = st, .out = ht_slurp_fd(out), .err = ht_slurp_fd(err) };
 	close(out);
 	close(err);
 	ht_assert_status(&r, 0);
@@ -150,16 +150,6 @@ static pid_t read_pid_file(const char *path)
 	ck_assert_msg(end != s && pid > 0 && (*end == 0 || *end == '\n'), "%s: \"%s\"", path, s);
 	free(s);
 	return (pid_t)pid;
-}
-
-static char *slurp(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, (size_t)len, 0), len);
-	buf[len] = 0;
-	return buf;
 }
 
 /* Forks `hull --root R ARGS...` with stdin /dev/null, stdout out, stderr
@@ -306,9 +296,12 @@ START_TEST(joins_time_namespace)
 	     "while read c s n; do echo $c $s $n; done < /proc/self/timens_offsets");
 	char *after = ht_read("/proc/uptime");
 	ht_assert_status(&r, 0);
-	double in = strtod(r.out, NULL), b = strtod(before, NULL), a = strtod(after, NULL);
-	ck_assert_msg(in >= b + 86400 && in <= a + 86400, "uptime in the container %.2f, host %.2f..%.2f",
-		      in, b, a);
+	/* In hundredths, as /proc/uptime prints them: 13903.29 + 86400 is not
+	 * 100303.29 in doubles. */
+	long long in = llround(strtod(r.out, NULL) * 100), b = llround(strtod(before, NULL) * 100),
+		  a = llround(strtod(after, NULL) * 100);
+	ck_assert_msg(in >= b + 8640000 && in <= a + 8640000, "uptime in the container %lld, host %lld..%lld "
+		      "(hundredths of a second)", in, b, a);
 	char want[256];
 	snprintf(want, sizeof(want), "%s\nmonotonic 86400 0\nboottime 86400 0\n", init_ns);
 	char *nl = strchr(r.out, '\n');
@@ -645,7 +638,7 @@ START_TEST(preserve_fds)
 			       "cat <&3; ls /proc/self/fd | tr '\\n' ' '", NULL };
 	int status = wait_bounded(spawn_hull(&t, out, err, fd, args), 20000);
 	close(fd);
-	char *o = slurp(out), *e = slurp(err);
+	char *o = ht_slurp_fd(out), *e = ht_slurp_fd(err);
 	close(out);
 	close(err);
 	ck_assert_msg(status == 0, "exit %d\nstdout: %s\nstderr: %s", status, o, e);
@@ -670,8 +663,8 @@ START_TEST(preserve_fds_not_open)
 	const char *args[] = { "exec", "--preserve-fds", "6", t.id, "sh", "-c",
 			       "for f in 3 4 5 6 7 8; do readlink /proc/self/fd/$f; done", NULL };
 	struct ht_result r = { .status = wait_bounded(spawn_hull(&t, out, err, -1, args), 20000) };
-	r.out = slurp(out);
-	r.err = slurp(err);
+	r.out = ht_slurp_fd(out);
+	r.err = ht_slurp_fd(err);
 	close(out);
 	close(err);
 	/* the container must not get hull's files; stdout shows what it got */
@@ -798,7 +791,7 @@ START_TEST(paused)
 
 	ht_ok(&t, "resume", t.id, NULL);
 	int st = wait_bounded(hull, 10000);
-	char *o = slurp(out), *e = slurp(err);
+	char *o = ht_slurp_fd(out), *e = ht_slurp_fd(err);
 	close(out);
 	close(err);
 	ck_assert_msg(st == 0, "exec --ignore-paused -d: exit %d after resume\nstdout: %s\nstderr: %s", st, o,
