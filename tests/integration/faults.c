@@ -461,16 +461,6 @@ void hf_start(char *const argv[], long nofile, struct hf_proc *p)
 	ck_assert_int_ge(p->pidfd, 0);
 }
 
-static char *slurp(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, (size_t)len, 0), len);
-	buf[len] = 0;
-	return buf;
-}
-
 static void proc_close(struct hf_proc *p)
 {
 	close(p->pidfd);
@@ -493,8 +483,8 @@ void hf_wait(struct hf_proc *p, struct ht_result *r, int timeout_ms)
 	while (waitpid(p->pid, &st, 0) < 0)
 		ck_assert_int_eq(errno, EINTR);
 	r->status = timed_out ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = slurp(p->out);
-	r->err = slurp(p->err);
+	r->out = ht_slurp_fd(p->out);
+	r->err = ht_slurp_fd(p->err);
 	proc_close(p);
 }
 

@@ -63,16 +63,6 @@ static const struct passwd *test_user(void)
 	return pw;
 }
 
-static char *slurp(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc((size_t)len + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, (size_t)len, 0), len);
-	buf[len] = 0;
-	return buf;
-}
-
 /* Runs `hull ARGS...` as the test user with XDG_RUNTIME_DIR=xdg (unset when
  * NULL) and no --root: the default is what is under test. */
 static void hull_as_user(const struct passwd *pw, const char *xdg, struct ht_result *r, ...)
@@ -112,8 +102,8 @@ static void hull_as_user(const struct passwd *pw, const char *xdg, struct ht_res
 	while (waitpid(pid, &st, 0) < 0)
 		ck_assert_int_eq(errno, EINTR);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = slurp(out);
-	r->err = slurp(err);
+	r->out = ht_slurp_fd(out);
+	r->err = ht_slurp_fd(err);
 	close(out);
 	close(err);
 }

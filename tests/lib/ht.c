@@ -136,12 +136,13 @@ static void run_quiet(const char *a0, ...)
 	spawn_wait(argv, -1, -1, NULL);
 }
 
-static char *slurp_fd(int fd)
+char *ht_slurp_fd(int fd)
 {
 	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc(len + 1);
+	ck_assert_int_ge(len, 0);
+	char *buf = malloc((size_t)len + 1);
 	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(pread(fd, buf, len, 0), len);
+	ck_assert_int_eq(pread(fd, buf, (size_t)len, 0), len);
 	buf[len] = 0;
 	return buf;
 }
@@ -160,8 +161,8 @@ static void vhull(struct ht *t, struct ht_result *r, const char *input, va_list 
 	int out = memfd_create("ht-out", MFD_CLOEXEC), err = memfd_create("ht-err", MFD_CLOEXEC);
 	ck_assert(out >= 0 && err >= 0);
 	r->status = spawn_wait(argv, out, err, input);
-	r->out = slurp_fd(out);
-	r->err = slurp_fd(err);
+	r->out = ht_slurp_fd(out);
+	r->err = ht_slurp_fd(err);
 	close(out);
 	close(err);
 }
@@ -301,7 +302,7 @@ bool ht_cgroup_exists(const char *name)
 			 NULL };
 	int fd = memfd_create("ht-find", MFD_CLOEXEC);
 	spawn_wait(argv, fd, -1, NULL);
-	char *out = slurp_fd(fd);
+	char *out = ht_slurp_fd(fd);
 	close(fd);
 	bool found = *out != 0;
 	free(out);

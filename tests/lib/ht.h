@@ -101,6 +101,8 @@ int ht_recv_fd(int sock, char *buf, size_t cap);
 void ht_run_in_pty(char *const argv[], unsigned rows, unsigned cols, double timeout,
 		   struct ht_result *r);
 
+/* The whole of a file (a memfd) by its fd, from offset 0, as a malloc'd string. */
+char *ht_slurp_fd(int fd);
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
 /* chown -R id:id dir, asserted: a tree a user namespace's root must own. */
