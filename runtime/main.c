@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sealed-exe.h"
 
 static const struct hull_cmd commands[] = {
 	{ "create", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] "
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	char **argv0 = argv;
 	struct hull_globals g = { .root = default_root() };
 	struct hull_err err = {0};
 	int c;
@@ -153,6 +155,11 @@ int main(int argc, char **argv)
 		hull_errf(&err, EINVAL, "unknown command \"%s\" (see hull --help)", argv[optind]);
 		goto fail;
 	}
+	/* Before anything is opened: the processes these put into a container
+	 * run hull until they exec, from a copy the container cannot write. */
+	if ((cmd->run == hull_cmd_create || cmd->run == hull_cmd_run || cmd->run == hull_cmd_exec) &&
+	    hull_exe_seal(argv0, &err) < 0)
+		goto fail;
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* 0 re-initialises getopt for the command's own options */
