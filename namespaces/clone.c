@@ -1,29 +1,45 @@
-/* Parent side: fork() with CLONE_NEW* flags. */
+/* The one way into a container, for the init and for exec: a short-lived
+ * helper, invisible to the container (it stays in hull's pid namespace),
+ * is born in the container's cgroup, closes every fd the child must not
+ * have, enters the namespaces the child must be born in, and clones the
+ * child as hull's own (CLONE_PARENT). The child is therefore born with
+ * nothing of the host but what it is handed: no cgroup directory, no
+ * pidfd, no state dir. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
 
 #include "../runtime/cleanup.h"
+#include "../runtime/sync.h"
 #include "internal.h"
 
-/* cgroup_fd >= 0: born in that v2 cgroup (CLONE_INTO_CGROUP), when the
- * kernel takes it; *into tells. */
-static pid_t clone_into(int flags, int cgroup_fd, bool *into)
+#define MSG_PID 'I'
+#define MSG_GO 'G'
+
+/* clone3, with the clone(2) fallback of kernels before 5.3. cgroup_fd >= 0:
+ * born in that v2 cgroup when the kernel takes it (*into says so). */
+static pid_t clone_into(uint64_t flags, int cgroup_fd, bool *into)
 {
 	struct clone_args args = {
-		.flags = (uint64_t)(unsigned)flags,
+		.flags = flags,
 		/* CLONE_PARENT takes the caller's own exit signal; clone3
 		   refuses one given with it */
 		.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD,
 	};
+	*into = false;
 	if (cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;
@@ -33,136 +49,175 @@ static pid_t clone_into(int flags, int cgroup_fd, bool *into)
 			return (pid_t)pid;
 		}
 		/* Before 5.7, or a cgroup the kernel will not put us in this way:
-		 * the caller writes cgroup.procs instead. */
+		 * the caller attaches the helper instead. */
 		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
 		args.cgroup = 0;
 	}
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && errno == ENOSYS) {
-		/* Before 5.3. With no stack the child runs on a copy of ours, as
-		 * after fork(); s390 takes the stack first. */
+		/* With no stack the child runs on a copy of ours, as after
+		 * fork(); s390 takes the stack first. */
+		unsigned long f = (unsigned long)flags | (flags & CLONE_PARENT ? 0 : SIGCHLD);
 #if defined(__s390__) || defined(__s390x__)
-		pid = syscall(SYS_clone, NULL, (unsigned long)flags | SIGCHLD, NULL, NULL, 0);
+		pid = syscall(SYS_clone, NULL, f, NULL, NULL, 0);
 #else
-		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+		pid = syscall(SYS_clone, f, NULL, NULL, NULL, 0);
 #endif
 	}
 	return (pid_t)pid;
 }
 
-static pid_t raw_clone(int flags)
-{
-	bool into = false;
-	return clone_into(flags, -1, &into);
-}
-
-/* A joined user namespace must own what the clone creates, and hull cannot
- * enter it and come back: a helper enters it, clones the init as hull's own
- * child (CLONE_PARENT), reports its pid and exits. Returns as raw_clone. */
-static pid_t clone_in_userns(int userns_fd, int pidns_fd, int flags)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t helper = raw_clone(0);
-	if (helper < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		errno = e;
-		return -1;
-	}
-	if (helper == 0) {
-		close(p[0]);
-		int msg;
-		/* The helper itself stays in our pid namespace, so the pid it
-		   reports is one we can use. */
-		if ((pidns_fd >= 0 && setns(pidns_fd, CLONE_NEWPID) < 0) ||
-		    setns(userns_fd, CLONE_NEWUSER) < 0) {
-			msg = -errno;
-		} else {
-			pid_t pid = raw_clone(flags | CLONE_PARENT);
-			if (pid == 0) {
-				close(p[1]);
-				return 0;
-			}
-			msg = pid < 0 ? -errno : (int)pid;
-		}
-		ssize_t n = write(p[1], &msg, sizeof(msg));
-		_exit(n == sizeof(msg) ? 0 : 1);
-	}
-	close(p[1]);
-	int msg = -EPIPE;
-	ssize_t n;
-	do
-		n = read(p[0], &msg, sizeof(msg));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n != sizeof(msg))
-		msg = -EPIPE;
-	while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (msg < 0) {
-		errno = -msg;
-		return -1;
-	}
-	return msg;
-}
-
-/* Child: dies with the parent. The parent may have died before the prctl;
- * its pidfd tells that across pid namespaces, where getppid() says 0. */
-static void bind_to_parent(int parent_pidfd, pid_t parent, bool same_pidns)
+/* Dies with hull, race-free: hull's end of the socket is closed once it
+ * has died, which a hangup tells across pid namespaces (POLLIN is not
+ * asked for: hull may have written already). */
+static void bind_to_parent(int sock)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(1);
-	if (parent_pidfd >= 0) {
-		struct pollfd p = { .fd = parent_pidfd, .events = POLLIN };
-		if (poll(&p, 1, 0) != 0)
-			_exit(1);
-	} else if (same_pidns && getppid() != parent) {
+	struct pollfd p = { .fd = sock, .events = POLLRDHUP };
+	if (poll(&p, 1, 0) != 0)
 		_exit(1);
-	}
 }
 
-pid_t hull_ns_clone(const struct hull_ns_plan *plan, int cgroup_fd, bool *into_cgroup,
-		    struct hull_err *err)
+static int cmp_int(const void *a, const void *b)
 {
-	*into_cgroup = false;
-	pid_t parent = getpid();
-	_cleanup_close_ int parent_pidfd = (int)syscall(SYS_pidfd_open, parent, 0);
-	_cleanup_close_ int own_pidns = -1;
-	int pidns_fd = plan->join_fd[HULL_NS_PID];
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
 
-	int userns_fd = plan->join_fd[HULL_NS_USER];
-	if (pidns_fd >= 0 && userns_fd < 0) {
-		/* setns(CLONE_NEWPID) only moves our future children: enter for
-		 * the clone, then come back through a handle on our own. */
-		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0)
-			return hull_syserr(err, errno, "/proc/self/ns/pid");
-		if (setns(pidns_fd, CLONE_NEWPID) < 0)
-			return hull_syserr(err, errno, "%s: setns", hull_ns_label(HULL_NS_PID));
+/* Closes every fd from 3 up but those listed and those below keep_below. */
+static int close_others(const struct hull_spawn *s, int sock)
+{
+	int keep[64];
+	size_t n = 0;
+	keep[n++] = sock;
+	if (s->join_pidfd >= 0)
+		keep[n++] = s->join_pidfd;
+	if (s->userns_fd >= 0)
+		keep[n++] = s->userns_fd;
+	if (s->pidns_fd >= 0)
+		keep[n++] = s->pidns_fd;
+	for (size_t i = 0; i < s->n_keep && n < sizeof(keep) / sizeof(keep[0]); i++)
+		if (s->keep[i] >= 0)
+			keep[n++] = s->keep[i];
+	if (n == sizeof(keep) / sizeof(keep[0]))
+		return -E2BIG;
+	qsort(keep, n, sizeof(keep[0]), cmp_int);
+	unsigned from = (unsigned)(s->keep_below > 3 ? s->keep_below : 3);
+	for (size_t i = 0; i <= n; i++) {
+		unsigned to = i < n ? (unsigned)keep[i] : ~0U;
+		if (i < n && (unsigned)keep[i] < from)
+			continue;
+		if (to > from && syscall(SYS_close_range, from, to - 1, 0) < 0)
+			return -errno;
+		if (i < n)
+			from = (unsigned)keep[i] + 1;
 	}
+	return 0;
+}
 
-	pid_t pid = userns_fd >= 0 ? clone_in_userns(userns_fd, pidns_fd, plan->clone_flags)
-				   : clone_into(plan->clone_flags, cgroup_fd, into_cgroup);
-	int saved = errno;
+static _Noreturn void helper_fail(int sock, int e, const char *what)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
+	hull_sync_send(sock, HULL_SYNC_ERROR, msg, -1);
+	_exit(1);
+}
+
+/* The helper: returns 0 in the child it made; never returns itself. */
+static pid_t helper_run(const struct hull_spawn *s, int sock, bool wait_go)
+{
+	bind_to_parent(sock);
+	char type;
+	if (wait_go && (hull_sync_recv(sock, &type, NULL, 0, NULL) < 0 || type != MSG_GO))
+		_exit(1);
+	/* Into our v1 cgroups by ourselves: a task moving itself skips the
+	 * cgroup_threadgroup_rwsem write lock (see cgroups.h). The child is
+	 * born where we are. */
+	for (size_t i = 0; i < s->n_tasks_fds; i++)
+		if (write(s->tasks_fds[i], "0", 1) != 1)
+			helper_fail(sock, errno, "cgroup: enter the container's cgroup");
+	int r = close_others(s, sock);
+	if (r < 0)
+		helper_fail(sock, -r, "close hull's own fds");
+	if (s->join_pidfd >= 0) {
+		if (setns(s->join_pidfd, s->join_flags) < 0)
+			helper_fail(sock, errno, "join the container's namespaces");
+		close(s->join_pidfd);
+	}
+	/* setns(CLONE_NEWPID) only moves our children; a joined user namespace
+	 * then owns every namespace the clone creates. */
+	if (s->pidns_fd >= 0) {
+		if (setns(s->pidns_fd, CLONE_NEWPID) < 0)
+			helper_fail(sock, errno, "linux.namespaces[pid]: setns");
+		close(s->pidns_fd);
+	}
+	if (s->userns_fd >= 0) {
+		if (setns(s->userns_fd, CLONE_NEWUSER) < 0)
+			helper_fail(sock, errno, "linux.namespaces[user]: setns");
+		close(s->userns_fd);
+	}
+	bool into;
+	pid_t pid = clone_into((uint64_t)(unsigned)s->clone_flags | CLONE_PARENT, -1, &into);
 	if (pid == 0) {
-		bind_to_parent(parent_pidfd, parent,
-			       pidns_fd < 0 && !(plan->clone_flags & CLONE_NEWPID));
+		close(sock);
+		bind_to_parent(s->parent_fd);
 		return 0;
 	}
-	if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0) {
-		saved = errno;
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		}
-		return hull_syserr(err, saved, "%s: return to our own pid namespace",
-				   hull_ns_label(HULL_NS_PID));
-	}
 	if (pid < 0)
-		return hull_syserr(err, saved, "clone");
-	return pid;
+		helper_fail(sock, errno, "clone");
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	_exit(hull_sync_send(sock, MSG_PID, buf, -1) < 0);
+}
+
+static pid_t await_pid(int sock, pid_t helper, struct hull_err *err)
+{
+	char type, msg[HULL_ERR_MAX];
+	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
+	int status = 0;
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r == -EPIPE && WIFSIGNALED(status))
+		return hull_errf(err, EINTR, "the process entering the container was killed by signal %d",
+				 WTERMSIG(status));
+	if (r < 0)
+		return hull_syserr(err, -r, "enter the container");
+	if (type == HULL_SYNC_ERROR)
+		return hull_errf(err, EIO, "%s", msg);
+	char *end;
+	long pid = strtol(msg, &end, 10);
+	if (type != MSG_PID || *end || pid <= 0 || pid > INT32_MAX)
+		return hull_errf(err, EPROTO, "enter the container: bad message '%c'", type);
+	return (pid_t)pid;
+}
+
+pid_t hull_spawn(const struct hull_spawn *s, struct hull_err *err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return hull_syserr(err, errno, "socketpair");
+	bool into;
+	pid_t helper = clone_into(0, s->cgroup_fd, &into);
+	if (helper == 0) {
+		close(sv[0]);
+		return helper_run(s, sv[1], s->cgroup_fd >= 0 && !into);
+	}
+	int e = errno;
+	close(sv[1]);
+	_cleanup_close_ int sock = sv[0];
+	if (helper < 0)
+		return hull_syserr(err, e, "clone");
+	/* Not born in the v2 cgroup: attached the slow way before it clones. */
+	if (s->cgroup_fd >= 0 && !into) {
+		int r = s->attach(s->attach_data, helper, err);
+		if (r == 0 && hull_sync_send(sock, MSG_GO, NULL, -1) < 0)
+			r = hull_errf(err, EPIPE, "enter the container: the helper died");
+		if (r < 0) {
+			kill(helper, SIGKILL);
+			while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+				;
+			return r;
+		}
+	}
+	return await_pid(sock, helper, err);
 }

@@ -1,8 +1,8 @@
 /* Namespaces, the mount table and the root of the container.
  *
  * Parent side: hull_ns_plan_prepare() opens and checks every namespace the
- * config joins by path (before anything is created), hull_ns_clone() forks
- * the init into its new namespaces.
+ * config joins by path (before anything is created), hull_spawn() makes
+ * the init in its new namespaces (and exec's process in the container's).
  * Child side: hull_ns_join(), then after the parent attached the cgroup
  * hull_ns_unshare_cgroup(), then hull_rootfs_setup() and hull_uts_setup().
  * Nothing here parses JSON; it reads struct hull_spec. */
@@ -31,17 +31,37 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 			 struct hull_err *err);
 void hull_ns_plan_release(struct hull_ns_plan *plan);
 
-/* fork()-like: returns the child's pid in the parent, 0 in the child, a
- * negative errno on failure. A joined pid namespace is entered for the
- * child only (setns before, restore after), so the init is pid 1 there or
- * a member of it. A joined user namespace is entered before the clone (by
- * a short-lived helper), so it owns every namespace the clone creates. The
- * child gets SIGKILL if the parent dies before it execs (PR_SET_PDEATHSIG,
- * set and checked race-free). With cgroup_fd >= 0 the child is born in that
- * v2 cgroup (clone3 CLONE_INTO_CGROUP) when the kernel takes it, and
- * *into_cgroup says so; not through a joined user namespace. */
-pid_t hull_ns_clone(const struct hull_ns_plan *plan, int cgroup_fd, bool *into_cgroup,
-		    struct hull_err *err);
+/* How a child enters a container: the init (born with clone_flags, in
+ * joined user and pid namespaces) or an exec'd process (born in every
+ * namespace of join_pidfd that join_flags names). */
+struct hull_spawn {
+	int clone_flags;	/* CLONE_NEW* the child is born with */
+	int join_pidfd;		/* exec: setns(join_pidfd, join_flags) first; -1 */
+	int join_flags;
+	int userns_fd;		/* a joined user namespace: owns what the clone makes; -1 */
+	int pidns_fd;		/* a joined pid namespace; -1 */
+	int cgroup_fd;		/* the v2 cgroup to be born in (CLONE_INTO_CGROUP); -1 */
+	/* Moves a pid into that v2 cgroup where the kernel refuses to clone
+	 * into it; required with cgroup_fd. */
+	int (*attach)(void *data, pid_t pid, struct hull_err *err);
+	void *attach_data;
+	const int *tasks_fds;	/* v1 "tasks" files: "0" moves the helper in first */
+	size_t n_tasks_fds;
+	const int *keep;	/* fds the child keeps (-1 entries are skipped); */
+	size_t n_keep;
+	int keep_below;		/* ... and 0 .. keep_below-1 (stdio, --preserve-fds) */
+	int parent_fd;		/* a kept socket whose peer hull holds while it waits */
+};
+
+/* fork()-like: returns 0 in the child and the child's pid in the caller,
+ * whose child it is; a negative errno with err set on failure. A helper
+ * that the container cannot see (it stays in our pid namespace) is born
+ * in the cgroup (or attached), moves itself into the v1 cgroups, closes
+ * every fd but the kept ones, enters the namespaces and clones the child,
+ * so the child is born in its cgroups and namespaces holding only the
+ * kept fds. The child gets SIGKILL if the caller dies before it execs
+ * (PR_SET_PDEATHSIG, set and checked race-free). */
+pid_t hull_spawn(const struct hull_spawn *s, struct hull_err *err);
 
 /* Parent, after the clone and before the child goes on: writes
  * linux.uidMappings and gidMappings to /proc/PID/uid_map and gid_map of a

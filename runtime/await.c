@@ -9,21 +9,6 @@
 #include "sync.h"
 #include "util.h"
 
-int hull_await_in_cgroup(int sock, const char *who, struct hull_err *err)
-{
-	char type, msg[HULL_ERR_MAX];
-	int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
-	if (r == -EPIPE || r == -ECONNRESET)
-		return hull_errf(err, EPIPE, "%s exited before it was in its cgroup", who);
-	if (r < 0)
-		return hull_syserr(err, -r, "sync with the %s", who);
-	if (type == HULL_SYNC_ERROR)
-		return hull_errf(err, EIO, "%s", msg);
-	if (type != HULL_SYNC_IN_CGROUP)
-		return hull_errf(err, EPROTO, "sync with the %s: unexpected message '%c'", who, type);
-	return 0;
-}
-
 int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_state_file *st,
 		     struct hull_created *out, bool eof_is_ready, const char *who,
 		     struct hull_err *err)

@@ -111,6 +111,11 @@ int hull_caps_resolve(const struct hull_process *p, struct hull_capsets *out, st
 	return r;
 }
 
+uint64_t hull_caps_bit(int cap)
+{
+	return CAP_BIT(cap);
+}
+
 int hull_caps_drop_bounding(const struct hull_capsets *c, struct hull_err *err)
 {
 	uint64_t km = kernel_caps();
@@ -134,13 +139,13 @@ static void set_flag(cap_t caps, cap_flag_t flag, uint64_t mask)
 		cap_set_flag(caps, flag, n, v, CAP_SET);
 }
 
-int hull_caps_apply(const struct hull_capsets *c, struct hull_err *err)
+int hull_caps_apply(const struct hull_capsets *c, uint64_t hold, struct hull_err *err)
 {
 	cap_t caps = cap_init();
 	if (!caps)
 		return hull_syserr(err, errno, "process.capabilities");
-	set_flag(caps, CAP_EFFECTIVE, c->effective);
-	set_flag(caps, CAP_PERMITTED, c->permitted);
+	set_flag(caps, CAP_EFFECTIVE, c->effective | hold);
+	set_flag(caps, CAP_PERMITTED, c->permitted | hold);
 	set_flag(caps, CAP_INHERITABLE, c->inheritable);
 	int r = cap_set_proc(caps);
 	int e = errno;

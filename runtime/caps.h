@@ -25,7 +25,15 @@ int hull_caps_resolve(const struct hull_process *p, struct hull_capsets *out, st
 int hull_caps_drop_bounding(const struct hull_capsets *c, struct hull_err *err);
 
 /* After the user switch (done with PR_SET_KEEPCAPS): sets effective,
- * permitted and inheritable, then raises the ambient set. */
-int hull_caps_apply(const struct hull_capsets *c, struct hull_err *err);
+ * permitted and inheritable, then raises the ambient set. hold: kept in
+ * effective and permitted on top, for what the process still does before
+ * execve (loading seccomp without no_new_privs needs CAP_SYS_ADMIN). A
+ * held capability that is in neither the bounding, inheritable nor ambient
+ * set cannot survive the execve: the kernel computes the new sets from
+ * those (capabilities(7)). */
+int hull_caps_apply(const struct hull_capsets *c, uint64_t hold, struct hull_err *err);
+
+/* The mask of capability number cap. */
+uint64_t hull_caps_bit(int cap);
 
 #endif

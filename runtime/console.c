@@ -31,7 +31,7 @@ int hull_console_connect(const char *path, struct hull_err *err)
 	return fd;
 }
 
-int hull_console_setup(const struct hull_process *p, struct hull_err *err)
+int hull_console_setup(const struct hull_process *p, bool dev_console, struct hull_err *err)
 {
 	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
@@ -49,7 +49,7 @@ int hull_console_setup(const struct hull_process *p, struct hull_err *err)
 		if (ioctl(slave, TIOCSWINSZ, &ws) < 0)
 			return hull_syserr(err, errno, "process.consoleSize");
 	}
-	if (hull_dev_console_bind(slave, err) < 0)
+	if (dev_console && hull_dev_console_bind(slave, err) < 0)
 		return err->code;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return hull_syserr(err, errno, "pty: set the controlling terminal");

@@ -125,6 +125,51 @@ static int run_create_hooks(const struct hull_spec *spec, const struct hull_cont
 	return r;
 }
 
+static int attach_v2(void *cg, pid_t pid, struct hull_err *err)
+{
+	return hull_cgroup_attach_v2(cg, pid, err);
+}
+
+/* Born through hull_spawn: in the container's cgroups and namespaces, with
+ * the sync socket, the exec fifo and the namespaces it still joins. */
+static pid_t clone_init(const struct hull_create_opts *o, const struct hull_ns_plan *plan,
+			struct hull_cgroup *cg, int sync_fd, int fifo, struct hull_err *err)
+{
+	int keep[2 + HULL_NS_TYPES], v2_fd = -1, *tasks = NULL;
+	size_t n = 0, n_tasks = 0;
+	keep[n++] = sync_fd;
+	keep[n++] = fifo;
+	for (int t = 0; t < HULL_NS_TYPES; t++)
+		if (t != HULL_NS_USER && t != HULL_NS_PID)
+			keep[n++] = plan->join_fd[t];
+	int r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err);
+	if (r < 0)
+		return r;
+	struct hull_spawn sp = {
+		.clone_flags = plan->clone_flags, .join_pidfd = -1,
+		.userns_fd = plan->join_fd[HULL_NS_USER], .pidns_fd = plan->join_fd[HULL_NS_PID],
+		.cgroup_fd = v2_fd, .attach = attach_v2, .attach_data = cg,
+		.tasks_fds = tasks, .n_tasks_fds = n_tasks,
+		.keep = keep, .n_keep = n, .keep_below = 3 + o->preserve_fds,
+		.parent_fd = sync_fd,
+	};
+	pid_t pid = hull_spawn(&sp, err);
+	if (pid != 0)
+		hull_cgroup_attach_fds_close(tasks, n_tasks);
+	return pid;
+}
+
+/* The pty master of the init: to --console-socket, or kept for run's relay. */
+static int hand_over_pty(int console, struct hull_created *out, struct hull_err *err)
+{
+	if (console < 0 || out->pty_master < 0)
+		return 0;
+	int r = hull_console_send(console, out->pty_master, err);
+	close(out->pty_master);
+	out->pty_master = -1;
+	return r;
+}
+
 static int spawn_init(const struct hull_create_opts *o, struct hull_container *c,
 		      const struct hull_spec *spec, const struct hull_ns_plan *plan,
 		      struct hull_seccomp_filter *filter, const struct hull_capsets *caps,
@@ -140,10 +185,11 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (r < 0)
 		return hull_syserr(err, -r, "cgroup mounts");
 
+	/* Connected now, so a bad socket fails before the container exists;
+	 * hull keeps it: the init sends the master to us. */
 	_cleanup_close_ int console = -1;
 	if (o->console_socket && (console = hull_console_connect(o->console_socket, err)) < 0)
 		return console;
-
 	if (mkfifoat(c->dirfd, HULL_FIFO_FILE, 0600) < 0)
 		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
 	_cleanup_close_ int fifo = openat(c->dirfd, HULL_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -154,44 +200,21 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
-	int v2_fd = -1, *tasks = NULL;
-	size_t n_tasks = 0;
-	if ((r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err)) < 0) {
-		close(sv[1]);
-		return r;
-	}
-	bool in_v2 = false;
-	pid_t pid = hull_ns_clone(plan, v2_fd, &in_v2, err);
-	if (pid < 0) {
-		hull_cgroup_attach_fds_close(tasks, n_tasks);
-		close(sv[1]);
-		return pid;
-	}
+	pid_t pid = clone_init(o, plan, cg, sv[1], fifo, err);
 	if (pid == 0) {
-		/* The flock of the state dir belongs to this hull process, not to the init. */
-		close(c->dirfd);
-		close(sv[0]);
 		struct hull_init_args a = {
 			.spec = spec, .plan = plan, .rootfs = &ro, .id = c->id, .sync_fd = sv[1],
-			.fifo_fd = fifo, .console_fd = console,
-			.relay_pty = spec->process.terminal && !o->console_socket,
-			.no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
-			.seccomp = filter,
-			.caps = caps,
-			.hooks = &hc,
-			.cgroup_tasks_fds = tasks, .n_cgroup_tasks_fds = n_tasks,
+			.fifo_fd = fifo, .no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
+			.seccomp = filter, .caps = caps, .hooks = &hc,
 		};
 		hull_init_run(&a);
 	}
 	close(sv[1]);
-	hull_cgroup_attach_fds_close(tasks, n_tasks);
+	if (pid < 0)
+		return pid;
 	out->pid = pid;
 
-	r = in_v2 ? 0 : hull_cgroup_attach_v2(cg, pid, err);
-	if (r == 0)
-		r = hull_await_in_cgroup(sock, "container init", err);
-	if (r == 0)
-		r = hull_ns_write_id_maps(spec, pid, err);
+	r = hull_ns_write_id_maps(spec, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {
 		r = hull_net_setup(spec, c, pid, err);
 		/* Saved even after a failure: delete --force can finish the undo. */
@@ -209,6 +232,8 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 		r = hull_errf(err, EPIPE, "container init exited before it was ready");
 	if (r == 0)
 		r = hull_await_child(sock, spec, &c->st, out, false, "container init", err);
+	if (r == 0)
+		r = hand_over_pty(console, out, err);
 	if (r < 0)
 		return r;
 

@@ -1,14 +1,14 @@
 /* `hull exec`: a new process in a running container.
  *
- * hull (P) forks a joiner (C) that enters every namespace of the init
- * through its pidfd in one setns(2) (user and time included), then clones
- * the process (D) with CLONE_PARENT, so D is P's child and a member of the
- * container's pid namespace. C reports D's pid and exits. P puts D in the
- * container's cgroup and lets it go; D applies the process's rlimits, labels,
- * seccomp, caps, user and no_new_privs as the init does, and execs. The
- * sync socket closes on that exec: EOF is success, an 'E' message carries
- * D's error. P then returns (--detach) or relays signals and the terminal
- * and returns D's exit status. */
+ * hull_spawn's helper enters every namespace of the init through its pidfd
+ * in one setns(2) (user and time included), after it moved into the
+ * container's cgroups and closed every fd of hull's, and clones the
+ * process as hull's child in the container's pid namespace. The process
+ * then goes through the one sequence the init goes through too
+ * (hull_enter_container) and execs. The sync socket closes on that exec:
+ * EOF is success, an 'E' message carries the error. hull then returns
+ * (--detach) or relays signals and the terminal and returns the process's
+ * exit status. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -29,6 +29,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "console.h"
+#include "enter.h"
 #include "exec.h"
 #include "lifecycle.h"
 #include "process.h"
@@ -38,8 +39,6 @@
 #include "util.h"
 #include "waiter.h"
 
-/* C's report of D's pid. */
-#define SYNC_PID 'I'
 
 static void spec_freep(struct hull_spec **s) { if (*s) hull_spec_free(*s); }
 static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
@@ -192,166 +191,34 @@ static int make_process(const struct hull_exec_opts *o, struct hull_process *p, 
 	return 0;
 }
 
-struct child_args {
-	const int *tasks_fds;		/* v1 "tasks" files: "0" moves D in */
-	size_t n_tasks_fds;
-	int v2_fd;			/* the v2 cgroup, for CLONE_INTO_CGROUP; -1 */
-	const struct hull_spec *spec;
-	const struct hull_capsets *caps;
-	struct hull_seccomp_filter *seccomp;
-	int sync_fd, console_fd, preserve_fds;
-	bool relay_pty;
-};
-
-static _Noreturn void child_fail(int sync_fd, const struct hull_err *err)
+static int attach_v2(void *cg, pid_t pid, struct hull_err *err)
 {
-	hull_sync_send(sync_fd, HULL_SYNC_ERROR, err->msg[0] ? err->msg : "exec failed", -1);
-	_exit(1);
+	return hull_cgroup_attach_v2(cg, pid, err);
 }
 
-/* D: in every namespace of the container, in its cgroup once GO comes. */
-static _Noreturn void child_run(const struct child_args *a)
+/* The process, born through hull_spawn in the container's namespaces and
+ * cgroups holding the sync socket and the preserved fds only. */
+static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *cg, int pidfd, int flags,
+			   int sync_fd, struct hull_err *err)
 {
-	struct hull_err err = { 0 };
-	const struct hull_process *p = &a->spec->process;
-	/* Into the v1 cgroups by ourselves, as the init does (cgroups.h). */
-	for (size_t i = 0; i < a->n_tasks_fds; i++) {
-		if (write(a->tasks_fds[i], "0", 1) != 1) {
-			hull_syserr(&err, errno, "exec: move the process into the container's cgroup");
-			child_fail(a->sync_fd, &err);
-		}
-		close(a->tasks_fds[i]);
+	int v2_fd = -1, *tasks = NULL;
+	size_t n_tasks = 0;
+	if (cg) {
+		int r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err);
+		if (r < 0)
+			return r;
 	}
-	if (hull_sync_send(a->sync_fd, HULL_SYNC_IN_CGROUP, NULL, -1) < 0)
-		_exit(1);
-	char type;
-	if (hull_sync_recv(a->sync_fd, &type, NULL, 0, NULL) < 0 || type != HULL_SYNC_GO)
-		_exit(1);
-	if (setsid() < 0) {
-		hull_syserr(&err, errno, "exec: setsid");
-		child_fail(a->sync_fd, &err);
-	}
-	if (p->terminal) {
-		_cleanup_close_ int master = hull_console_setup(p, &err);
-		if (master < 0)
-			child_fail(a->sync_fd, &err);
-		if (a->console_fd >= 0) {
-			if (hull_console_send(a->console_fd, master, &err) < 0)
-				child_fail(a->sync_fd, &err);
-			close(a->console_fd);
-		} else if (a->relay_pty && hull_sync_send(a->sync_fd, HULL_SYNC_PTY, NULL, master) < 0) {
-			_exit(1);
-		}
-	}
-	_cleanup_free_ char *exe = NULL;
-	if (hull_process_prepare(p, &err) < 0 || hull_security_apply(a->spec, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	if (!p->no_new_privileges && hull_seccomp_load(a->seccomp, a->sync_fd, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	if (hull_caps_drop_bounding(a->caps, &err) < 0 || hull_process_switch_user(p, &err) < 0 ||
-	    hull_caps_apply(a->caps, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		hull_syserr(&err, errno, "process.noNewPrivileges");
-		child_fail(a->sync_fd, &err);
-	}
-	if (hull_process_find_exec(p, &exe, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	if (p->no_new_privileges && hull_seccomp_load(a->seccomp, a->sync_fd, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	if (hull_process_fds(a->preserve_fds, &err) < 0)
-		child_fail(a->sync_fd, &err);
-	/* A detached process outlives us; a foreground one is ours to wait for,
-	 * not to take down with us (runc's behaviour). */
-	prctl(PR_SET_PDEATHSIG, 0);
-	hull_process_exec(p, exe, &err);
-	child_fail(a->sync_fd, &err);
-}
-
-/* C: enters the namespaces, clones D as a sibling, reports its pid. */
-static _Noreturn void joiner_run(int pidfd, int flags, const struct child_args *a)
-{
-	struct hull_err err = { 0 };
-	/* Until D execs it runs hull's binary: nobody in the container may
-	 * open /proc/D/exe or ptrace it (CVE-2019-5736). */
-	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
-		hull_syserr(&err, errno, "exec: prctl");
-		child_fail(a->sync_fd, &err);
-	}
-	if (flags && setns(pidfd, flags) < 0) {
-		hull_syserr(&err, errno, "exec: join the container's namespaces");
-		child_fail(a->sync_fd, &err);
-	}
-	struct clone_args ca = { .flags = CLONE_PARENT };
-	bool in_v2 = false;
-	pid_t pid = -1;
-	if (a->v2_fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)a->v2_fd;
-		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-		in_v2 = pid >= 0;
-		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-		ca.cgroup = 0;
-	}
-	if (pid < 0)
-		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0) {
-		hull_syserr(&err, errno, "exec: clone");
-		child_fail(a->sync_fd, &err);
-	}
-	if (pid == 0) {
-		/* Our parent is hull now: die with it until we exec. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		child_run(a);
-	}
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%d %d", (int)pid, in_v2);
-	hull_sync_send(a->sync_fd, SYNC_PID, buf, -1);
-	_exit(0);
-}
-
-/* P: D's pid from C (and whether it was born in the v2 cgroup), or an error.
- * C and D share the socket, so D's IN_CGROUP, or its error, may come before
- * C's report: *in_cgroup says whether it did. An error from D is kept until
- * C names D, so that D is reaped, not left to us as a zombie. */
-static pid_t await_pid(int sock, pid_t joiner, bool *in_v2, bool *in_cgroup, struct hull_err *err)
-{
-	char type, msg[HULL_ERR_MAX];
-	pid_t pid = -1;
-	bool failed = false;
-	*in_cgroup = false;
-	while (pid < 0) {
-		int r = hull_sync_recv(sock, &type, msg, sizeof(msg), NULL);
-		if (r == -EPIPE && !failed)
-			r = hull_errf(err, EPIPE, "exec: the process died before it was made");
-		else if (r < 0 && !failed)
-			r = hull_syserr(err, -r, "exec: sync");
-		else if (r == 0 && type == HULL_SYNC_ERROR && !failed)
-			r = hull_errf(err, EIO, "%s", msg);
-		else if (r == 0 && type == HULL_SYNC_IN_CGROUP)
-			*in_cgroup = true;
-		else if (r == 0 && type == SYNC_PID) {
-			char *end;
-			long v = strtol(msg, &end, 10);
-			*in_v2 = strtol(end, NULL, 10) == 1;
-			if (v > 0 && v <= INT32_MAX)
-				pid = (pid_t)v;
-			else if (!failed)
-				r = hull_errf(err, EPROTO, "exec: sync: bad pid \"%s\"", msg);
-		} else if (r == 0 && !failed)
-			r = hull_errf(err, EPROTO, "exec: sync: unexpected message '%c'", type);
-		if (r < 0 && failed)
-			break;		/* C is gone without naming D: D was never made */
-		failed |= r < 0;
-	}
-	while (waitpid(joiner, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (failed && pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	return failed ? -EIO : pid;
+	struct hull_spawn sp = {
+		.join_pidfd = pidfd, .join_flags = flags, .userns_fd = -1, .pidns_fd = -1,
+		.cgroup_fd = v2_fd, .attach = attach_v2, .attach_data = cg,
+		.tasks_fds = tasks, .n_tasks_fds = n_tasks,
+		.keep = &sync_fd, .n_keep = 1, .keep_below = 3 + o->preserve_fds,
+		.parent_fd = sync_fd,
+	};
+	pid_t pid = hull_spawn(&sp, err);
+	if (pid != 0)
+		hull_cgroup_attach_fds_close(tasks, n_tasks);
+	return pid;
 }
 
 static int load(const struct hull_exec_opts *o, struct hull_container *c, int *pidfd,
@@ -421,46 +288,27 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		hull_container_close(&c);
 		return r;
 	}
-
-	int v2_fd = -1, *tasks = NULL;
-	size_t n_tasks = 0;
-	if (cg && (r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err)) < 0) {
-		hull_container_close(&c);
-		close(sv[0]);
-		close(sv[1]);
-		return r;
-	}
-	struct child_args a = { .tasks_fds = tasks, .n_tasks_fds = n_tasks, .v2_fd = v2_fd,
-				.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],
-				.console_fd = console, .preserve_fds = o->preserve_fds,
-				.relay_pty = spec->process.terminal && !o->console_socket };
-	pid_t joiner = fork();
-	if (joiner == 0) {
-		close(sv[0]);
-		close(c.dirfd);
-		joiner_run(pidfd, flags, &a);
+	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
+	out.pid = clone_process(o, cg, pidfd, flags, sv[1], err);
+	if (out.pid == 0) {
+		struct hull_enter e = {
+			.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],
+			.preserve_fds = o->preserve_fds,
+		};
+		hull_enter_container(&e);
 	}
 	close(sv[1]);
-	hull_cgroup_attach_fds_close(tasks, n_tasks);
 	_cleanup_close_ int sock = sv[0];
-	if (joiner < 0) {
-		hull_container_close(&c);
-		return hull_syserr(err, errno, "exec: fork");
-	}
-	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	bool in_v2 = false, in_cgroup = false;
-	out.pid = await_pid(sock, joiner, &in_v2, &in_cgroup, err);
 	r = out.pid < 0 ? out.pid : 0;
 	if (r == 0 && (out.pidfd = hull_pidfd_open(out.pid)) < 0)
 		r = hull_syserr(err, -out.pidfd, "exec: pidfd_open %d", (int)out.pid);
-	if (r == 0 && cg && !in_v2)
-		r = hull_cgroup_attach_v2(cg, out.pid, err);
-	if (r == 0 && !in_cgroup)
-		r = hull_await_in_cgroup(sock, "exec process", err);
-	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
-		r = hull_errf(err, EPIPE, "exec: the process died before it could start");
 	if (r == 0)
 		r = hull_await_child(sock, spec, &c.st, &out, true, "exec process", err);
+	if (r == 0 && console >= 0 && out.pty_master >= 0) {
+		r = hull_console_send(console, out.pty_master, err);
+		close(out.pty_master);
+		out.pty_master = -1;
+	}
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out.pid, err);
 	hull_container_close(&c);

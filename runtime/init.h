@@ -1,4 +1,4 @@
-/* The container init before it execs: runs in the child of hull_ns_clone(). */
+/* The container init before it execs: runs in the child of hull_spawn(). */
 #ifndef HULL_INIT_H
 #define HULL_INIT_H
 
@@ -17,15 +17,11 @@ struct hull_init_args {
 	const char *id;
 	int sync_fd;		/* the init's end of the sync socket pair */
 	int fifo_fd;		/* exec.fifo, read side (O_NONBLOCK): start writes a byte */
-	int console_fd;		/* connected --console-socket, or -1 */
-	bool relay_pty;		/* send the pty master to the parent instead */
 	bool no_new_keyring;
 	int preserve_fds;
 	struct hull_seccomp_filter *seccomp;	/* compiled by the parent, or NULL */
 	const struct hull_capsets *caps;	/* resolved by the parent from process.capabilities */
 	struct hull_hooks_ctx *hooks;	/* its state.pid is set from the GO message */
-	const int *cgroup_tasks_fds;	/* v1 "tasks" files to write "0" to, first thing */
-	size_t n_cgroup_tasks_fds;
 };
 
 /* Never returns: execs the process or reports the failure over sync_fd and exits. */

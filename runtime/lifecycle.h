@@ -36,10 +36,6 @@ int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_s
 		     struct hull_created *out, bool eof_is_ready, const char *who,
 		     struct hull_err *err);
 
-/* The child has moved itself into its v1 cgroups (HULL_SYNC_IN_CGROUP),
- * or reports why not. */
-int hull_await_in_cgroup(int sock, const char *who, struct hull_err *err);
-
 /* Creates the container; on success c is open and locked and the init waits
  * for start. On failure nothing is left: no cgroup, state dir or process. */
 int hull_create(const struct hull_create_opts *o, struct hull_container *c,

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 
 #include "cleanup.h"
 #include "process.h"
@@ -17,7 +18,7 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-int hull_process_prepare(const struct hull_process *p, struct hull_err *err)
+int hull_process_limits(const struct hull_process *p, struct hull_err *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
@@ -33,17 +34,30 @@ int hull_process_prepare(const struct hull_process *p, struct hull_err *err)
 			return r;
 		}
 	}
-	if (p->cwd && strcmp(p->cwd, "/") != 0) {
-		struct stat st;
-		if (stat(p->cwd, &st) < 0) {
-			int r = hull_mkdir_p(p->cwd, 0755, err);
-			if (r < 0) {
-				hull_err_prefix(err, "process.cwd");
-				return r;
-			}
-		}
-	}
 	return 0;
+}
+
+int hull_process_chdir(const struct hull_process *p, struct hull_err *err)
+{
+	const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return hull_syserr(err, errno, "process.cwd: open the container's /");
+	/* Inside the root whatever the path holds: ".." stops at it, and no
+	 * magic link (/proc/self/fd/N, /proc/PID/cwd) is followed. */
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd, tries = 0;
+	do
+		fd = (int)syscall(SYS_openat2, root, cwd, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 32);
+	if (fd < 0)
+		return hull_syserr(err, errno, "process.cwd %s", cwd);
+	int r = fchdir(fd) < 0 ? hull_syserr(err, errno, "process.cwd %s", cwd) : 0;
+	close(fd);
+	return r;
 }
 
 int hull_process_switch_user(const struct hull_process *p, struct hull_err *err)
@@ -57,8 +71,6 @@ int hull_process_switch_user(const struct hull_process *p, struct hull_err *err)
 		return hull_syserr(err, errno, "PR_SET_KEEPCAPS");
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		return hull_syserr(err, errno, "process.user.uid %u", (unsigned)p->uid);
-	if (p->cwd && chdir(p->cwd) < 0)
-		return hull_syserr(err, errno, "process.cwd %s", p->cwd);
 	if (p->has_umask)
 		umask(p->umask);
 	return 0;

@@ -5,12 +5,16 @@
 
 #include "../oci-spec/spec.h"
 
-/* As root, before the user switch: rlimits, oom_score_adj, and the cwd
- * created if missing (as runc does). */
-int hull_process_prepare(const struct hull_process *p, struct hull_err *err);
+/* As root, before the user switch: rlimits and oom_score_adj. */
+int hull_process_limits(const struct hull_process *p, struct hull_err *err);
+
+/* Changes to process.cwd ("/" when unset), resolved inside the container's
+ * root (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): the path cannot
+ * lead out of it, whatever the container made of its components. */
+int hull_process_chdir(const struct hull_process *p, struct hull_err *err);
 
 /* setgroups (additionalGids), gid, uid (with PR_SET_KEEPCAPS, so that
- * hull_caps_apply can still grant); then chdir(cwd) and umask. */
+ * hull_caps_apply can still grant), umask. */
 int hull_process_switch_user(const struct hull_process *p, struct hull_err *err);
 
 /* Resolves args[0] through the PATH of process.env (or the default PATH)

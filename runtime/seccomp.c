@@ -219,6 +219,11 @@ int hull_seccomp_compile(const struct hull_seccomp *s, struct hull_seccomp_filte
 	return 0;
 }
 
+bool hull_seccomp_notifies(const struct hull_seccomp_filter *f)
+{
+	return f && f->notify;
+}
+
 int hull_seccomp_load(struct hull_seccomp_filter *f, int sync_fd, struct hull_err *err)
 {
 	if (!f)

@@ -19,6 +19,9 @@ int hull_seccomp_compile(const struct hull_seccomp *s, struct hull_seccomp_filte
 			 struct hull_err *err);
 void hull_seccomp_free(struct hull_seccomp_filter *f);
 
+/* Whether f has SCMP_ACT_NOTIFY rules (a listener fd to hand over). */
+bool hull_seccomp_notifies(const struct hull_seccomp_filter *f);
+
 /* In the init: loads f (NULL: nothing to do). When f has SCMP_ACT_NOTIFY
  * rules, the listener fd goes to the parent over sync_fd (HULL_SYNC_SECCOMP)
  * at once, so that an agent holds it before the init's next notified call. */

@@ -7,8 +7,7 @@
 #include <stddef.h>
 
 enum hull_sync_type {
-	HULL_SYNC_IN_CGROUP = 'C',	/* init: moved itself into its v1 cgroups */
-	HULL_SYNC_GO = 'G',	/* parent: the init is in its cgroup, go on */
+	HULL_SYNC_GO = 'G',	/* parent: maps, network and hooks are done, go on */
 	HULL_SYNC_READY = 'R',	/* init: set up, waiting for start */
 	HULL_SYNC_ERROR = 'E',	/* init: failed; payload is the message */
 	HULL_SYNC_PTY = 'P',	/* init: the pty master, for a foreground relay */

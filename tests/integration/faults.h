@@ -18,6 +18,7 @@ struct hf {
 	char bridge[16];	/* the bridge of hf_bridge(), "" without */
 	char veth[16];		/* the host end of the veth hull derives from t.id */
 	size_t n_fds;		/* the test's open fds at hf_begin */
+	bool hull_only;		/* hf_strace traces hull's own process, not its children */
 };
 
 /* A process running in the background (stdout, stderr in memfds). */
