@@ -14,17 +14,26 @@
 #define BIG_MARK "\0u64:"
 #define BIG_MARK_LEN 5
 
+/* A path too long for the buffer ends in "...", never in a cut name. */
+static void jp_mark_cut(jpath_t out, int n)
+{
+	if (n >= JPATH_MAX)
+		memcpy(out + JPATH_MAX - 4, "...", 4);
+}
+
 void jp_key(jpath_t out, const char *parent, const char *key)
 {
+	int n;
 	if (!parent || !*parent)
-		snprintf(out, JPATH_MAX, "%s", key);
+		n = snprintf(out, JPATH_MAX, "%s", key);
 	else
-		snprintf(out, JPATH_MAX, "%s.%s", parent, key);
+		n = snprintf(out, JPATH_MAX, "%s.%s", parent, key);
+	jp_mark_cut(out, n);
 }
 
 void jp_idx(jpath_t out, const char *parent, size_t i)
 {
-	snprintf(out, JPATH_MAX, "%s[%zu]", parent ? parent : "", i);
+	jp_mark_cut(out, snprintf(out, JPATH_MAX, "%s[%zu]", parent ? parent : "", i));
 }
 
 int jerr(struct hull_err *err, const char *path, const char *fmt, ...)
@@ -219,6 +228,21 @@ int jv_u32(json_t *v, const char *path, uint32_t *out, struct hull_err *err)
 	return 0;
 }
 
+int jv_id(json_t *v, const char *path, uint32_t *out, struct hull_err *err)
+{
+	uint64_t x = 0;
+	int r = jv_u64(v, path, UINT64_MAX, &x, err);
+	if (r < 0)
+		return r;
+	/* setresuid(2) and chown(2) read (uid_t)-1 as "leave it as it is":
+	 * uid -1 would run the process as the one that set it up, root. */
+	if (x >= UINT32_MAX)
+		return jerr(err, path, "%" PRIu64 " is not a valid id (0 to 4294967294; 4294967295 is (uid_t)-1, "
+			    "\"unchanged\")", x);
+	*out = (uint32_t)x;
+	return 0;
+}
+
 void spec_strv_free(struct hull_strv *v)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -322,10 +346,13 @@ int jv_id_maps(json_t *v, const char *path, struct hull_id_maps *out, struct hul
 		jp_idx(p, path, i);
 		struct hull_id_map *m = &out->v[i];
 		if (jv_object(e, p, err) < 0 ||
-		    jo_u32(e, p, "containerID", true, &m->container_id, err) < 0 ||
-		    jo_u32(e, p, "hostID", true, &m->host_id, err) < 0 ||
+		    jo_id(e, p, "containerID", true, &m->container_id, err) < 0 ||
+		    jo_id(e, p, "hostID", true, &m->host_id, err) < 0 ||
 		    jo_u32(e, p, "size", true, &m->size, err) < 0)
 			return -EINVAL;
+		/* A range may not reach (uid_t)-1 either; the kernel refuses it. */
+		if ((uint64_t)m->container_id + m->size > UINT32_MAX || (uint64_t)m->host_id + m->size > UINT32_MAX)
+			return jerr(err, p, "containerID or hostID + size reaches 4294967295, (uid_t)-1");
 		out->n++;
 	}
 	return 0;
@@ -379,6 +406,12 @@ int jo_u32(json_t *obj, const char *parent, const char *key, bool required, uint
 	   struct hull_err *err)
 {
 	JO_READ(jv_u32(v, p, out, err));
+}
+
+int jo_id(json_t *obj, const char *parent, const char *key, bool required, uint32_t *out,
+	  struct hull_err *err)
+{
+	JO_READ(jv_id(v, p, out, err));
 }
 
 int jo_strv(json_t *obj, const char *parent, const char *key, struct hull_strv *out,

@@ -52,6 +52,8 @@ int jv_i64(json_t *v, const char *path, int64_t min, int64_t max, int64_t *out,
 	   struct hull_err *err);
 int jv_u64(json_t *v, const char *path, uint64_t max, uint64_t *out, struct hull_err *err);
 int jv_u32(json_t *v, const char *path, uint32_t *out, struct hull_err *err);
+/* A uid or gid: 0 to 4294967294, never (uid_t)-1. */
+int jv_id(json_t *v, const char *path, uint32_t *out, struct hull_err *err);
 int jv_strv(json_t *v, const char *path, struct hull_strv *out, struct hull_err *err);
 int jv_kvs(json_t *v, const char *path, struct hull_kvs *out, struct hull_err *err);
 int jv_abs_path(json_t *v, const char *path, char **out, struct hull_err *err);
@@ -68,6 +70,8 @@ int jo_i64(json_t *obj, const char *parent, const char *key, bool required, int6
 	   int64_t max, int64_t *out, struct hull_err *err);
 int jo_u64(json_t *obj, const char *parent, const char *key, bool required, uint64_t max,
 	   uint64_t *out, struct hull_err *err);
+int jo_id(json_t *obj, const char *parent, const char *key, bool required, uint32_t *out,
+	  struct hull_err *err);
 int jo_u32(json_t *obj, const char *parent, const char *key, bool required, uint32_t *out,
 	   struct hull_err *err);
 int jo_strv(json_t *obj, const char *parent, const char *key, struct hull_strv *out,

@@ -140,13 +140,13 @@ static int parse_device(json_t *v, const char *p, struct hull_device *d, struct 
 		d->has_file_mode = true;
 		d->file_mode = x;
 	}
-	if ((r = jo_u32(v, p, "uid", false, &x, err)) < 0)
+	if ((r = jo_id(v, p, "uid", false, &x, err)) < 0)
 		return r;
 	if (r) {
 		d->has_uid = true;
 		d->uid = x;
 	}
-	if ((r = jo_u32(v, p, "gid", false, &x, err)) < 0)
+	if ((r = jo_id(v, p, "gid", false, &x, err)) < 0)
 		return r;
 	if (r) {
 		d->has_gid = true;

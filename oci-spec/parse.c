@@ -86,10 +86,10 @@ static int parse_user(json_t *proc, struct hull_process *p, struct hull_err *err
 	uint64_t umask;
 	if (jo_object(proc, "process", "user", true, &u, err) < 0)
 		return -EINVAL;
-	if (jo_u32(u, path, "uid", true, &x, err) < 0)
+	if (jo_id(u, path, "uid", true, &x, err) < 0)
 		return -EINVAL;
 	p->uid = x;
-	if (jo_u32(u, path, "gid", true, &x, err) < 0)
+	if (jo_id(u, path, "gid", true, &x, err) < 0)
 		return -EINVAL;
 	p->gid = x;
 	int r = jo_u64(u, path, "umask", false, UINT32_MAX, &umask, err);
@@ -110,7 +110,7 @@ static int parse_user(json_t *proc, struct hull_process *p, struct hull_err *err
 		json_array_foreach(gids, i, e) {
 			jpath_t ep;
 			jp_idx(ep, "process.user.additionalGids", i);
-			if (jv_u32(e, ep, &x, err) < 0)
+			if (jv_id(e, ep, &x, err) < 0)
 				return -EINVAL;
 			p->additional_gids[p->n_additional_gids++] = x;
 		}
