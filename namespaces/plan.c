@@ -1,6 +1,7 @@
 /* What the clone creates and which namespaces are joined, decided in the
  * parent before anything exists. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -122,6 +123,16 @@ static int check_time(const struct hull_spec *spec, struct hull_ns_plan *plan, s
 	return 0;
 }
 
+/* Whether fd is the namespace hull itself is in (own: /proc/self/ns/TYPE);
+ * true when that cannot be told. */
+static bool is_own_ns(int fd, const char *own)
+{
+	struct stat a, b;
+	if (fstat(fd, &a) < 0 || stat(own, &b) < 0)
+		return true;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan,
 			 struct hull_err *err)
 {
@@ -162,6 +173,13 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 		} else {
 			plan->clone_flags |= hull_ns_type_flag((enum hull_ns_type)t);
 		}
+	}
+	if ((spec->hostname || spec->domainname) && plan->join_fd[HULL_NS_UTS] >= 0 &&
+	    is_own_ns(plan->join_fd[HULL_NS_UTS], "/proc/self/ns/uts")) {
+		hull_ns_plan_release(plan);
+		return hull_errf(err, EINVAL, "%s: linux.namespaces[%u].path is hull's own uts namespace; "
+				 "setting it would rename the host", spec->hostname ? "hostname" : "domainname",
+				 ns[HULL_NS_UTS].index);
 	}
 	return 0;
 }
