@@ -18,6 +18,8 @@ enum hull_resolve_mode {
 	HULL_RESOLVE_EXISTING,	/* ENOENT if missing */
 	HULL_RESOLVE_DIR,	/* create missing directories, the last one too */
 	HULL_RESOLVE_FILE,	/* create missing parent directories and an empty file */
+	/* or'd in: a symlink anywhere on the path is ELOOP */
+	HULL_RESOLVE_NO_SYMLINKS = 0x10,
 };
 
 /* Opens path (absolute or not, taken as relative to rootfd) as an O_PATH fd,
@@ -61,9 +63,11 @@ int hull_mnt_bind(int src_fd, int dst_fd, bool recursive);
 
 /* --- mounts.c / cgroupfs.c ------------------------------------------------ */
 
-/* Performs spec->mounts[i] under rootfd. err names "mounts[i] DEST". */
+/* Performs spec->mounts[i] under rootfd. err names "mounts[i] DEST".
+ * *root: an O_PATH fd of the new mount's root (the caller closes it), -1
+ * where there is none to give (cgroup mounts). */
 int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
-		   const struct hull_rootfs_opts *opts, struct hull_err *err);
+		   const struct hull_rootfs_opts *opts, int *root, struct hull_err *err);
 
 /* The mount of type "cgroup" at spec->mounts[i]. */
 int hull_mount_cgroup(const struct hull_mount *m, const char *label, int rootfd,
@@ -93,8 +97,21 @@ char *hull_path_clean(const char *path);
 /* --- devices.c / paths.c / sysctl.c --------------------------------------- */
 
 int hull_devices_setup(const struct hull_spec *spec, int rootfd, struct hull_err *err);
-int hull_masked_paths(const struct hull_spec *spec, int rootfd, struct hull_err *err);
-int hull_readonly_paths(const struct hull_spec *spec, int rootfd, struct hull_err *err);
+/* The root of each mount of spec->mounts, as hull_mount_one gave it. */
+struct hull_mount_root {
+	char *dest;		/* cleaned destination */
+	int fd;			/* O_PATH fd of the mount's root, or -1 */
+};
+struct hull_mount_roots {
+	struct hull_mount_root *v;
+	size_t n;
+};
+void hull_mount_roots_free(struct hull_mount_roots *mr);
+
+int hull_masked_paths(const struct hull_spec *spec, int rootfd, const struct hull_mount_roots *mr,
+		      struct hull_err *err);
+int hull_readonly_paths(const struct hull_spec *spec, int rootfd, const struct hull_mount_roots *mr,
+			struct hull_err *err);
 int hull_sysctl_apply(const struct hull_spec *spec, struct hull_err *err);
 
 /* "net.ipv4.ip_forward" -> "net/ipv4/ip_forward"; -EINVAL for a key that

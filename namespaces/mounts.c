@@ -54,6 +54,29 @@ static int check_proc(int rootfd, int fd, int src_fd, const char *label, struct 
 	return 0;
 }
 
+/* proc, sysfs and whatever is mounted at /proc, /sys or /dev must not be
+ * mounted through a symlink (runc: "must be mounted on ordinary
+ * directory"): one swapped in while containers start would put the mount,
+ * and every mask made on it afterwards, where the symlink points. */
+static bool no_symlinks(const struct hull_mount *m)
+{
+	return is_type(m, "proc") || is_type(m, "sysfs") || dest_is(m, "/proc") || dest_is(m, "/sys") ||
+	       dest_is(m, "/dev");
+}
+
+static int resolve_dest(const struct hull_mount *m, int rootfd, enum hull_resolve_mode mode, const char *label,
+			struct hull_err *err)
+{
+	bool strict = no_symlinks(m);
+	int fd = hull_resolve(rootfd, m->destination, mode | (strict ? HULL_RESOLVE_NO_SYMLINKS : 0));
+	if (fd == -ELOOP && strict)
+		return hull_errf(err, ELOOP, "%s: must be mounted on an ordinary directory, and a symlink is on "
+				 "its path", label);
+	if (fd < 0)
+		return hull_syserr(err, -fd, "%s", label);
+	return fd;
+}
+
 static int finish(int mnt, const struct hull_mount *m, const char *label, struct hull_err *err)
 {
 	int r = hull_mnt_propagation(mnt, m->propagation);
@@ -65,7 +88,7 @@ static int finish(int mnt, const struct hull_mount *m, const char *label, struct
 	return 0;
 }
 
-static int mount_bind(const struct hull_mount *m, int rootfd, const char *label, struct hull_err *err)
+static int mount_bind(const struct hull_mount *m, int rootfd, int *root, const char *label, struct hull_err *err)
 {
 	_cleanup_close_ int src = open(m->source, O_PATH | O_CLOEXEC);
 	if (src < 0)
@@ -73,10 +96,10 @@ static int mount_bind(const struct hull_mount *m, int rootfd, const char *label,
 	struct stat st;
 	if (fstat(src, &st) < 0)
 		return hull_syserr(err, errno, "%s: source %s", label, m->source);
-	_cleanup_close_ int dst = hull_resolve(rootfd, m->destination,
-					       S_ISDIR(st.st_mode) ? HULL_RESOLVE_DIR : HULL_RESOLVE_FILE);
+	_cleanup_close_ int dst = resolve_dest(m, rootfd, S_ISDIR(st.st_mode) ? HULL_RESOLVE_DIR : HULL_RESOLVE_FILE,
+					       label, err);
 	if (dst < 0)
-		return hull_syserr(err, -dst, "%s", label);
+		return dst;
 	int r = check_proc(rootfd, dst, src, label, err);
 	if (r < 0)
 		return r;
@@ -88,12 +111,16 @@ static int mount_bind(const struct hull_mount *m, int rootfd, const char *label,
 	r = hull_mnt_setflags(mnt, m->flags & HULL_MS_MNT_FLAGS, m->clear_flags & HULL_MS_MNT_FLAGS, false);
 	if (r < 0)
 		return hull_syserr(err, -r, "%s: set bind mount flags", label);
-	return finish(mnt, m, label, err);
+	r = finish(mnt, m, label, err);
+	if (r == 0)
+		*root = steal_fd(mnt);
+	return r;
 }
 
 /* Without its own network namespace a fresh sysfs is refused (EPERM) in
  * some setups; runc binds the host's then, as we do. */
-static int sysfs_fallback(const struct hull_mount *m, int dst, const char *label, struct hull_err *err)
+static int sysfs_fallback(const struct hull_mount *m, int dst, int *root, const char *label,
+			  struct hull_err *err)
 {
 	_cleanup_close_ int src = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (src < 0)
@@ -104,14 +131,81 @@ static int sysfs_fallback(const struct hull_mount *m, int dst, const char *label
 	int r = hull_mnt_setflags(mnt, m->flags & HULL_MS_MNT_FLAGS, 0, false);
 	if (r < 0)
 		return hull_syserr(err, -r, "%s: set bind mount flags", label);
-	return finish(mnt, m, label, err);
+	r = finish(mnt, m, label, err);
+	if (r == 0)
+		*root = steal_fd(mnt);
+	return r;
 }
 
-static int mount_fs(const struct hull_mount *m, int rootfd, const char *label, struct hull_err *err)
+static uint64_t mount_attrs(unsigned long flags)
 {
-	_cleanup_close_ int dst = hull_resolve(rootfd, m->destination, HULL_RESOLVE_DIR);
+	static const struct { unsigned long ms; uint64_t attr; } map[] = {
+		{ MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOSUID, MOUNT_ATTR_NOSUID },
+		{ MS_NODEV, MOUNT_ATTR_NODEV }, { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
+		{ MS_NOATIME, MOUNT_ATTR_NOATIME }, { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+		{ MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
+	};
+	uint64_t a = 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (flags & map[i].ms)
+			a |= map[i].attr;
+	return a;
+}
+
+/* A fresh proc or sysfs through the new mount API: fsmount hands us the
+ * new mount itself, so the masks made on it later need no path that a
+ * racing rootfs could change. -ENOSYS: a kernel without it (before 5.2). */
+static int fsmount_at(const struct hull_mount *m, int dst, unsigned long flags, int *root)
+{
+	if (flags & ~(unsigned long)(HULL_MS_MNT_FLAGS))
+		return -ENOSYS;	/* superblock flags: the old API takes them */
+	_cleanup_close_ int fs = fsopen(m->type, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	const char *source = m->source ? m->source : m->type;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return -errno;
+	_cleanup_free_ char *data = m->data ? hull_xstrdup(m->data) : NULL;
+	for (char *save = NULL, *opt = data ? strtok_r(data, ",", &save) : NULL; opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(opt, '=');
+		if (eq)
+			*eq = 0;
+		if (fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, eq ? eq + 1 : NULL,
+			    0) < 0)
+			return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	_cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)mount_attrs(flags));
+	if (mnt < 0)
+		return -errno;
+	if (move_mount(mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	*root = steal_fd(mnt);
+	return 0;
+}
+
+/* mount(2) onto dst; *root: the new mount, looked up again by its path. */
+static int legacy_mount_at(const struct hull_mount *m, int rootfd, int dst, unsigned long flags, int *root)
+{
+	char p[HULL_FD_PATH_LEN];
+	const char *source = m->source ? m->source : m->type;
+	if (mount(source, hull_fd_path(p, dst), m->type, flags, m->data) < 0)
+		return -errno;
+	/* dst still names the covered directory; the new mount is on top. */
+	int fd = hull_resolve(rootfd, m->destination, HULL_RESOLVE_EXISTING);
+	if (fd < 0)
+		return fd;
+	*root = fd;
+	return 0;
+}
+
+static int mount_fs(const struct hull_mount *m, int rootfd, int *root, const char *label, struct hull_err *err)
+{
+	_cleanup_close_ int dst = resolve_dest(m, rootfd, HULL_RESOLVE_DIR, label, err);
 	if (dst < 0)
-		return hull_syserr(err, -dst, "%s", label);
+		return dst;
 	int r = check_proc(rootfd, dst, -1, label, err);
 	if (r < 0)
 		return r;
@@ -130,18 +224,17 @@ static int mount_fs(const struct hull_mount *m, int rootfd, const char *label, s
 	unsigned long flags = m->flags & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT | HULL_MS_PROPAGATION);
 	if (hull_mount_delays_ro(m))
 		flags &= ~(unsigned long)MS_RDONLY;
-	const char *source = m->source ? m->source : m->type;
-	if (mount(source, hull_fd_path(p, dst), m->type, flags, m->data) < 0) {
-		int e = errno;
-		if (e == EPERM && is_type(m, "sysfs"))
-			return sysfs_fallback(m, dst, label, err);
-		return hull_syserr(err, e, "%s: mount %s", label, m->type);
-	}
+	_cleanup_close_ int mnt = -1;
+	r = -ENOSYS;
+	if (is_type(m, "proc") || is_type(m, "sysfs"))
+		r = fsmount_at(m, dst, flags, &mnt);
+	if (r == -ENOSYS)
+		r = legacy_mount_at(m, rootfd, dst, flags, &mnt);
+	if (r == -EPERM && is_type(m, "sysfs"))
+		return sysfs_fallback(m, dst, root, label, err);
+	if (r < 0)
+		return hull_syserr(err, -r, "%s: mount %s", label, m->type);
 
-	/* dst still names the covered directory; the new mount is on top. */
-	_cleanup_close_ int mnt = hull_resolve(rootfd, m->destination, HULL_RESOLVE_EXISTING);
-	if (mnt < 0)
-		return hull_syserr(err, -mnt, "%s: reopen after mount", label);
 	if (is_type(m, "tmpfs") && !(m->data && (strncmp(m->data, "mode=", 5) == 0 || strstr(m->data, ",mode="))) &&
 	    chmod(hull_fd_path(p, mnt), under.st_mode & 07777) < 0)
 		return hull_syserr(err, errno, "%s: chmod", label);
@@ -152,17 +245,21 @@ static int mount_fs(const struct hull_mount *m, int rootfd, const char *label, s
 		if ((r = hull_copyup(lower, upper)) < 0)
 			return hull_syserr(err, -r, "%s: tmpcopyup", label);
 	}
-	return finish(mnt, m, label, err);
+	r = finish(mnt, m, label, err);
+	if (r == 0)
+		*root = steal_fd(mnt);
+	return r;
 }
 
 int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
-		   const struct hull_rootfs_opts *opts, struct hull_err *err)
+		   const struct hull_rootfs_opts *opts, int *root, struct hull_err *err)
 {
 	const struct hull_mount *m = &spec->mounts[i];
 	_cleanup_free_ char *label = hull_xasprintf("mounts[%zu] %s", i, m->destination);
+	*root = -1;
 	if (m->is_bind)
-		return mount_bind(m, rootfd, label, err);
+		return mount_bind(m, rootfd, root, label, err);
 	if (is_type(m, "cgroup"))
 		return hull_mount_cgroup(m, label, rootfd, opts, err);
-	return mount_fs(m, rootfd, label, err);
+	return mount_fs(m, rootfd, root, label, err);
 }

@@ -25,11 +25,11 @@ const char *hull_fd_path(char buf[HULL_FD_PATH_LEN], int fd)
 	return buf;
 }
 
-static int open_in_root(int rootfd, const char *path)
+static int open_in_root(int rootfd, const char *path, bool no_symlinks)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0),
 	};
 	int fd, tries = 0;
 	/* EAGAIN: a rename raced with a ".." lookup; the kernel asks to retry. */
@@ -107,7 +107,9 @@ static int create_one(int parentfd, const char *name, bool dir)
 
 int hull_resolve(int rootfd, const char *path, enum hull_resolve_mode mode)
 {
-	int fd = open_in_root(rootfd, path);
+	bool nofollow = mode & HULL_RESOLVE_NO_SYMLINKS;
+	mode &= ~HULL_RESOLVE_NO_SYMLINKS;
+	int fd = open_in_root(rootfd, path, nofollow);
 	if (fd != -ENOENT || mode == HULL_RESOLVE_EXISTING)
 		return fd;
 
@@ -116,14 +118,14 @@ int hull_resolve(int rootfd, const char *path, enum hull_resolve_mode mode)
 	if (c.n == 0)
 		return -ENOENT;
 
-	_cleanup_close_ int parent = open_in_root(rootfd, ".");
+	_cleanup_close_ int parent = open_in_root(rootfd, ".", false);
 	if (parent < 0)
 		return parent;
 	size_t i = 0;
 	int links = 0;
 	for (int steps = 0; steps < MAX_STEPS; steps++) {
 		_cleanup_free_ char *prefix = comps_join(&c, i + 1);
-		fd = open_in_root(rootfd, prefix);
+		fd = open_in_root(rootfd, prefix, nofollow);
 		if (fd >= 0) {
 			if (i + 1 == c.n)
 				return fd;
@@ -139,7 +141,7 @@ int hull_resolve(int rootfd, const char *path, enum hull_resolve_mode mode)
 		char target[PATH_MAX];
 		ssize_t tlen = readlinkat(parent, c.v[i], target, sizeof(target) - 1);
 		if (tlen >= 0) {
-			if (++links > MAX_SYMLINKS)
+			if (nofollow || ++links > MAX_SYMLINKS)
 				return -ELOOP;
 			target[tlen] = 0;
 			struct comps next = {0};
@@ -152,10 +154,10 @@ int hull_resolve(int rootfd, const char *path, enum hull_resolve_mode mode)
 			comps_free(&c);
 			c = next;
 			if (c.n == 0)
-				return open_in_root(rootfd, ".");
+				return open_in_root(rootfd, ".", false);
 			/* Start over from the root: the target may contain "..". */
 			close(parent);
-			parent = open_in_root(rootfd, ".");
+			parent = open_in_root(rootfd, ".", false);
 			if (parent < 0)
 				return parent;
 			i = 0;

@@ -128,20 +128,34 @@ static int enter_chroot(int rootfd, const char *root, struct hull_err *err)
 	return 0;
 }
 
-static int delayed_readonly(const struct hull_spec *spec, int rootfd, struct hull_err *err)
+/* On the mount itself (its kept root fd), not on what its path shows now. */
+static int delayed_readonly(const struct hull_spec *spec, const struct hull_mount_roots *mr,
+			    struct hull_err *err)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct hull_mount *m = &spec->mounts[i];
 		if (!hull_mount_delays_ro(m))
 			continue;
-		_cleanup_close_ int fd = hull_resolve(rootfd, m->destination, HULL_RESOLVE_EXISTING);
+		int fd = mr->v[i].fd;
 		if (fd < 0)
-			return hull_syserr(err, -fd, "mounts[%zu] %s: reopen", i, m->destination);
+			return hull_errf(err, EBADF, "mounts[%zu] %s: the mount was not kept", i, m->destination);
 		int r = hull_mnt_setflags(fd, MS_RDONLY, 0, false);
 		if (r < 0)
 			return hull_syserr(err, -r, "mounts[%zu] %s: make read-only", i, m->destination);
 	}
 	return 0;
+}
+
+void hull_mount_roots_free(struct hull_mount_roots *mr)
+{
+	for (size_t i = 0; i < mr->n; i++) {
+		free(mr->v[i].dest);
+		if (mr->v[i].fd >= 0)
+			close(mr->v[i].fd);
+	}
+	free(mr->v);
+	mr->v = NULL;
+	mr->n = 0;
 }
 
 int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opts *opts,
@@ -174,9 +188,15 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	if (rootfd < 0)
 		return hull_syserr(err, errno, "root.path %s", root);
 
-	for (size_t i = 0; i < spec->n_mounts; i++)
-		if ((r = hull_mount_one(spec, i, rootfd, opts, err)) < 0)
+	__attribute__((cleanup(hull_mount_roots_free))) struct hull_mount_roots mr = {
+		.v = hull_xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(*mr.v)),
+	};
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		mr.n = i + 1;
+		mr.v[i].dest = hull_path_clean(spec->mounts[i].destination);
+		if ((r = hull_mount_one(spec, i, rootfd, opts, &mr.v[i].fd, err)) < 0)
 			return r;
+	}
 	if ((r = hull_devices_setup(spec, rootfd, err)) < 0)
 		return r;
 	/* As runc: the cwd is made while the root is still writable. */
@@ -192,11 +212,11 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	 * readonlyPaths (/proc/sys turns read-only), masked last. */
 	if ((r = hull_sysctl_apply(spec, err)) < 0)
 		return r;
-	if ((r = hull_readonly_paths(spec, rootfd, err)) < 0)
+	if ((r = hull_readonly_paths(spec, rootfd, &mr, err)) < 0)
 		return r;
-	if ((r = hull_masked_paths(spec, rootfd, err)) < 0)
+	if ((r = hull_masked_paths(spec, rootfd, &mr, err)) < 0)
 		return r;
-	if ((r = delayed_readonly(spec, rootfd, err)) < 0)
+	if ((r = delayed_readonly(spec, &mr, err)) < 0)
 		return r;
 
 	if (opts->before_pivot && (r = opts->before_pivot(opts->before_pivot_data, err)) < 0)
