@@ -5,6 +5,8 @@ VERSION = 0.1.0
 PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 BUILDDIR = build
+# where root's hull marks the parent cgroups it made, for the whole machine
+CGROUP_MARKS = /run/hull/.cgroup-marks
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
@@ -19,7 +21,8 @@ CHECK_CFLAGS = `pkg-config --cflags check libcgroup 2>/dev/null`
 CHECK_LIBS = `pkg-config --libs check libcgroup 2>/dev/null`
 
 # flags
-CPPFLAGS = -D_GNU_SOURCE -DHULL_VERSION=\"$(VERSION)\" -D_FORTIFY_SOURCE=2
+CPPFLAGS = -D_GNU_SOURCE -DHULL_VERSION=\"$(VERSION)\" -DHULL_CGROUP_MARKS=\"$(CGROUP_MARKS)\" \
+	-D_FORTIFY_SOURCE=2
 CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -fstack-protector-strong -fPIE \
 	-Wno-missing-field-initializers
 LDFLAGS = -pie -Wl,-z,relro,-z,now

@@ -175,7 +175,7 @@ void hull_cg_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-static int check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
 	if (!res || !res->present)
 		return 0;
@@ -209,21 +209,8 @@ static int check_resources(struct hull_cgroup *cg, const struct hull_resources *
 	return 0;
 }
 
-static const struct hull_cg_backend *backend(const struct hull_cg_hier *h)
-{
-	return h->v2 ? &hull_cg_v2_backend : &hull_cg_v1_backend;
-}
-
-static bool has_procs(const struct hull_cg_hier *h)
-{
-	_cleanup_free_ char *buf = NULL;
-	if (h->dirfd < 0 || hull_read_file_at(h->dirfd, "cgroup.procs", &buf, NULL, NULL) < 0)
-		return false;
-	return buf[strspn(buf, " \n")] != 0;
-}
-
 /* The host's symlinks to co-mounted v1 hierarchies ("cpu" -> "cpu,cpuacct"). */
-static void find_links(struct hull_cgroup *cg)
+void hull_cg_find_links(struct hull_cgroup *cg)
 {
 	const struct hull_cg_hier *first = NULL;
 	for (size_t i = 0; i < cg->n && !first; i++)
@@ -261,7 +248,7 @@ static void find_links(struct hull_cgroup *cg)
 	}
 }
 
-static void finish(struct hull_cgroup *cg)
+void hull_cg_finish(struct hull_cgroup *cg)
 {
 	cg->mounts = hull_xcalloc(cg->n, sizeof(*cg->mounts));
 	for (size_t i = 0; i < cg->n; i++) {
@@ -284,145 +271,6 @@ static void finish(struct hull_cgroup *cg)
 }
 
 static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
-
-static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
-{
-	char label[512];
-	for (size_t i = 0; i < cg->n; i++) {
-		struct hull_cg_hier *h = &cg->h[i];
-		int r = hull_cg_mkdir(h, err);
-		if (r < 0)
-			return r;
-		if (h->created == 0 && has_procs(h))
-			return hull_errf(err, EEXIST, "%s: already exists and has processes",
-					 hull_cg_label(h, label, sizeof(label)));
-	}
-	for (size_t i = 0; i < cg->n; i++) {
-		int r = backend(&cg->h[i])->prepare(cg, &cg->h[i], res, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static bool asks_nothing(const struct hull_resources *res)
-{
-	static const char *const ctrls[] = { "memory", "cpu", "cpuset", "pids", "devices", "blkio",
-					     "hugetlb", "net_cls", "net_prio", "rdma" };
-	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
-		if (hull_cg_needs(res, ctrls[i]))
-			return false;
-	return true;
-}
-
-static bool no_access(int r)
-{
-	return r == -EACCES || r == -EPERM || r == -EROFS;
-}
-
-/* An unprivileged hull that may not create cgroups (no delegation): the
- * container stays in the caller's cgroups, which is fine only as long as
- * the config asks for no limit (runc's rootless rule). */
-static int detach(struct hull_cgroup **cgp, const char *where, const struct hull_resources *res,
-		  struct hull_err *err)
-{
-	struct hull_cgroup *cg = *cgp;
-	if (!asks_nothing(res))
-		return hull_errf(err, EACCES, "linux.resources: cgroups: no write access to %s; "
-				 "limits cannot be applied without a delegated cgroup", where);
-	struct hull_cgroup *own = hull_xcalloc(1, sizeof(*own));
-	int r = hull_cg_discover(own, err);
-	if (r < 0) {
-		hull_cgroup_free(own);
-		return r;
-	}
-	for (size_t i = 0; i < own->n; i++) {
-		own->h[i].dirfd = -1;
-		own->h[i].dir = hull_xasprintf("%s%s", own->h[i].mountpoint,
-					       strcmp(own->h[i].path, "/") ? own->h[i].path : "");
-	}
-	if (own->mode != HULL_CG_V2)
-		find_links(own);
-	own->warning = hull_xasprintf("cgroups: no write access to %s; resources are not applied", where);
-	hull_cgroup_free(cg);
-	*cgp = own;
-	return 0;
-}
-
-int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
-		       struct hull_cgroup **out, struct hull_err *err)
-{
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
-	_cleanup_free_ char *rel = NULL;
-	bool abs;
-	int r = hull_cg_path_normalize(cgroups_path, id, &rel, &abs, err);
-	if (r == 0)
-		r = hull_cg_discover(cg, err);
-	if (r == 0)
-		r = check_resources(cg, res, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < cg->n; i++) {
-		struct hull_cg_hier *h = &cg->h[i];
-		char *own = h->path;
-		/* Relative paths nest under this process's own cgroup, as runc's.
-		 * On v2 only, under its parent, as runc does there too: our own
-		 * cgroup holds us, and v2 gives no controller to the children of
-		 * a cgroup with processes. */
-		if (!abs && cg->mode == HULL_CG_V2 && strcmp(own, "/")) {
-			char *slash = strrchr(own, '/');
-			slash[slash == own] = 0;
-		}
-		h->path = abs || !strcmp(own, "/") ? hull_xasprintf("/%s", rel) : hull_xasprintf("%s/%s", own, rel);
-		free(own);
-		h->dir = hull_xasprintf("%s%s", h->mountpoint, h->path);
-	}
-	if (cg->mode != HULL_CG_V2)
-		find_links(cg);
-
-	r = make_dirs(cg, res, err);
-	/* The default parent "hull" is hull's own: whichever container leaves
-	 * it last removes it, not only the one that happened to make it. */
-	if (r == 0 && (!cgroups_path || !*cgroups_path))
-		for (size_t i = 0; i < cg->n; i++)
-			if (cg->h[i].created == 1)
-				cg->h[i].created = 2;
-	if (r == 0)
-		r = hull_cg_v1_backend.apply(cg, res, err);
-	if (r == 0)
-		r = hull_cg_v2_backend.apply(cg, res, err);
-	if (r < 0) {
-		/* The first hierarchy without its directory is where we failed. */
-		char where[4200] = "/sys/fs/cgroup";
-		for (size_t i = 0; i < cg->n; i++) {
-			const char *dir = cg->h[i].dir;
-			char *slash;
-			if (cg->h[i].dirfd >= 0)
-				continue;
-			/* the deepest directory that exists: the one we may not write */
-			snprintf(where, sizeof(where), "%s", dir);
-			while (access(where, F_OK) < 0 && (slash = strrchr(where, '/')) && slash != where)
-				*slash = 0;
-			break;
-		}
-		/* Nothing ran in it yet: removing what was made cannot wait. */
-		for (size_t i = 0; i < cg->n; i++)
-			hull_cg_remove(&cg->h[i], hull_cg_now_ns() + DESTROY_WAIT_NS, NULL);
-		if (!no_access(r) || geteuid() == 0)
-			return r;
-		if (err)
-			*err = (struct hull_err){ 0 };
-		if ((r = detach(&cg, where, res, err)) < 0)
-			return r;
-	}
-	finish(cg);
-	if (cg->warning) {
-		free(cg->serialized);
-		cg->serialized = NULL;
-	}
-	*out = steal_ptr(cg);
-	return 0;
-}
 
 /* runc's MemoryCheckBeforeUpdate: a limit below what the cgroup already
  * uses would have the kernel reclaim or OOM-kill at once. */
@@ -462,7 +310,7 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 		return 0;
 	if (res->n_devices)
 		return hull_errf(err, ENOTSUP, "linux.resources.devices: device rules cannot be updated (as in runc)");
-	int r = check_resources(cg, res, err);
+	int r = hull_cg_check_resources(cg, res, err);
 	if (r == 0)
 		r = check_usage(cg, res, err);
 	if (r < 0)
@@ -483,6 +331,7 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err)
 {
 	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	cg->registry = -1;
 	int r = hull_cg_unserialize(serialized, cg, err);
 	if (r < 0)
 		return r;
@@ -494,7 +343,7 @@ int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hu
 			return hull_syserr(err, errno, "%s: %s", hull_cg_label(h, label, sizeof(label)), h->dir);
 		}
 	}
-	finish(cg);
+	hull_cg_finish(cg);
 	*out = steal_ptr(cg);
 	return 0;
 }
@@ -602,141 +451,15 @@ int hull_cgroup_attach_v2(struct hull_cgroup *cg, pid_t pid, struct hull_err *er
 	return 0;
 }
 
-struct pidv {
-	pid_t *v;
-	size_t n, cap;
-};
-
-static int collect(int dfd, const char *dir, struct pidv *p, struct hull_err *err)
-{
-	_cleanup_free_ char *buf = NULL;
-	struct hull_err rerr = { 0 };
-	int r = hull_read_file_at(dfd, "cgroup.procs", &buf, NULL, &rerr);
-	if (r == -ENOENT || r == -ENODEV)
-		return 0;	/* removed while we walked */
-	if (r < 0)
-		return hull_errf(err, -r, "%s: %s", dir, rerr.msg);
-	for (char *s = buf, *save = NULL, *t; (t = strtok_r(s, "\n", &save)); s = NULL) {
-		int64_t v;
-		if (hull_parse_i64(t, &v) < 0 || v <= 0)
-			continue;
-		if (p->n == p->cap) {
-			p->cap = p->cap ? p->cap * 2 : 16;
-			p->v = hull_xrealloc(p->v, p->cap * sizeof(*p->v));
-		}
-		p->v[p->n++] = (pid_t)v;
-	}
-	_cleanup_closedir_ DIR *d = hull_cg_opendir(dfd, ".");
-	if (!d)
-		return hull_syserr(err, errno, "%s", dir);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!hull_cg_is_child(de))
-			continue;
-		_cleanup_close_ int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (sub < 0)
-			continue;
-		_cleanup_free_ char *subdir = hull_xasprintf("%s/%s", dir, de->d_name);
-		r = collect(sub, subdir, p, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* The hierarchy that lists the processes: the unified one when there is
- * one (every process hull attaches is there), else the first v1 one. */
-static struct hull_cg_hier *primary(struct hull_cgroup *cg)
-{
-	struct hull_cg_hier *v2 = hull_cg_v2(cg);
-	return v2 ? v2 : &cg->h[0];
-}
-
-int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
-{
-	*pids = NULL;
-	*n = 0;
-	if (cg->warning || cg->n == 0)
-		return 0;
-	struct hull_cg_hier *h = primary(cg);
-	if (h->dirfd < 0)
-		return 0;
-	struct pidv p = { 0 };
-	char label[512];
-	int r = collect(h->dirfd, hull_cg_label(h, label, sizeof(label)), &p, err);
-	if (r < 0) {
-		free(p.v);
-		return r;
-	}
-	if (p.n)
-		qsort(p.v, p.n, sizeof(*p.v), cmp_pid);
-	size_t out = 0;
-	for (size_t i = 0; i < p.n; i++)
-		if (!out || p.v[out - 1] != p.v[i])
-			p.v[out++] = p.v[i];
-	*pids = p.v;
-	*n = out;
-	return 0;
-}
-
-int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err)
-{
-	if (cg->warning)
-		return 0;	/* the caller's cgroup: not ours to signal */
-	struct hull_cg_hier *v2 = hull_cg_v2(cg);
-	if (sig == SIGKILL && v2 && v2->dirfd >= 0) {
-		/* The kernel kills the whole subtree at once, forks included. */
-		int r = hull_cg_try_write(v2, "cgroup.kill", "1");
-		if (r == 0)
-			return 0;
-		if (r != -ENOENT)
-			return hull_cg_write(v2, "cgroup.kill", "1", err);
-	}
-
-	const struct hull_cg_backend *fb = &hull_cg_v1_backend;
-	struct hull_cg_hier *fh = fb->freezer(cg);
-	if (!fh) {
-		fb = &hull_cg_v2_backend;
-		fh = fb->freezer(cg);
-	}
-	bool was_frozen = false;
-	/* A paused container stays paused; only a freeze of ours is undone. */
-	bool ours = fh && fb->frozen(fh, &was_frozen, NULL) == 0 && !was_frozen;
-	if (ours)
-		/* Best effort: a process that will not freeze (in D state,
-		   say) is still signalled, it just could fork past us. */
-		fb->freeze(fh, true, NULL);
-
-	pid_t *pids = NULL;
-	size_t n = 0;
-	int r = hull_cgroup_pids(cg, &pids, &n, err);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (kill(pids[i], sig) < 0 && errno != ESRCH)
-			r = hull_syserr(err, errno, "kill %d", (int)pids[i]);
-	free(pids);
-	if (ours) {
-		/* Thaw even after a failed freeze: it may have half-worked. */
-		int t = fb->freeze(fh, false, r < 0 ? NULL : err);
-		if (r == 0)
-			r = t;
-	}
-	return r;
-}
-
-int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err)
+int hull_cgroup_destroy(struct hull_cgroup *cg, int registry, struct hull_err *err)
 {
 	if (cg->warning)
 		return 0;
+	cg->registry = registry;
 	uint64_t deadline = hull_cg_now_ns() + DESTROY_WAIT_NS;
 	int first = 0;
 	for (size_t i = 0; i < cg->n; i++) {
-		int r = hull_cg_remove(&cg->h[i], deadline, first < 0 ? NULL : err);
+		int r = hull_cg_remove(&cg->h[i], deadline, registry, first < 0 ? NULL : err);
 		if (r < 0 && first == 0)
 			first = r;
 	}

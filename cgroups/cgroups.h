@@ -16,19 +16,42 @@
 
 struct hull_cgroup;	/* one container's cgroup across all hierarchies */
 
-/* Creates the container's cgroup in every hierarchy.
- * Not root and no write access where the cgroup must go (no delegation):
- * when res asks for no limit, *out is a cgroup that only shows the caller's
- * own cgroups to the container (hull_cgroup_mounts) and whose attach, kill
- * and destroy do nothing; hull_cgroup_warning() says so. Asked limits are
- * then an error.
- * cgroups_path: linux.cgroupsPath; absolute paths start at each hierarchy's
- * root, relative ones nest under the calling process's own cgroup in that
- * hierarchy (as runc does); NULL means the relative path "hull/ID".
- * A directory that already exists is an error unless it holds no process
- * (then it is reused, as runc does), and is never removed by destroy.
- * res: linux.resources, applied where this layer supports them (a value it
- * cannot apply is an error naming it, never a silent ignore). */
+struct hull_cgroup_opts {
+	/* linux.cgroupsPath; absolute paths start at each hierarchy's root,
+	 * relative ones nest under the calling process's own cgroup in that
+	 * hierarchy (as runc does); NULL means the relative path "hull/ID". */
+	const char *path;
+	const char *id;
+	/* org.hull.cgroups.join: the path is an existing cgroup, possibly
+	 * holding other processes, that the container joins: no limits are
+	 * applied to it, it is never frozen, killed as a whole or removed. */
+	bool join;
+	/* Where the parent cgroups hull makes are marked, so the last
+	 * container under one removes it (parents.c). -1: none. */
+	int registry_fd;
+};
+
+/* Plans the container's cgroup in every hierarchy without making
+ * anything: hull_cgroup_serialize() then names every directory that
+ * hull_cgroup_realize() may make, for a record written before them.
+ * res: linux.resources, checked against what the host has. */
+int hull_cgroup_plan(const struct hull_cgroup_opts *o, const struct hull_resources *res,
+		     struct hull_cgroup **out, struct hull_err *err);
+
+/* Makes the planned directories and applies res (a value this layer cannot
+ * apply is an error naming it, never a silent ignore). A directory that
+ * already exists is reused when nothing runs anywhere in its subtree (as
+ * runc does) and is never removed by destroy; with processes it is an
+ * error unless joined. Not root and no write access where the cgroup must
+ * go (no delegation): when res asks for no limit, *cgp becomes a cgroup
+ * that only shows the caller's own cgroups to the container
+ * (hull_cgroup_mounts) and whose attach, kill and destroy do nothing;
+ * hull_cgroup_warning() says so. Asked limits are then an error. On
+ * failure what was made is removed. */
+int hull_cgroup_realize(struct hull_cgroup **cgp, const struct hull_resources *res, struct hull_err *err);
+
+/* hull_cgroup_plan and hull_cgroup_realize in one, with no record and no
+ * parent marks: for callers that need neither (tests, tools). */
 int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
 		       struct hull_cgroup **out, struct hull_err *err);
 
@@ -64,13 +87,17 @@ int hull_cgroup_attach_v2(struct hull_cgroup *cg, pid_t pid, struct hull_err *er
  * malloc'd, sorted. */
 int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err);
 
-/* Sends sig to every process in the cgroup (cgroup.kill on v2 for SIGKILL;
- * otherwise freeze, signal each pid, thaw, so nothing forks past it). */
-int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, struct hull_err *err);
+/* Sends sig to every process in the cgroup: cgroup.kill on v2 for SIGKILL
+ * when hull made every directory; otherwise freeze, signal each pid, thaw,
+ * so nothing forks past it. In a joined cgroup only the init (init_pidfd,
+ * -1 when it is gone) and the processes of its pid namespace. */
+int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, int init_pidfd, struct hull_err *err);
 
-/* Removes the cgroup directories hull created, children first. Waits (bounded)
- * for dying processes to leave. Idempotent: a missing directory is success. */
-int hull_cgroup_destroy(struct hull_cgroup *cg, struct hull_err *err);
+/* Removes the cgroup directories hull created, children first, and each
+ * parent hull made (marked in registry) that no other
+ * container uses any more. Waits (bounded) for dying processes to leave.
+ * Idempotent: a missing directory is success. */
+int hull_cgroup_destroy(struct hull_cgroup *cg, int registry, struct hull_err *err);
 
 /* Applies what res sets (and only that) to a container's cgroup, through the
  * same code as create's apply (`hull update`). Device rules are not
@@ -80,7 +107,7 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 
 /* Freezes (pause) or thaws (resume) every process of the cgroup: the v1
  * freezer, else cgroup.freeze; waits (bounded) until the kernel reports the
- * state reached. */
+ * state reached. Refused on a joined cgroup (it would freeze others). */
 int hull_cgroup_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err);
 
 /* The same for a saved cgroup, opening only the hierarchy that freezes:

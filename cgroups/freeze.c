@@ -64,6 +64,9 @@ static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 int hull_cgroup_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err)
 {
 	struct hull_cg_hier *h;
+	if (cg->joined)
+		return hull_errf(err, EPERM, "cgroups: the container joined a cgroup that is not hull's "
+				 "(org.hull.cgroups.join): freezing it would freeze other processes");
 	const struct hull_cg_backend *b = cg->warning ? NULL : freezer(cg, &h);
 	if (!b)
 		return hull_errf(err, ENOTSUP, "cgroups: no freezer (neither the v1 freezer controller nor cgroup v2)");

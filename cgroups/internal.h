@@ -42,6 +42,9 @@ struct hull_cgroup {
 	/* hull_cgroup_update: the backends skip what only create sets up
 	   (device rules) and check memory limits against usage. */
 	bool updating;
+	bool joined;		/* org.hull.cgroups.join: an existing cgroup, not hull's */
+	bool default_path;	/* no linux.cgroupsPath: "hull/ID", and "hull" is hull's */
+	int registry;		/* where the parents hull made are marked (parents.c), or -1 */
 };
 
 /* --- discover.c: what this process sees -------------------------------- */
@@ -94,8 +97,30 @@ bool hull_cg_is_child(const struct dirent *de);
 int hull_cg_mkdir(struct hull_cg_hier *h, struct hull_err *err);
 
 /* Removes what hull created of h, children first, waiting for dying
- * processes until deadline (CLOCK_MONOTONIC ns). */
-int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, struct hull_err *err);
+ * processes until deadline (CLOCK_MONOTONIC ns); a parent it removes is
+ * unmarked in registry. */
+int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, int registry, struct hull_err *err);
+
+/* --- parents.c: the parent cgroups hull made, marked ------------------- */
+
+int hull_cg_parent_mark(int registry, const char *dir);
+bool hull_cg_parent_marked(int registry, const char *dir);
+void hull_cg_parent_unmark(int registry, const char *dir);
+
+/* --- procs.c ----------------------------------------------------------- */
+
+/* Every pid in h's subtree (cgroup.procs, recursively), malloc'd. */
+int hull_cg_subtree_pids(struct hull_cg_hier *h, pid_t **pids, size_t *n, struct hull_err *err);
+
+/* --- cgroups.c, shared with create.c ----------------------------------- */
+
+/* What linux.resources asks that this host cannot give. */
+int hull_cg_check_resources(struct hull_cgroup *cg, const struct hull_resources *res,
+			    struct hull_err *err);
+/* The host's symlinks to co-mounted v1 hierarchies ("cpu" -> "cpu,cpuacct"). */
+void hull_cg_find_links(struct hull_cgroup *cg);
+/* The container's mount view and the serialized form, after a change. */
+void hull_cg_finish(struct hull_cgroup *cg);
 
 /* --- serialize.c ------------------------------------------------------- */
 

@@ -137,7 +137,7 @@ int hull_cg_mkdir(struct hull_cg_hier *h, struct hull_err *err)
 	h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (h->dirfd < 0) {
 		r = hull_syserr(err, errno, "%s: %s", hull_cg_label(h, label, sizeof(label)), h->dir);
-		hull_cg_remove(h, 0, NULL);
+		hull_cg_remove(h, 0, -1, NULL);
 		return r;
 	}
 	return 0;
@@ -188,7 +188,7 @@ static int remove_tree(int parentfd, const char *name, const char *dir, uint64_t
 	}
 }
 
-int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, struct hull_err *err)
+int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, int registry, struct hull_err *err)
 {
 	if (h->dirfd >= 0) {
 		close(h->dirfd);
@@ -209,8 +209,10 @@ int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, struct hull_err *e
 		if (!slash || slash == p + base)
 			break;
 		*slash = 0;
-		if (rmdir(p) == 0 || errno == ENOENT)
+		if (rmdir(p) == 0 || errno == ENOENT) {
+			hull_cg_parent_unmark(registry, p);
 			continue;
+		}
 		/* A parent hull made is shared by every container below it:
 		   while another one lives there, it stays. */
 		if (errno == EBUSY || errno == ENOTEMPTY)

@@ -2,8 +2,9 @@
  * a later command (delete, kill, ps) finds the same directories and removes
  * only those hull created:
  *
- *   MODE;v1:CONTROLLERS:CREATED:MOUNTPOINT:PATH;...;v2::CREATED:MOUNTPOINT:PATH;link:NAME:TARGET
+ *   MODE;v1:CONTROLLERS:CREATED:MOUNTPOINT:PATH;...;v2::CREATED:MOUNTPOINT:PATH[;join];link:NAME:TARGET
  *
+ * join: a cgroup joined on purpose (org.hull.cgroups.join), not hull's.
  * MODE is v1, v2 or hybrid; '%', ':', ';' and control characters in a field
  * are written %XX. */
 #include <errno.h>
@@ -65,6 +66,8 @@ char *hull_cg_serialize(const struct hull_cgroup *cg)
 		put_s(&b, ":");
 		put_field(&b, h->path);
 	}
+	if (cg->joined)
+		put_s(&b, ";join");
 	for (size_t i = 0; i < cg->n_links; i++) {
 		put_s(&b, ";link:");
 		put_field(&b, cg->links[i][0]);
@@ -142,6 +145,10 @@ static bool has_dotdot(const char *p)
 
 static int parse_entry(struct hull_cgroup *cg, const char *s, const char *end)
 {
+	if (end - s == 4 && !strncmp(s, "join", 4)) {
+		cg->joined = true;
+		return 0;
+	}
 	if (end - s > 5 && !strncmp(s, "link:", 5)) {
 		char *f[2];
 		if (!split(s + 5, end, f, 2))

@@ -99,18 +99,53 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 			c->st.hooks |= 1u << k;
 }
 
-/* Written once, never rewritten: a state.json broken later (a full disk, a
- * crash, a hand) must not orphan the cgroup and the processes in it. */
-static int write_cgroup_record(struct hull_container *c, struct hull_err *err)
+/* Written once, before a directory is made, never rewritten: a hull killed
+ * at any instant after it, or a state.json broken later (a full disk, a
+ * crash, a hand), must not orphan the cgroup and the processes in it. */
+static int write_cgroup_record(struct hull_container *c, const char *cgroup, struct hull_err *err)
 {
-	_cleanup_close_ int fd = openat(c->dirfd, HULL_CGROUP_FILE,
-					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_CGROUP_FILE);
-	int r = hull_write_all(fd, c->st.cgroup, strlen(c->st.cgroup));
+	/* Whole or absent, whenever hull is killed (temp file and rename). */
+	int r = hull_write_atomic_at(c->dirfd, HULL_CGROUP_FILE, cgroup, strlen(cgroup), 0600, err);
 	if (r < 0)
-		return hull_syserr(err, -r, "%s/%s", c->dir, HULL_CGROUP_FILE);
+		hull_err_prefix(err, "%s", c->dir);
+	return r;
+}
+
+#define HULL_CGROUP_JOIN_ANNOTATION "org.hull.cgroups.join"
+
+static int join_annotation(const struct hull_spec *spec, bool *join, struct hull_err *err)
+{
+	*join = false;
+	for (size_t i = 0; i < spec->annotations.n; i++) {
+		const struct hull_kv *kv = &spec->annotations.v[i];
+		if (strcmp(kv->key, HULL_CGROUP_JOIN_ANNOTATION))
+			continue;
+		if (strcmp(kv->value, "true") && strcmp(kv->value, "false"))
+			return hull_errf(err, EINVAL, "config.json: annotations.%s: must be \"true\" or \"false\"",
+					 kv->key);
+		*join = !strcmp(kv->value, "true");
+	}
 	return 0;
+}
+
+/* Planned, recorded, then made: see write_cgroup_record. */
+static int make_cgroup(const struct hull_create_opts *o, const struct hull_spec *spec, struct hull_container *c,
+		       struct hull_cgroup **cg, struct hull_err *err)
+{
+	struct hull_cgroup_opts co = { .path = spec->linux_.cgroups_path, .id = o->id };
+	int r = join_annotation(spec, &co.join, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int reg = hull_cgroup_marks_open();
+	co.registry_fd = reg;
+	r = hull_cgroup_plan(&co, &spec->linux_.resources, cg, err);
+	if (r == 0 && hull_cgroup_serialize(*cg))
+		r = write_cgroup_record(c, hull_cgroup_serialize(*cg), err);
+	if (r == 0)
+		r = hull_cgroup_realize(cg, &spec->linux_.resources, err);
+	if (r == 0 && hull_cgroup_warning(*cg))
+		hull_warn("%s", hull_cgroup_warning(*cg));
+	return r;
 }
 
 /* prestart (deprecated) runs as createRuntime does, before it. */
@@ -262,8 +297,9 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 		close(out->pty_master);
 	out->pidfd = out->pty_master = -1;
 	if (cg) {
-		hull_cgroup_kill_all(cg, SIGKILL, NULL);
-		hull_cgroup_destroy(cg, NULL);
+		_cleanup_close_ int reg = hull_cgroup_marks_open();
+		hull_cgroup_kill_all(cg, SIGKILL, -1, NULL);
+		hull_cgroup_destroy(cg, reg, NULL);
 	}
 	/* A bridge this create made goes with it when nothing else joined. */
 	c->st.net_remove_empty |= c->st.net_bridge_created;
@@ -314,15 +350,11 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	if (r < 0)
 		return r;
 
-	r = hull_cgroup_create(spec->linux_.cgroups_path, o->id, &spec->linux_.resources, &cg, err);
-	if (r == 0 && hull_cgroup_warning(cg))
-		fprintf(stderr, "hull: warning: %s\n", hull_cgroup_warning(cg));
+	r = make_cgroup(o, spec, c, &cg, err);
 	if (r == 0) {
 		fill_state(c, spec, cg);
 		r = hull_container_save(c, err);
 	}
-	if (r == 0 && c->st.cgroup)
-		r = write_cgroup_record(c, err);
 	if (r == 0 && (r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600,
 						err)) < 0)
 		hull_err_prefix(err, "%s", c->dir);

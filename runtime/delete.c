@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -58,17 +59,22 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 	int r = 0;
 	if (c->has_state && c->st.cgroup)
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
-	else if (!c->has_state)
+	/* No state, or one whose cgroup does not read: the record create
+	 * wrote before it made a directory. */
+	if ((!c->has_state || r < 0) && force) {
+		hull_err_clear(err);
 		r = load_cgroup_record(c, &cg, err);
-	if (r < 0 && !force)
+	}
+	if (r < 0)
 		return r;
 	/* Without a state we cannot tell paused from running: thaw, so the
-	 * kill below lands. */
-	if (r == 0 && cg && !c->has_state)
-		r = hull_cgroup_freeze(cg, false, err);
+	 * kill below lands (best effort: a joined cgroup or a host without a
+	 * freezer has nothing to thaw). */
+	if (cg && !c->has_state)
+		hull_cgroup_freeze(cg, false, NULL);
 	/* Kill the whole cgroup first, so nothing forks while the init dies. */
 	if (cg && s != HULL_STATUS_STOPPED)
-		r = hull_cgroup_kill_all(cg, SIGKILL, err);
+		r = hull_cgroup_kill_all(cg, SIGKILL, pidfd, err);
 	/* A v1 frozen task takes SIGKILL only once thawed. */
 	if (r == 0 && cg && s == HULL_STATUS_PAUSED)
 		r = hull_cgroup_freeze(cg, false, err);
@@ -76,9 +82,10 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 		r = kill_init(c, pidfd, err);
 	if (r == 0 && cg) {
 		/* Without a pid namespace, children of the init can outlive it. */
-		r = hull_cgroup_kill_all(cg, SIGKILL, err);
+		r = hull_cgroup_kill_all(cg, SIGKILL, pidfd, err);
+		_cleanup_close_ int reg = hull_cgroup_marks_open();
 		if (r == 0)
-			r = hull_cgroup_destroy(cg, err);
+			r = hull_cgroup_destroy(cg, reg, err);
 	}
 	/* Idempotent, so a delete --force after a crash finishes it. */
 	if (r == 0)

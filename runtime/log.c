@@ -7,6 +7,7 @@
 
 #include "../oci-spec/state.h"
 #include "cli.h"
+#include "util.h"
 
 static int log_fd = -1;
 static bool log_json, log_debug;
@@ -61,4 +62,15 @@ void hull_log(const char *level, const char *fmt, ...)
 	}
 	if (n > 0)
 		(void)!write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void hull_warn(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dprintf(STDERR_FILENO, "hull: warning: %s\n", msg);
+	hull_log("warning", "%s", msg);
 }

@@ -27,7 +27,7 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 			__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
 			r = hull_cgroup_load(c->st.cgroup, &cg, err);
 			if (r == 0)
-				r = hull_cgroup_kill_all(cg, sig, err);
+				r = hull_cgroup_kill_all(cg, sig, -1, err);
 		}
 		return r;
 	}
@@ -35,7 +35,7 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
 		if (r == 0)
-			r = hull_cgroup_kill_all(cg, sig, err);
+			r = hull_cgroup_kill_all(cg, sig, pidfd, err);
 	} else if (pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0
 			      /* no pidfd to be had: the start time was checked just now */
 			      : kill(c->st.pid, sig) < 0) {

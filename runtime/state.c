@@ -303,3 +303,22 @@ int hull_container_list(const char *root, char ***ids, size_t *n, struct hull_er
 	*ids = v;
 	return 0;
 }
+
+int hull_cgroup_marks_open(void)
+{
+	char buf[4096];
+	const char *dir = HULL_CGROUP_MARKS;
+	if (geteuid() != 0) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		if (!xdg || !*xdg || snprintf(buf, sizeof(buf), "%s/hull/.cgroup-marks", xdg) >= (int)sizeof(buf))
+			return -1;
+		dir = buf;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		struct hull_err ignore = { 0 };
+		if (hull_mkdir_p(dir, 0700, &ignore) == 0)
+			fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	return fd;
+}

@@ -70,6 +70,12 @@ void hull_container_close(struct hull_container *c);
 /* The IDs under root, sorted; n = 0 if root does not exist. */
 int hull_container_list(const char *root, char ***ids, size_t *n, struct hull_err *err);
 
+/* The directory where the parent cgroups hull made are marked, for the
+ * whole machine whatever --root says (the cgroup tree is the machine's):
+ * HULL_CGROUP_MARKS (config.mk), $XDG_RUNTIME_DIR/hull/.cgroup-marks when
+ * not root. Made if missing; -1 when it cannot be had. */
+int hull_cgroup_marks_open(void);
+
 /* pidfd_open(2), -errno on failure. */
 int hull_pidfd_open(pid_t pid);
 

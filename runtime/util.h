@@ -40,6 +40,9 @@ int hull_write_all(int fd, const void *buf, size_t len);
 int hull_parse_i64(const char *s, int64_t *out);
 int hull_parse_u64(const char *s, uint64_t *out);
 
+/* "hull: warning: MSG" on stderr, and a "warning" line in the --log file. */
+void hull_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Start time of a process (field 22 of /proc/PID/stat, clock ticks since boot),
  * 0 if the process does not exist. */
 uint64_t hull_proc_start_time(pid_t pid);

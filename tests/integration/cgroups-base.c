@@ -310,17 +310,17 @@ START_TEST(test_create_apply_attach_kill_destroy)
 	ck_assert_int_eq(list[0], child);
 	free(list);
 
-	r = hull_cgroup_kill_all(cg, SIGKILL, &err);
+	r = hull_cgroup_kill_all(cg, SIGKILL, -1, &err);
 	ck_assert_msg(r == 0, "kill_all: %s", err.msg);
 	reap_killed(child, SIGKILL);
 
 	char paths[32][4096];
 	size_t np = host_paths(cg, paths, 32);
-	r = hull_cgroup_destroy(cg, &err);
+	r = hull_cgroup_destroy(cg, -1, &err);
 	ck_assert_msg(r == 0, "destroy: %s", err.msg);
 	assert_gone(paths, np);
 	/* idempotent */
-	ck_assert_int_eq(hull_cgroup_destroy(cg, &err), 0);
+	ck_assert_int_eq(hull_cgroup_destroy(cg, -1, &err), 0);
 	hull_cgroup_free(cg);
 }
 END_TEST
@@ -355,7 +355,7 @@ START_TEST(test_serialize_load)
 	ck_assert_uint_eq(n, 1);
 	free(list);
 	/* Not SIGKILL: the freeze, signal, thaw path. */
-	r = hull_cgroup_kill_all(lc, SIGTERM, &err);
+	r = hull_cgroup_kill_all(lc, SIGTERM, -1, &err);
 	ck_assert_msg(r == 0, "kill_all: %s", err.msg);
 	reap_killed(child, SIGTERM);
 	const struct hull_cgroup_mount *fr = mount_named(lc, "freezer");
@@ -364,7 +364,7 @@ START_TEST(test_serialize_load)
 	else if (fr)
 		assert_file(fr->host_path, "cgroup.freeze", "0");
 
-	r = hull_cgroup_destroy(lc, &err);
+	r = hull_cgroup_destroy(lc, -1, &err);
 	ck_assert_msg(r == 0, "destroy: %s", err.msg);
 	assert_gone(paths, np);
 	hull_cgroup_free(lc);
@@ -388,7 +388,7 @@ START_TEST(test_existing_cgroup)
 	/* An empty existing cgroup is reused, and left for its creator. */
 	r = hull_cgroup_create(cpath, "tb", NULL, &b, &err);
 	ck_assert_msg(r == 0, "reuse: %s", err.msg);
-	ck_assert_int_eq(hull_cgroup_destroy(b, &err), 0);
+	ck_assert_int_eq(hull_cgroup_destroy(b, -1, &err), 0);
 	hull_cgroup_free(b);
 	for (size_t i = 0; i < np; i++)
 		ck_assert_msg(exists(paths[i]), "%s removed by a cgroup that did not create it", paths[i]);
@@ -400,15 +400,15 @@ START_TEST(test_existing_cgroup)
 	r = hull_cgroup_create(cpath, "tb", NULL, &b, &err);
 	ck_assert_int_lt(r, 0);
 	ck_assert_ptr_null(b);
-	ck_assert_msg(strstr(err.msg, "already exists and has processes") && strstr(err.msg, cpath),
+	ck_assert_msg(strstr(err.msg, "already exists and holds processes") && strstr(err.msg, cpath),
 		      "message: %s", err.msg);
 	for (size_t i = 0; i < np; i++)
 		ck_assert(exists(paths[i]));
 
 	hull_err_clear(&err);
-	ck_assert_int_eq(hull_cgroup_kill_all(a, SIGKILL, &err), 0);
+	ck_assert_int_eq(hull_cgroup_kill_all(a, SIGKILL, -1, &err), 0);
 	reap_killed(child, SIGKILL);
-	r = hull_cgroup_destroy(a, &err);
+	r = hull_cgroup_destroy(a, -1, &err);
 	ck_assert_msg(r == 0, "destroy: %s", err.msg);
 	assert_gone(paths, np);
 	hull_cgroup_free(a);

@@ -59,7 +59,7 @@ static void c_process(const struct hull_spec *s)
 	T(p->has_console_size);
 	U(p->console_height, 24);
 	U(p->console_width, 80);
-	U(p->uid, 4294967295u);
+	U(p->uid, 4294967294u);
 	U(p->gid, 100);
 	T(p->has_umask);
 	U(p->umask, 022);
@@ -388,7 +388,7 @@ static const struct {
 	{ "{'ociVersion':'1.1.0-rc.1','root':{'path':'rootfs'}," PROC("") "}", c_rc_version },
 	{ "{'ociVersion':'1.0.2','root':{'path':'rootfs'},'process':{"
 	  "'terminal':true,'consoleSize':{'height':24,'width':80},"
-	  "'user':{'uid':4294967295,'gid':100,'umask':18,'additionalGids':[5,10]},"
+	  "'user':{'uid':4294967294,'gid':100,'umask':18,'additionalGids':[5,10]},"
 	  "'args':['sh','-c','echo hi'],'env':['PATH=/bin','A=b=c'],'cwd':'/work',"
 	  "'capabilities':{'bounding':['CAP_CHOWN','CAP_KILL'],'effective':['CAP_KILL'],"
 	  "'inheritable':[],'ambient':['CAP_KILL']},"
