@@ -49,6 +49,10 @@ static int info_cb(const struct nlmsghdr *nlh, void *data)
 		case IFLA_LINKINFO:
 			mnl_attr_parse_nested(a, kind_cb, out);
 			break;
+		case IFLA_IFALIAS:
+			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+				snprintf(out->alias, sizeof(out->alias), "%s", mnl_attr_get_str(a));
+			break;
 		}
 	}
 	return 0;

@@ -157,6 +157,16 @@ int hull_link_set_mac(struct hull_nl *nl, const char *name, const unsigned char 
 	return talk_link(nl, nlh, name, err);
 }
 
+int hull_link_set_alias(struct hull_nl *nl, const char *name, const char *alias, struct hull_err *err)
+{
+	int index = hull_link_index(nl, name, err);
+	if (index < 0)
+		return index;
+	struct nlmsghdr *nlh = change_msg(nl, index);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return talk_link(nl, nlh, name, err);
+}
+
 int hull_link_rename(struct hull_nl *nl, const char *name, const char *new_name,
 		     struct hull_err *err)
 {

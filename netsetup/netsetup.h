@@ -55,7 +55,11 @@ struct hull_link_info {
 	char kind[16];		/* "veth", "bridge", ...; "" for a physical NIC */
 	bool has_link_netnsid;	/* the peer (veth) lives in another netns... */
 	int link_netnsid;	/* ...known here under this id */
+	char alias[64];		/* IFLA_IFALIAS, "" when none (cut at 63 bytes) */
 };
+
+/* Sets the link's alias (IFLA_IFALIAS, as `ip link set NAME alias A`). */
+int hull_link_set_alias(struct hull_nl *nl, const char *name, const char *alias, struct hull_err *err);
 
 /* What name is; -ENODEV "link NAME: no such device" when absent. */
 int hull_link_info(struct hull_nl *nl, const char *name, struct hull_link_info *out,

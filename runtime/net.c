@@ -67,6 +67,8 @@ static int setup_inside(const struct hull_net_config *net, int nsfd, struct hull
 	return r;
 }
 
+#define REMOVE_EMPTY_ALIAS "hull:remove-empty"
+
 static int setup_bridge(const struct hull_net_config *net, const char *host, int nsfd,
 			struct hull_container *c, struct hull_err *err)
 {
@@ -81,6 +83,11 @@ static int setup_bridge(const struct hull_net_config *net, const char *host, int
 	rec->net_bridge = hull_xstrdup(net->bridge);
 	rec->net_bridge_created = created;
 	rec->net_remove_empty = net->bridge_remove_empty;
+	/* Marked on the bridge itself: whichever container leaves it last
+	 * removes it, the one that made it or not. */
+	if (created && net->bridge_remove_empty &&
+	    (r = hull_link_set_alias(nl, net->bridge, REMOVE_EMPTY_ALIAS, err)) < 0)
+		return r;
 	/* A bridge that was there is the administrator's: its addresses too. */
 	if (created && net->bridge_address) {
 		struct hull_net_addr a;
@@ -177,11 +184,25 @@ int hull_net_setup(const struct hull_spec *spec, struct hull_container *c, pid_t
 	return r;
 }
 
+/* A bridge that goes with its last port: made with remove-empty by this
+ * container, or by another one (the mark on the bridge says so). */
+static bool bridge_goes_empty(struct hull_nl *nl, const struct hull_state_file *st)
+{
+	if (!st->net_bridge)
+		return false;
+	if (st->net_bridge_created && st->net_remove_empty)
+		return true;
+	struct hull_link_info li;
+	struct hull_err tmp = { 0 };
+	return hull_link_info(nl, st->net_bridge, &li, &tmp) == 0 && !strcmp(li.alias, REMOVE_EMPTY_ALIAS);
+}
+
 /* The host end goes with its pair. When the container's netns is already
  * dying (its last process gone), the kernel is removing the pair in its
  * cleanup_net batch; an RTM_DELLINK now would only make this delete wait
  * for the RCU grace periods that batch pays once for many. */
-static int remove_veth(struct hull_nl *nl, const struct hull_state_file *st, struct hull_err *err)
+static int remove_veth(struct hull_nl *nl, const struct hull_state_file *st, bool bridge_goes,
+		       struct hull_err *err)
 {
 	bool alive = true;
 	struct hull_err tmp = { 0 };
@@ -191,7 +212,7 @@ static int remove_veth(struct hull_nl *nl, const struct hull_state_file *st, str
 	if (r < 0)
 		return hull_errf(err, -r, "%s", tmp.msg);
 	/* The bridge's port count must be final before it is looked at. */
-	if (alive || (st->net_bridge_created && st->net_remove_empty))
+	if (alive || bridge_goes)
 		return hull_link_delete(nl, st->net_host_ifname, err);
 	return 0;
 }
@@ -209,9 +230,10 @@ int hull_net_teardown(struct hull_container *c, struct hull_err *err)
 
 	_cleanup_nl_ struct hull_nl *nl = NULL;
 	r = hull_nl_open(-1, &nl, err);
+	bool bridge_goes = r == 0 && bridge_goes_empty(nl, st);
 	if (r == 0 && st->net_host_ifname)
-		r = remove_veth(nl, st, err);
-	if (r == 0 && st->net_bridge && st->net_bridge_created && st->net_remove_empty) {
+		r = remove_veth(nl, st, bridge_goes, err);
+	if (r == 0 && bridge_goes) {
 		size_t n = 0;
 		struct hull_err tmp = { 0 };
 		r = hull_bridge_ports(nl, st->net_bridge, &n, &tmp);
