@@ -122,6 +122,9 @@ int hull_cgroup_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *er
 struct hull_cgroup_stats;
 int hull_cgroup_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err);
 
+/* The OOM kills in the memory cgroup so far; -ENOTSUP without one. */
+int hull_cgroup_oom_kills(struct hull_cgroup *cg, uint64_t *count);
+
 /* An fd (O_CLOEXEC, non-blocking; the caller closes it) that polls readable
  * when the memory cgroup may have had an OOM; *count is set to the OOM
  * kills so far. ENOTSUP without a memory cgroup. */

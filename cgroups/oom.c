@@ -40,6 +40,13 @@ static int oom_kills(struct hull_cg_hier *h, uint64_t *count, struct hull_err *e
 	return 0;
 }
 
+int hull_cgroup_oom_kills(struct hull_cgroup *cg, uint64_t *count)
+{
+	*count = 0;
+	struct hull_cg_hier *h = cg->warning ? NULL : memory_hier(cg, NULL);
+	return h ? oom_kills(h, count, NULL) : -ENOTSUP;
+}
+
 int hull_cgroup_oom_fd(struct hull_cgroup *cg, uint64_t *count, struct hull_err *err)
 {
 	char label[512];

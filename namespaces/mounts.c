@@ -255,7 +255,7 @@ int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 		   const struct hull_rootfs_opts *opts, int *root, struct hull_err *err)
 {
 	const struct hull_mount *m = &spec->mounts[i];
-	_cleanup_free_ char *label = hull_xasprintf("mounts[%zu] %s", i, m->destination);
+	_cleanup_free_ char *label = hull_xasprintf("mounts[%zu] %s", i, HULL_Q(m->destination));
 	*root = -1;
 	if (m->is_bind)
 		return mount_bind(m, rootfd, root, label, err);

@@ -1,6 +1,7 @@
 /* What the clone creates and which namespaces are joined, decided in the
  * parent before anything exists. */
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -149,6 +150,11 @@ int hull_ns_plan_prepare(const struct hull_spec *spec, struct hull_ns_plan *plan
 	if ((spec->hostname || spec->domainname) && !ns[HULL_NS_UTS].present)
 		return hull_errf(err, EINVAL, "%s: needs a uts namespace",
 				 spec->hostname ? "hostname" : "domainname");
+	/* sethostname(2)'s own limit, said before anything exists. */
+	if (spec->hostname && strlen(spec->hostname) > HOST_NAME_MAX)
+		return hull_errf(err, EINVAL, "hostname: longer than %d bytes", HOST_NAME_MAX);
+	if (spec->domainname && strlen(spec->domainname) > HOST_NAME_MAX)
+		return hull_errf(err, EINVAL, "domainname: longer than %d bytes", HOST_NAME_MAX);
 	int r = check_user(spec, err);
 	if (r == 0)
 		r = check_time(spec, plan, err);

@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +51,21 @@ int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err)
 	return r;
 }
 
+/* The host's own / cannot be a container's root (pivot_root would say
+ * only EBUSY); an overlay root is a mount point made later. */
+static int check_root(const struct hull_spec *spec, struct hull_err *err)
+{
+	if (spec->overlay.layers)
+		return 0;
+	_cleanup_free_ char *real = realpath(spec->root_path, NULL);
+	if (!real)
+		return hull_syserr(err, errno, "root.path %s", HULL_Q(spec->root_path));
+	if (!strcmp(real, "/"))
+		return hull_errf(err, EINVAL, "root.path %s: is the host's / (a container's root must be a "
+				 "directory of its own)", HULL_Q(spec->root_path));
+	return 0;
+}
+
 static int check_opts(const struct hull_create_opts *o, const struct hull_spec *spec,
 		      struct hull_capsets *caps, struct hull_err *err)
 {
@@ -67,7 +83,9 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 	for (int fd = 3; fd < 3 + o->preserve_fds; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
 			return hull_errf(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
-	int r = hull_sysctl_validate(spec, err);
+	int r = check_root(spec, err);
+	if (r == 0)
+		r = hull_sysctl_validate(spec, err);
 	if (r == 0)
 		r = hull_mounts_validate(spec, err);
 	if (r == 0)
@@ -203,6 +221,24 @@ static int hand_over_pty(int console, struct hull_created *out, struct hull_err 
 	close(out->pty_master);
 	out->pty_master = -1;
 	return r;
+}
+
+/* A child that died before it was ready, and an OOM kill in its memory
+ * cgroup: the limit is why, not "exited". */
+static void explain_oom(const struct hull_spec *spec, struct hull_cgroup *cg, struct hull_err *err)
+{
+	uint64_t kills = 0;
+	const __typeof__(spec->linux_.resources.memory) *m = &spec->linux_.resources.memory;
+	if (!cg || hull_cgroup_oom_kills(cg, &kills) < 0 || !kills)
+		return;
+	struct hull_err was = *err;
+	hull_err_clear(err);
+	if (m->present && m->has_limit)
+		hull_errf(err, ENOMEM, "linux.resources.memory.limit: %lld bytes: the OOM killer killed the "
+			  "container before it started (%s)", (long long)m->limit, was.msg);
+	else
+		hull_errf(err, ENOMEM, "linux.resources.memory: the OOM killer killed the container before "
+			  "it started (%s)", was.msg);
 }
 
 static int spawn_init(const struct hull_create_opts *o, struct hull_container *c,
@@ -358,8 +394,8 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	if (r == 0 && (r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600,
 						err)) < 0)
 		hull_err_prefix(err, "%s", c->dir);
-	if (r == 0)
-		r = spawn_init(o, c, spec, &plan, filter, &caps, cg, out, err);
+	if (r == 0 && (r = spawn_init(o, c, spec, &plan, filter, &caps, cg, out, err)) < 0)
+		explain_oom(spec, cg, err);
 	if (r == 0)
 		r = hull_container_save(c, err);
 	if (r == 0 && o->pid_file)

@@ -22,9 +22,17 @@ int hull_errf(struct hull_err *err, int errnum, const char *fmt, ...)
 int hull_syserr(struct hull_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prefixes an already set message with "prefix: ". */
+/* Prefixes an already set message with "prefix: ". A message longer than
+ * HULL_ERR_MAX - 1 loses its middle, never its end (the cause). */
 void hull_err_prefix(struct hull_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A value echoed in a message, at most HULL_VALUE_MAX - 1 bytes: a longer
+ * one keeps its head and its tail. HULL_Q(s) gives a buffer that lives
+ * until the end of the enclosing block (a compound literal). */
+#define HULL_VALUE_MAX 160
+const char *hull_err_value(char buf[HULL_VALUE_MAX], const char *s);
+#define HULL_Q(s) hull_err_value((char[HULL_VALUE_MAX]){ 0 }, (s))
 
 static inline void hull_err_clear(struct hull_err *err) { err->code = 0; err->msg[0] = 0; }
 

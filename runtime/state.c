@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
@@ -35,15 +36,16 @@ int hull_id_validate(const char *id, struct hull_err *err)
 	size_t n = id ? strlen(id) : 0;
 	if (n == 0)
 		return hull_errf(err, EINVAL, "container ID: must not be empty");
-	if (n > 1024)
-		return hull_errf(err, EINVAL, "container ID: longer than 1024 characters");
+	/* It names a directory (the state dir, the cgroup). */
+	if (n > NAME_MAX)
+		return hull_errf(err, EINVAL, "container ID: longer than %d characters", NAME_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char ch = id[i];
 		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 		if (alnum || (i > 0 && (ch == '_' || ch == '+' || ch == '.' || ch == '-')))
 			continue;
 		return hull_errf(err, EINVAL,
-				 "container ID \"%s\": must match [A-Za-z0-9][A-Za-z0-9_+.-]*", id);
+				 "container ID \"%s\": must match [A-Za-z0-9][A-Za-z0-9_+.-]*", HULL_Q(id));
 	}
 	return 0;
 }

@@ -39,7 +39,7 @@ struct hull_container {
 	struct hull_state_file st;
 };
 
-/* Container IDs: non-empty, at most 1024 bytes, [A-Za-z0-9][A-Za-z0-9_+.-]*. */
+/* Container IDs: non-empty, at most NAME_MAX (255) bytes, [A-Za-z0-9][A-Za-z0-9_+.-]*. */
 int hull_id_validate(const char *id, struct hull_err *err);
 
 /* Creates ROOT (0711) if missing and ROOT/ID (0700), taking its lock.

@@ -174,13 +174,13 @@ START_TEST(long_id_refused)
 	struct ht t;
 	struct ht_result r;
 	char id[1100];
-	memset(id, 'a', 1025);
-	id[1025] = 0;
+	memset(id, 'a', 256);
+	id[256] = 0;
 	ht_begin(&t, false);
 	ht_write_config(&t);
 	ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, id, NULL);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_str_eq(r.err, "hull: container ID: longer than 1024 characters\n");
+	ck_assert_str_eq(r.err, "hull: container ID: longer than 255 characters\n");
 	ht_result_free(&r);
 	ht_finish(&t);
 }

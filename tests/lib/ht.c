@@ -236,8 +236,9 @@ void ht_begin(struct ht *t, bool own_rootfs)
 	char path[PATH_MAX];
 
 	memset(t, 0, sizeof(*t));
-	strcpy(t->root, "/tmp/ht-root-XXXXXX");
-	strcpy(t->bundle, "/tmp/ht-bundle-XXXXXX");
+	/* The runner's pid in the name: ht_sweep leaves a live runner's alone. */
+	snprintf(t->root, sizeof(t->root), "/tmp/ht-root-%d-XXXXXX", (int)getpid());
+	snprintf(t->bundle, sizeof(t->bundle), "/tmp/ht-bundle-%d-XXXXXX", (int)getpid());
 	ck_assert_ptr_nonnull(mkdtemp(t->root));
 	ck_assert_ptr_nonnull(mkdtemp(t->bundle));
 	snprintf(t->id, sizeof(t->id), "ht-%d-%u", getpid(), seq++);
@@ -441,6 +442,10 @@ void ht_sweep(void)
 	for (struct dirent *e; (e = readdir(tmp));) {
 		bool root = !strncmp(e->d_name, "ht-root-", 8);
 		if (!root && strncmp(e->d_name, "ht-bundle-", 10))
+			continue;
+		/* Another runner's, while it lives: not ours to clean. */
+		long owner = strtol(e->d_name + (root ? 8 : 10), NULL, 10);
+		if (owner > 0 && owner != getpid() && (kill((pid_t)owner, 0) == 0 || errno == EPERM))
 			continue;
 		char path[300];
 		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);

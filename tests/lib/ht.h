@@ -84,7 +84,8 @@ void ht_finish(struct ht *t);
 void ht_force_clean(struct ht *t);
 
 /* After the whole run: deletes what tests that were killed (a Check
- * timeout) left under /tmp/ht-*, so the next run starts clean. */
+ * timeout) left under /tmp/ht-*, so the next run starts clean; what a
+ * runner that still lives made (its pid is in the name) stays. */
 void ht_sweep(void);
 
 /* A process in fresh namespaces (unshare(flags)) that lives until *keep is

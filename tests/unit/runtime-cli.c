@@ -59,15 +59,16 @@ END_TEST
 
 START_TEST(container_id_length)
 {
-	char id[1026];
+	/* An ID names a directory: NAME_MAX bytes at most. */
+	char id[258];
 	struct hull_err err = {0};
 	memset(id, 'x', sizeof(id));
-	id[1024] = 0;
+	id[255] = 0;
 	ck_assert_int_eq(hull_id_validate(id, &err), 0);
-	id[1024] = 'x';
-	id[1025] = 0;
+	id[255] = 'x';
+	id[256] = 0;
 	ck_assert_int_eq(hull_id_validate(id, &err), -EINVAL);
-	ck_assert_str_eq(err.msg, "container ID: longer than 1024 characters");
+	ck_assert_str_eq(err.msg, "container ID: longer than 255 characters");
 }
 END_TEST
 
