@@ -22,7 +22,7 @@ $(BUILDDIR)/libhull.a: $(LIB_OBJ)
 	ar rcs $@ $(LIB_OBJ)
 
 hull: $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a
-	$(CC) $(LDFLAGS) -o $@ $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a $(HULL_LIBS)
 
 # The test runner holds every Check suite; HULL_SUITE(name) lines register them.
 $(BUILDDIR)/tests/suites.inc: $(TEST_SRC)

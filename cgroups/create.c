@@ -163,8 +163,11 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 		/* Marked before they exist: see parents.c. */
 		unsigned planned = h->created;
 		_cleanup_free_ char *p = hull_xstrdup(h->dir);
+		/* The default parent is hull's by convention: no mark. */
 		for (unsigned n = 1; n < planned; n++) {
 			*strrchr(p, '/') = 0;
+			if (n == 1 && cg->default_path)
+				continue;
 			if (access(p, F_OK) < 0)
 				hull_cg_parent_mark(cg->registry, p);
 		}

@@ -89,7 +89,8 @@ static int close_others(const struct hull_spawn *s, int sock)
 {
 	int keep[64];
 	size_t n = 0;
-	keep[n++] = sock;
+	if (sock >= 0)
+		keep[n++] = sock;
 	if (s->join_pidfd >= 0)
 		keep[n++] = s->join_pidfd;
 	if (s->userns_fd >= 0)
@@ -121,6 +122,49 @@ static _Noreturn void helper_fail(int sock, int e, const char *what)
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(e));
 	hull_sync_send(sock, HULL_SYNC_ERROR, msg, -1);
 	_exit(1);
+}
+
+/* The child, born straight into a new pid namespace where nothing else
+ * runs: it moves into its v1 cgroups and closes hull's fds before any
+ * other process can exist there to see them. Errors go to hull over the
+ * child's own socket. */
+static pid_t direct_child(const struct hull_spawn *s)
+{
+	bind_to_parent(s->parent_fd);
+	for (size_t i = 0; i < s->n_tasks_fds; i++)
+		if (write(s->tasks_fds[i], "0", 1) != 1)
+			helper_fail(s->parent_fd, errno, "cgroup: enter the container's cgroup");
+	int r = close_others(s, -1);
+	if (r < 0)
+		helper_fail(s->parent_fd, -r, "close hull's own fds");
+	return 0;
+}
+
+/* No helper is needed when the child is born into a pid namespace of its
+ * own and joins nothing first: it is alone there until it has cleaned up. */
+static bool needs_helper(const struct hull_spawn *s)
+{
+	return s->join_pidfd >= 0 || s->userns_fd >= 0 || s->pidns_fd >= 0 || !(s->clone_flags & CLONE_NEWPID);
+}
+
+static pid_t spawn_direct(const struct hull_spawn *s, struct hull_err *err)
+{
+	bool into;
+	pid_t pid = clone_into((uint64_t)(unsigned)s->clone_flags, s->cgroup_fd, &into);
+	if (pid == 0)
+		return direct_child(s);
+	if (pid < 0)
+		return hull_syserr(err, errno, "clone");
+	/* Not born in the v2 cgroup: the child does nothing there before
+	 * hull's next message, so attaching it now is in time. */
+	int r = s->cgroup_fd >= 0 && !into ? s->attach(s->attach_data, pid, err) : 0;
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return r;
+	}
+	return pid;
 }
 
 /* The helper: returns 0 in the child it made; never returns itself. */
@@ -193,6 +237,8 @@ static pid_t await_pid(int sock, pid_t helper, struct hull_err *err)
 
 pid_t hull_spawn(const struct hull_spawn *s, struct hull_err *err)
 {
+	if (!needs_helper(s))
+		return spawn_direct(s, err);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");

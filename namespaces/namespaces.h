@@ -54,13 +54,18 @@ struct hull_spawn {
 };
 
 /* fork()-like: returns 0 in the child and the child's pid in the caller,
- * whose child it is; a negative errno with err set on failure. A helper
- * that the container cannot see (it stays in our pid namespace) is born
- * in the cgroup (or attached), moves itself into the v1 cgroups, closes
- * every fd but the kept ones, enters the namespaces and clones the child,
- * so the child is born in its cgroups and namespaces holding only the
- * kept fds. The child gets SIGKILL if the caller dies before it execs
- * (PR_SET_PDEATHSIG, set and checked race-free). */
+ * whose child it is; a negative errno with err set on failure. When the
+ * child joins anything (exec, a joined user or pid namespace) or shares a
+ * pid namespace, a helper that the container cannot see (it stays in our
+ * pid namespace) is born in the cgroup (or attached), moves itself into
+ * the v1 cgroups, closes every fd but the kept ones, enters the
+ * namespaces and clones the child: the child is born in its cgroups and
+ * namespaces holding only the kept fds. A child born into a new pid
+ * namespace of its own does that cleanup itself, first thing, while it is
+ * the only process there (one clone less: 0.3 ms). The child gets SIGKILL
+ * if the caller dies before it execs (PR_SET_PDEATHSIG, set and checked
+ * race-free); its errors before it runs anything go to parent_fd as a
+ * HULL_SYNC_ERROR message. */
 pid_t hull_spawn(const struct hull_spawn *s, struct hull_err *err);
 
 /* Parent, after the clone and before the child goes on: writes

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../runtime/cleanup.h"
+#include "../runtime/trace.h"
 #include "../runtime/util.h"
 #include "internal.h"
 
@@ -187,6 +188,7 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return hull_syserr(err, errno, "root.path %s", root);
+	hull_trace("root");
 
 	__attribute__((cleanup(hull_mount_roots_free))) struct hull_mount_roots mr = {
 		.v = hull_xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(*mr.v)),
@@ -197,8 +199,10 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 		if ((r = hull_mount_one(spec, i, rootfd, opts, &mr.v[i].fd, err)) < 0)
 			return r;
 	}
+	hull_trace("mounts");
 	if ((r = hull_devices_setup(spec, rootfd, err)) < 0)
 		return r;
+	hull_trace("devices");
 	/* As runc: the cwd is made while the root is still writable. */
 	if (spec->has_process && spec->process.cwd) {
 		int fd = hull_resolve(rootfd, spec->process.cwd, HULL_RESOLVE_DIR);
@@ -218,12 +222,15 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 		return r;
 	if ((r = delayed_readonly(spec, &mr, err)) < 0)
 		return r;
+	hull_trace("masks");
 
 	if (opts->before_pivot && (r = opts->before_pivot(opts->before_pivot_data, err)) < 0)
 		return r;
+	hull_trace("hooks");
 	r = opts->no_pivot ? enter_chroot(rootfd, root, err) : enter_pivot(rootfd, err);
 	if (r < 0)
 		return r;
+	hull_trace("pivot");
 
 	if (spec->root_readonly) {
 		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,7 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "util.h"
+#include "trace.h"
 
 int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_state_file *st,
 		     struct hull_created *out, bool eof_is_ready, const char *who,
@@ -24,6 +25,7 @@ int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_s
 			return hull_syserr(err, -r, "sync with the %s", who);
 		switch (type) {
 		case HULL_SYNC_READY:
+			hull_trace_add(who, msg);
 			if (!eof_is_ready)
 				return 0;
 			break;

@@ -9,6 +9,7 @@
 #include "lifecycle.h"
 #include "util.h"
 #include "waiter.h"
+#include "trace.h"
 
 enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP, OPT_STATS_FILE };
 
@@ -107,6 +108,7 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 	struct hull_created out;
 	if (hull_create(&o, &c, &out, err) < 0)
 		return 1;
+	hull_trace("create");
 	if (hull_start(&c, err) < 0) {
 		struct hull_err derr = {0};
 		hull_delete(&c, true, &derr);
@@ -122,8 +124,10 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 	/* Let kill, pause and delete in while the container runs. */
 	flock(c.dirfd, LOCK_UN);
 	c.locked = false;
+	hull_trace("start");
 	int status = hull_waiter_run(&w, &out, err);
 	close(out.pidfd);
+	hull_trace("wait");
 	/* The init is gone but its cgroup is not: its counters still hold. */
 	if (status >= 0 && stats_file)
 		hull_write_stats_file(stats_file, &c, status, hull_monotonic_ns() - t0, &host0, err);
@@ -136,6 +140,7 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 		if (hull_container_open(g->root, o.id, true, &d, &derr) == 0) {
 			if (hull_delete(&d, true, &derr) < 0 && !err->code)
 				*err = derr;
+			hull_trace("delete");
 			hull_container_close(&d);
 		}
 	}

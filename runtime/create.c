@@ -25,6 +25,7 @@
 #include "security.h"
 #include "sync.h"
 #include "util.h"
+#include "trace.h"
 
 static void copy_kvs(struct hull_kvs *dst, const struct hull_kvs *src)
 {
@@ -271,6 +272,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
+	hull_trace("fifo");
 	pid_t pid = clone_init(o, plan, cg, sv[1], fifo, err);
 	if (pid == 0) {
 		struct hull_init_args a = {
@@ -284,6 +286,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (pid < 0)
 		return pid;
 	out->pid = pid;
+	hull_trace("clone");
 
 	r = hull_ns_write_id_maps(spec, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {
@@ -294,6 +297,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 		if (r == 0)
 			r = rs;
 	}
+	hull_trace("network");
 	/* As crun: the namespaces exist, the init has not gone on yet. */
 	if (r == 0)
 		r = run_create_hooks(spec, c, pid, err);
@@ -301,12 +305,16 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	snprintf(host_pid, sizeof(host_pid), "%d", (int)pid);
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, host_pid, -1) < 0)
 		r = hull_errf(err, EPIPE, "container init exited before it was ready");
+	hull_trace("hooks");
 	if (r == 0)
 		r = hull_await_child(sock, spec, &c->st, out, false, "container init", err);
+	hull_trace("init");
 	if (r == 0)
 		r = hand_over_pty(console, out, err);
-	if (r < 0)
+	if (r < 0) {
+		hull_sync_take_error(sock, err);
 		return r;
+	}
 
 	out->pidfd = hull_pidfd_open(pid);
 	if (out->pidfd < 0)
@@ -375,18 +383,22 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	int r = hull_id_validate(o->id, err);
 	if (r == 0)
 		r = hull_spec_load(o->bundle, &spec, err);
+	hull_trace("config");
 	if (r == 0)
 		r = check_opts(o, spec, &caps, err);
 	if (r == 0 && (r = hull_ns_plan_prepare(spec, &plan, err)) < 0)
 		hull_err_prefix(err, "config.json");
 	if (r == 0 && (r = hull_seccomp_compile(&spec->linux_.seccomp, &filter, err)) < 0)
 		hull_err_prefix(err, "config.json");
+	hull_trace("validate");
 	if (r == 0)
 		r = hull_container_claim(o->root, o->id, c, err);
 	if (r < 0)
 		return r;
+	hull_trace("state-dir");
 
 	r = make_cgroup(o, spec, c, &cg, err);
+	hull_trace("cgroup");
 	if (r == 0) {
 		fill_state(c, spec, cg);
 		r = hull_container_save(c, err);
@@ -394,10 +406,12 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	if (r == 0 && (r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600,
 						err)) < 0)
 		hull_err_prefix(err, "%s", c->dir);
+	hull_trace("state");
 	if (r == 0 && (r = spawn_init(o, c, spec, &plan, filter, &caps, cg, out, err)) < 0)
 		explain_oom(spec, cg, err);
 	if (r == 0)
 		r = hull_container_save(c, err);
+	hull_trace("state");
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out->pid, err);
 	if (r < 0)

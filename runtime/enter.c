@@ -14,6 +14,7 @@
 #include "seccomp.h"
 #include "security.h"
 #include "sync.h"
+#include "trace.h"
 
 static _Noreturn void fail(const struct hull_enter *e, bool synced, const struct hull_err *err)
 {
@@ -92,6 +93,7 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 	if (prepare(e, &err) < 0 || hull_process_find_exec(p, &exe, &err) < 0 ||
 	    hull_process_fds(e->preserve_fds, &err) < 0)
 		fail(e, true, &err);
+	hull_trace("enter");
 	/* The init outlives `create`; an exec'd process is the caller's to wait
 	 * for, not to take down with it (runc's behaviour). */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0) {

@@ -16,6 +16,7 @@
 #include "init.h"
 #include "net.h"
 #include "sync.h"
+#include "trace.h"
 
 static _Noreturn void fail(const struct hull_init_args *a, const struct hull_err *err)
 {
@@ -57,7 +58,9 @@ static int wait_for_start(int fifo_fd, struct hull_err *err)
 static int await_start(void *data, struct hull_err *err)
 {
 	const struct hull_init_args *a = data;
-	if (hull_sync_send(a->sync_fd, HULL_SYNC_READY, NULL, -1) < 0)
+	char timing[1024];
+	hull_trace_format(timing, sizeof(timing));
+	if (hull_sync_send(a->sync_fd, HULL_SYNC_READY, timing, -1) < 0)
 		_exit(1);
 	close(a->sync_fd);
 	int r = wait_for_start(a->fifo_fd, err);
@@ -74,6 +77,8 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 	if (hull_sync_recv(a->sync_fd, &type, host_pid, sizeof(host_pid), NULL) < 0 ||
 	    type != HULL_SYNC_GO)
 		_exit(1);
+	if (hull_trace_on())
+		hull_trace_start();	/* the init's own steps, from GO */
 	/* Our pid as the hooks' state names it: in a pid namespace, getpid() says 1. */
 	a->hooks->state.pid = (pid_t)strtol(host_pid, NULL, 10);
 	/* No process of the container may open /proc/PID/exe, mem or fd of
@@ -90,6 +95,7 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 		fail(a, &err);
 	if (!a->no_new_keyring && join_keyring(a->id, &err) < 0)
 		fail(a, &err);
+	hull_trace("namespaces");
 	if (hull_rootfs_setup(a->spec, a->rootfs, &err) < 0 || hull_uts_setup(a->spec, &err) < 0)
 		fail(a, &err);
 	struct hull_enter e = {

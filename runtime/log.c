@@ -20,6 +20,8 @@ void hull_log_init(const struct hull_globals *g)
 	log_debug = g->debug;
 	if (g->log)
 		log_fd = open(g->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	else if (g->debug)
+		log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 }
 
 static size_t json_escape(char *out, size_t cap, const char *in)

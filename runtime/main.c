@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "sealed-exe.h"
+#include "trace.h"
 
 static const struct hull_cmd commands[] = {
 	{ "create", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] "
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
 		}
 	}
 	hull_log_init(&g);
+	if (g.debug)
+		hull_trace_start();
 	if (optind >= argc) {
 		hull_cmd_usage(NULL, STDERR_FILENO);
 		return 1;
@@ -172,7 +175,9 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	hull_log("debug", "%s", cmd->name);
+	hull_trace("parse");
 	int status = cmd->run(&g, argc, argv, &err);
+	hull_trace_log(cmd->name);
 	if (!err.code)
 		return status;
 fail:

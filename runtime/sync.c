@@ -43,6 +43,17 @@ int hull_sync_send(int sock, char type, const char *payload, int fd)
 	return hull_send_fd(sock, buf, n + 1, fd);
 }
 
+void hull_sync_take_error(int sock, struct hull_err *err)
+{
+	char buf[SYNC_MAX];
+	ssize_t n = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT | MSG_PEEK);
+	if (n < 2 || buf[0] != HULL_SYNC_ERROR)
+		return;
+	buf[n] = 0;
+	hull_err_clear(err);
+	hull_errf(err, EIO, "%s", buf + 1);
+}
+
 int hull_sync_recv(int sock, char *type, char *payload, size_t cap, int *fd)
 {
 	char buf[SYNC_MAX];

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 enum hull_sync_type {
 	HULL_SYNC_GO = 'G',	/* parent: maps, network and hooks are done, go on */
 	HULL_SYNC_READY = 'R',	/* init: set up, waiting for start */
@@ -19,6 +21,10 @@ int hull_send_fd(int sock, const void *buf, size_t len, int fd);
 
 /* Returns 0 or -errno. fd < 0: no fd passed. */
 int hull_sync_send(int sock, char type, const char *payload, int fd);
+
+/* A failed child's own report, when one waits on sock, replaces err: it
+ * says why better than the step of ours that found the child gone. */
+void hull_sync_take_error(int sock, struct hull_err *err);
 
 /* Returns 0, -EPIPE when the peer closed, or -errno. payload is
  * NUL-terminated (truncated to cap); *fd gets a passed fd or -1. */
