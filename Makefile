@@ -1,11 +1,14 @@
 # hull - see LICENSE and README.md
-.POSIX:
 
 include config.mk
 
-MODULES = runtime cgroups namespaces netsetup oci-spec
-LIB_SRC = $(filter-out runtime/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+# libhull.a: the house from base/ up to runtime/; cli/ on top is the
+# command line (its main.c alone is not in the test binary).
+MODULES = base oci-spec netsetup cgroups namespaces runtime
+LIB_SRC = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILDDIR)/%.o)
+CLI_SRC = $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILDDIR)/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c tests/integration/*.c tests/lib/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILDDIR)/%.o)
 MAN = $(wildcard man/*.[1-8])
@@ -21,8 +24,8 @@ $(BUILDDIR)/libhull.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJ)
 
-hull: $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a
-	$(CC) $(LDFLAGS) -o $@ $(BUILDDIR)/runtime/main.o $(BUILDDIR)/libhull.a $(HULL_LIBS)
+hull: $(BUILDDIR)/cli/main.o $(CLI_OBJ) $(BUILDDIR)/libhull.a
+	$(CC) $(LDFLAGS) -o $@ $(BUILDDIR)/cli/main.o $(CLI_OBJ) $(BUILDDIR)/libhull.a $(HULL_LIBS)
 
 # The test runner holds every Check suite; HULL_SUITE(name) lines register them.
 $(BUILDDIR)/tests/suites.inc: $(TEST_SRC)
@@ -33,8 +36,8 @@ $(BUILDDIR)/tests/suites.inc: $(TEST_SRC)
 $(BUILDDIR)/tests/lib/runner.o: $(BUILDDIR)/tests/suites.inc
 $(BUILDDIR)/tests/lib/runner.o: CPPFLAGS += -I$(BUILDDIR)/tests
 
-$(BUILDDIR)/hull-tests: $(TEST_OBJ) $(BUILDDIR)/libhull.a
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILDDIR)/libhull.a $(PKG_LIBS) $(CHECK_LIBS)
+$(BUILDDIR)/hull-tests: $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/libhull.a
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/libhull.a $(PKG_LIBS) $(CHECK_LIBS)
 
 deps:
 	@sh tests/deps.sh $(DEPS_PKGS)
@@ -125,6 +128,7 @@ fuzz-smoke: $(FUZZ_BIN)
 # report fails.
 ASAN_LIB_OBJ = $(LIB_SRC:%.c=$(BUILDDIR)/asan/%.o)
 ASAN_TEST_OBJ = $(TEST_SRC:%.c=$(BUILDDIR)/asan/%.o)
+ASAN_CLI_OBJ = $(CLI_SRC:%.c=$(BUILDDIR)/asan/%.o)
 
 $(BUILDDIR)/asan/%.o: %.c config.mk
 	@mkdir -p $(@D)
@@ -138,12 +142,12 @@ $(BUILDDIR)/asan/libhull.a: $(ASAN_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(ASAN_LIB_OBJ)
 
-$(BUILDDIR)/asan/hull: $(BUILDDIR)/asan/runtime/main.o $(BUILDDIR)/asan/libhull.a
-	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(BUILDDIR)/asan/runtime/main.o $(BUILDDIR)/asan/libhull.a \
+$(BUILDDIR)/asan/hull: $(BUILDDIR)/asan/cli/main.o $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a
+	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(BUILDDIR)/asan/cli/main.o $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a \
 		$(PKG_LIBS)
 
-$(BUILDDIR)/asan/hull-tests: $(ASAN_TEST_OBJ) $(BUILDDIR)/asan/libhull.a
-	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(ASAN_TEST_OBJ) $(BUILDDIR)/asan/libhull.a $(PKG_LIBS) \
+$(BUILDDIR)/asan/hull-tests: $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a
+	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a $(PKG_LIBS) \
 		$(CHECK_LIBS)
 
 check-asan: $(BUILDDIR)/asan/hull $(BUILDDIR)/asan/hull-tests
@@ -181,8 +185,8 @@ uninstall:
 clean:
 	rm -rf $(BUILDDIR) hull tests/fixtures
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILDDIR)/runtime/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILDDIR)/cli/main.d
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.d) \
-	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(BUILDDIR)/asan/runtime/main.d
+	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(ASAN_CLI_OBJ:.o=.d) $(BUILDDIR)/asan/cli/main.d
 
 .PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean

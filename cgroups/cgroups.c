@@ -11,26 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* How long destroy waits for killed processes to leave their cgroup. */
 #define DESTROY_WAIT_NS (2ull * 1000 * 1000 * 1000)
-
-uint64_t hull_cg_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void hull_cg_sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 const char *hull_cg_label(const struct hull_cg_hier *h, char *buf, size_t len)
 {
@@ -165,15 +151,6 @@ bool hull_cg_needs(const struct hull_resources *res, const char *controller)
 	return false;
 }
 
-void hull_cg_warn(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("hull: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 int hull_cg_check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
@@ -270,7 +247,6 @@ void hull_cg_finish(struct hull_cgroup *cg)
 	cg->serialized = hull_cg_serialize(cg);
 }
 
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
 
 /* runc's MemoryCheckBeforeUpdate: a limit below what the cgroup already
  * uses would have the kernel reclaim or OOM-kill at once. */
@@ -330,7 +306,7 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 
 int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err)
 {
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	_cleanup_cgroup_ struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
 	cg->registry = -1;
 	int r = hull_cg_unserialize(serialized, cg, err);
 	if (r < 0)
@@ -360,7 +336,7 @@ static bool lists_controller(const char *list, const char *name)
 int hull_cgroup_saved_frozen(const char *serialized, bool *frozen)
 {
 	*frozen = false;
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	_cleanup_cgroup_ struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
 	if (hull_cg_unserialize(serialized, cg, NULL) < 0)
 		return -EINVAL;
 	/* Only the hierarchy that can freeze is opened: the v1 freezer, else v2. */
@@ -456,7 +432,7 @@ int hull_cgroup_destroy(struct hull_cgroup *cg, int registry, struct hull_err *e
 	if (cg->warning)
 		return 0;
 	cg->registry = registry;
-	uint64_t deadline = hull_cg_now_ns() + DESTROY_WAIT_NS;
+	uint64_t deadline = hull_now_ns() + DESTROY_WAIT_NS;
 	int first = 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		int r = hull_cg_remove(&cg->h[i], deadline, registry, first < 0 ? NULL : err);

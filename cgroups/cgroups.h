@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../base/cleanup.h"
 #include "../namespaces/namespaces.h"
 #include "../oci-spec/spec.h"
 
@@ -141,5 +142,8 @@ void hull_cgroup_free(struct hull_cgroup *cg);
  * with host_path set to this cgroup's directory there. Valid while cg lives. */
 int hull_cgroup_mounts(const struct hull_cgroup *cg, const struct hull_cgroup_mount **mounts,
 		       size_t *n, const char *const (**links)[2], size_t *n_links);
+
+HULL_DEFINE_CLEANUP(struct hull_cgroup *, hull_cgroup_free)
+#define _cleanup_cgroup_ __attribute__((cleanup(hull_cgroup_freep)))
 
 #endif

@@ -7,14 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* How long a failed create waits for what it made to empty. */
 #define UNDO_WAIT_NS (2ull * 1000 * 1000 * 1000)
 
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
 
 static bool asks_nothing(const struct hull_resources *res)
 {
@@ -108,7 +107,7 @@ static void set_paths(struct hull_cgroup *cg, const char *rel, bool abs)
 int hull_cgroup_plan(const struct hull_cgroup_opts *o, const struct hull_resources *res,
 		     struct hull_cgroup **out, struct hull_err *err)
 {
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
+	_cleanup_cgroup_ struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
 	cg->registry = o->registry_fd;
 	cg->joined = o->join;
 	cg->default_path = !o->path || !*o->path;
@@ -222,7 +221,7 @@ int hull_cgroup_realize(struct hull_cgroup **cgp, const struct hull_resources *r
 		failed_at(cg, where, sizeof(where));
 		/* Nothing ran in it yet: removing what was made cannot wait. */
 		for (size_t i = 0; i < cg->n; i++)
-			hull_cg_remove(&cg->h[i], hull_cg_now_ns() + UNDO_WAIT_NS, cg->registry, NULL);
+			hull_cg_remove(&cg->h[i], hull_now_ns() + UNDO_WAIT_NS, cg->registry, NULL);
 		if (!no_access(r) || geteuid() == 0)
 			return r;
 		if (err)

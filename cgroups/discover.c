@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 bool hull_cg_list_has(const char *list, const char *word)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 #define FREEZE_WAIT_MS 2000
@@ -38,7 +38,7 @@ static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 	int r = hull_cg_write(h, "cgroup.freeze", frozen ? "1" : "0", err);
 	if (r < 0)
 		return r;
-	uint64_t deadline = hull_cg_now_ns() + FREEZE_WAIT_MS * 1000000ull;
+	uint64_t deadline = hull_now_ns() + FREEZE_WAIT_MS * 1000000ull;
 	for (;;) {
 		char buf[256];
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -47,7 +47,7 @@ static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 		buf[n] = 0;
 		if (events_frozen(buf) == frozen)
 			return 0;
-		uint64_t now = hull_cg_now_ns();
+		uint64_t now = hull_now_ns();
 		if (now >= deadline) {
 			if (frozen)
 				hull_cg_try_write(h, "cgroup.freeze", "0");

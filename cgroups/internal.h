@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../runtime/err.h"
+#include "../base/err.h"
 #include "cgroups.h"
 
 enum hull_cg_mode { HULL_CG_V1, HULL_CG_V2, HULL_CG_HYBRID };
@@ -150,8 +150,6 @@ struct hull_cg_hier *hull_cg_v2(struct hull_cgroup *cg);
 /* Whether linux.resources asks something of controller. */
 bool hull_cg_needs(const struct hull_resources *res, const char *controller);
 
-uint64_t hull_cg_now_ns(void);
-void hull_cg_sleep_ms(unsigned ms);
 
 /* --- the backends ------------------------------------------------------ */
 
@@ -205,7 +203,5 @@ int hull_cg_v2_devices(const struct hull_cg_hier *h, const struct hull_device_ru
  * specconv.AllowedDevices), after its own rules. */
 extern const struct hull_device_rule hull_cg_default_rules[];
 extern const size_t hull_cg_n_default_rules;
-/* "hull: warning: MSG" on stderr: a value the kernel no longer enforces. */
-void hull_cg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

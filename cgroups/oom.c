@@ -11,8 +11,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 static struct hull_cg_hier *memory_hier(struct hull_cgroup *cg, struct hull_err *err)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* "parent.HASH" of the directory's path; the file holds the path. */

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 #define BUSY_POLL_MS 10
@@ -182,9 +182,9 @@ static int remove_tree(int parentfd, const char *name, const char *dir, uint64_t
 		if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
 		/* EBUSY: processes that got SIGKILL still leave the cgroup. */
-		if (errno != EBUSY || hull_cg_now_ns() >= deadline)
+		if (errno != EBUSY || hull_now_ns() >= deadline)
 			return hull_syserr(err, errno, "rmdir %s", dir);
-		hull_cg_sleep_ms(BUSY_POLL_MS);
+		hull_sleep_ms(BUSY_POLL_MS);
 	}
 }
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../oci-spec/events.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 #include "internal.h"
 
 /* The file's text, or NULL when the host does not have it. */

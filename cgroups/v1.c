@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/log.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 #define FREEZE_WAIT_NS (2ull * 1000 * 1000 * 1000)
@@ -107,7 +108,7 @@ static int set_kmem(const struct hull_cg_hier *h, int64_t kernel, struct hull_er
 	snprintf(v, sizeof(v), "%" PRId64, kernel);
 	int r = hull_cg_try_write(h, "memory.kmem.limit_in_bytes", v);
 	if (r == -ENOENT || r == -EOPNOTSUPP || r == -ENOTSUP) {
-		hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+		hull_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
 		return 0;
 	}
 	if (r < 0)
@@ -118,7 +119,7 @@ static int set_kmem(const struct hull_cg_hier *h, int64_t kernel, struct hull_er
 		back[strcspn(back, "\n")] = 0;
 		/* The kernel rounds down to a page; "max" is far above. */
 		if (hull_parse_u64(back, &got) == 0 && got > (uint64_t)kernel)
-			hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+			hull_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
 	}
 	return 0;
 }
@@ -332,7 +333,7 @@ static int v1_frozen(struct hull_cg_hier *h, bool *frozen, struct hull_err *err)
 static int v1_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 {
 	const char *want = frozen ? "FROZEN" : "THAWED";
-	uint64_t deadline = hull_cg_now_ns() + FREEZE_WAIT_NS;
+	uint64_t deadline = hull_now_ns() + FREEZE_WAIT_NS;
 	unsigned wait_ms = 1;
 	for (unsigned i = 0;; i++) {
 		/* A task that forks or sleeps uninterruptibly holds the
@@ -348,7 +349,7 @@ static int v1_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 			return r;
 		if (!strncmp(s, want, strlen(want)))
 			return 0;
-		if (hull_cg_now_ns() >= deadline) {
+		if (hull_now_ns() >= deadline) {
 			char label[512];
 			if (frozen)
 				hull_cg_try_write(h, "freezer.state", "THAWED");
@@ -356,7 +357,7 @@ static int v1_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 					 hull_cg_label(h, label, sizeof(label)), want, (int)strcspn(s, "\n"), s,
 					 FREEZE_WAIT_NS / 1000000000ull);
 		}
-		hull_cg_sleep_ms(wait_ms);
+		hull_sleep_ms(wait_ms);
 		if (wait_ms < 10)
 			wait_ms++;
 	}

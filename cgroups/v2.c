@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/log.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 #define FREEZE_WAIT_NS (2ull * 1000 * 1000 * 1000)
@@ -142,7 +143,7 @@ static int apply_memory(const struct hull_cg_hier *h, const struct hull_resource
 		return hull_errf(err, ENOTSUP, "linux.resources.memory.kernelTCP: not supported on cgroup v2");
 	/* cgroup v2 never had a kernel memory limit: kmem counts in memory.max. */
 	if (m->has_kernel && m->kernel)
-		hull_cg_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+		hull_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
 	int64_t swap;
 	int r = hull_cg_swap_v2(m->has_swap, m->swap, m->has_limit, m->limit, &swap, err);
 	if (r < 0)
@@ -278,14 +279,14 @@ static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 	int r = hull_cg_write(h, "cgroup.freeze", frozen ? "1" : "0", err);
 	if (r < 0)
 		return r;
-	uint64_t deadline = hull_cg_now_ns() + FREEZE_WAIT_NS;
+	uint64_t deadline = hull_now_ns() + FREEZE_WAIT_NS;
 	for (unsigned wait_ms = 1;;) {
 		bool now;
 		if ((r = v2_frozen(h, &now, err)) < 0)
 			return r;
 		if (now == frozen)
 			return 0;
-		if (hull_cg_now_ns() >= deadline) {
+		if (hull_now_ns() >= deadline) {
 			char label[512];
 			if (frozen)
 				hull_cg_try_write(h, "cgroup.freeze", "0");
@@ -293,7 +294,7 @@ static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 					 hull_cg_label(h, label, sizeof(label)), frozen, frozen ? "frozen" : "thawed",
 					 FREEZE_WAIT_NS / 1000000000ull);
 		}
-		hull_cg_sleep_ms(wait_ms);
+		hull_sleep_ms(wait_ms);
 		if (wait_ms < 10)
 			wait_ms++;
 	}

@@ -22,8 +22,8 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/sync.h"
+#include "../base/cleanup.h"
+#include "../base/sync.h"
 #include "internal.h"
 
 #define MSG_PID 'I'

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../base/cleanup.h"
 #include "internal.h"
 
 static int copy_tree(int from_dir, int to_dir, int depth);

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* The kernel takes a map in one write and only once. */

@@ -8,7 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../base/cleanup.h"
 #include "internal.h"
 
 #ifndef CLONE_NEWTIME

@@ -5,7 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
+#include "../base/cleanup.h"
 #include "internal.h"
 
 #define MS_ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)

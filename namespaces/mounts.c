@@ -9,8 +9,8 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 static bool is_type(const struct hull_mount *m, const char *type)

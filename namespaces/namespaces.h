@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../base/cleanup.h"
 #include "../oci-spec/spec.h"
 
 struct hull_ns_plan {
@@ -152,5 +153,8 @@ int hull_dev_console_bind(int pty_fd, struct hull_err *err);
 
 /* Child: hostname and domainname (in its uts namespace). */
 int hull_uts_setup(const struct hull_spec *spec, struct hull_err *err);
+
+HULL_DEFINE_CLEANUP_VALUE(struct hull_ns_plan, hull_ns_plan_release)
+#define _cleanup_plan_ __attribute__((cleanup(hull_ns_plan_releasep)))
 
 #endif

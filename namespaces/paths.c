@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
-#include "../runtime/cleanup.h"
+#include "../base/cleanup.h"
 #include "internal.h"
 
 /* The mount whose destination is the longest prefix of path; the later

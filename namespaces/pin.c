@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
 #include "namespaces.h"
-#include "../runtime/cleanup.h"
 
 int hull_ns_pin(pid_t pid, const char *type, int dirfd, const char *name, struct hull_err *err)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <linux/nsfs.h>
 
-#include "../runtime/cleanup.h"
+#include "../base/cleanup.h"
 #include "internal.h"
 
 const char *hull_ns_label(enum hull_ns_type type)

@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 #define MAX_SYMLINKS 40

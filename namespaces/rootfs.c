@@ -7,9 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/trace.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/trace.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* pivot_root refuses a new root whose parent mount is shared; runc's

@@ -11,8 +11,8 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 int hull_sysctl_path(const char *key, char **out)

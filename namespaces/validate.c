@@ -5,8 +5,8 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 char *hull_path_clean(const char *path)

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <linux/if_addr.h>
 
+#include "../base/util.h"
 #include "internal.h"
-#include "../runtime/util.h"
 
 static size_t addr_len(int family)
 {

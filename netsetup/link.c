@@ -6,8 +6,8 @@
 #include <string.h>
 #include <linux/if_link.h>
 
+#include "../base/util.h"
 #include "internal.h"
-#include "../runtime/util.h"
 
 static int index_cb(const struct nlmsghdr *nlh, void *data)
 {

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/err.h"
+#include "../base/err.h"
 
 struct hull_nl;
 

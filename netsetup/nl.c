@@ -9,9 +9,9 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 static struct mnl_socket *open_here(struct hull_nl *nl)
 {

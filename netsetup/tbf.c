@@ -4,8 +4,8 @@
 #include <string.h>
 #include <linux/pkt_sched.h>
 
+#include "../base/cleanup.h"
 #include "internal.h"
-#include "../runtime/cleanup.h"
 
 /* Scheduler ticks per microsecond, computed from /proc/net/psched exactly
  * as iproute2's tc_core_init does; the kernel's own value when unreadable. */

@@ -6,9 +6,9 @@
 #include <seccomp.h>
 #include <sys/capability.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 static int cmp_str(const void *a, const void *b)
 {

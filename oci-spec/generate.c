@@ -5,10 +5,10 @@
  * linux.seccomp of seccomp-default.c (runc writes none). */
 #include <string.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "json-util.h"
 #include "parse.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 static json_t *strs(const char *const *v)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "json-util.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 /* How jload() smuggles an integer above INT64_MAX through jansson: a string
  * no real document can hold (jansson refuses "\u0000" unless JSON_ALLOW_NUL,

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "parse.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../netsetup/netsetup.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "parse.h"
 
 #define NET_PREFIX "org.hull.net."
 #define IFNAMSIZ_MAX 15

@@ -2,8 +2,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/util.h"
 
 static const char *const kind_names[HULL_HOOK_KINDS] = {
 	[HULL_HOOK_PRESTART] = "prestart",

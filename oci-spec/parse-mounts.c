@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/util.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/util.h"
 
 /* Reads obj.key into *out, setting *has; a missing member leaves both. */
 #define OPT(call, has)                  \

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/util.h"
 
 const char *const spec_seccomp_actions[] = {
 	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",

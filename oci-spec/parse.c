@@ -7,9 +7,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 #ifndef SCHED_BATCH
 #define SCHED_BATCH 3
@@ -371,16 +371,10 @@ static int parse_top(json_t *top, struct hull_spec *spec, struct hull_err *err)
 	return 0;
 }
 
-static void spec_freep(struct hull_spec **s)
-{
-	if (*s)
-		hull_spec_free(*s);
-}
-
 int hull_spec_parse(const char *buf, size_t len, const char *bundle_abs, struct hull_spec **out,
 		    struct hull_err *err)
 {
-	__attribute__((cleanup(spec_freep))) struct hull_spec *spec = hull_xcalloc(1, sizeof(*spec));
+	_cleanup_spec_ struct hull_spec *spec = hull_xcalloc(1, sizeof(*spec));
 	_cleanup_json_ json_t *top = NULL;
 
 	spec->raw = hull_xmalloc(len + 1);

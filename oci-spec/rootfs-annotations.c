@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "parse.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
 
 #define ROOTFS_PREFIX "org.hull.rootfs."
 #define DEFAULT_UPPER_SIZE "64m"

@@ -2,9 +2,9 @@
  * agent at linux.seccomp.listenerPath (runtime-spec config-linux.md). */
 #include <stdlib.h>
 
+#include "../base/cleanup.h"
 #include "json-util.h"
 #include "state.h"
-#include "../runtime/cleanup.h"
 
 char *hull_seccomp_listener_json(const struct hull_state_file *st, const char *status,
 				 const char *metadata)

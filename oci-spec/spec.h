@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../runtime/err.h"
+#include "../base/cleanup.h"
+#include "../base/err.h"
 
 struct hull_kv {
 	char *key;
@@ -424,5 +425,10 @@ int hull_spec_generate(int fd, const struct hull_spec_gen_opts *opts, struct hul
 
 /* The `hull features` document (runtime-spec features.md). Caller frees. */
 char *hull_features_json(const char *version);
+
+HULL_DEFINE_CLEANUP(struct hull_spec *, hull_spec_free)
+#define _cleanup_spec_ __attribute__((cleanup(hull_spec_freep)))
+HULL_DEFINE_CLEANUP_VALUE(struct hull_resources, hull_resources_free)
+#define _cleanup_resources_ __attribute__((cleanup(hull_resources_freep)))
 
 #endif

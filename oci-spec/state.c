@@ -7,10 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "json-util.h"
-#include "../runtime/cleanup.h"
-#include "../runtime/util.h"
+#include "state.h"
 
 void hull_state_file_free(struct hull_state_file *st)
 {
@@ -266,27 +266,3 @@ char *hull_pids_json(const pid_t *pids, size_t n)
 	return json_dumps(a, JSON_COMPACT);
 }
 
-/* As Go's time.RFC3339Nano, which runc uses: trailing zeros of the fraction
- * are dropped, and so is the fraction when it is zero. */
-void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40])
-{
-	struct tm tm;
-	time_t t = (time_t)sec;
-	if (nsec < 0 || nsec > 999999999)
-		nsec = 0;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, 40, "%" PRId64, sec);
-		return;
-	}
-	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (nsec) {
-		char frac[16];
-		snprintf(frac, sizeof(frac), ".%09d", (int)nsec);
-		size_t l = strlen(frac);
-		while (frac[l - 1] == '0')
-			frac[--l] = 0;
-		snprintf(buf + n, 40 - n, "%sZ", frac);
-	} else {
-		snprintf(buf + n, 40 - n, "Z");
-	}
-}

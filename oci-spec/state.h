@@ -84,6 +84,5 @@ char *hull_seccomp_listener_json(const struct hull_state_file *st, const char *s
 				 const char *metadata);
 
 /* RFC 3339 UTC with nanoseconds, as runc prints `created`: 2024-01-02T03:04:05.123456789Z */
-void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40]);
 
 #endif

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "../base/sync.h"
+#include "../base/trace.h"
+#include "../base/util.h"
 #include "lifecycle.h"
 #include "seccomp.h"
-#include "sync.h"
-#include "util.h"
-#include "trace.h"
 
 int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_state_file *st,
 		     struct hull_created *out, bool eof_is_ready, const char *who,

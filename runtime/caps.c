@@ -5,9 +5,9 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "caps.h"
-#include "cleanup.h"
-#include "util.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 

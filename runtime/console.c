@@ -9,10 +9,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/sync.h"
 #include "../namespaces/namespaces.h"
-#include "cleanup.h"
 #include "console.h"
-#include "sync.h"
 
 int hull_console_connect(const char *path, struct hull_err *err)
 {

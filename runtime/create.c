@@ -13,9 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/log.h"
+#include "../base/sync.h"
+#include "../base/trace.h"
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
 #include "../namespaces/namespaces.h"
-#include "cleanup.h"
 #include "console.h"
 #include "hooks.h"
 #include "init.h"
@@ -23,9 +27,6 @@
 #include "net.h"
 #include "seccomp.h"
 #include "security.h"
-#include "sync.h"
-#include "util.h"
-#include "trace.h"
 
 static void copy_kvs(struct hull_kvs *dst, const struct hull_kvs *src)
 {
@@ -349,7 +350,7 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 	c->st.net_remove_empty |= c->st.net_bridge_created;
 	struct hull_err nerr = {0};
 	if (hull_net_teardown(c, &nerr) < 0)
-		fprintf(stderr, "hull: warning: %s\n", nerr.msg);
+		hull_warn("%s", nerr.msg);
 	/* runtime.md: a failed create goes on with the destroy and poststop. */
 	if (spawned) {
 		c->st.pid = 0;
@@ -359,18 +360,14 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 	hull_container_close(c);
 }
 
-static void spec_freep(struct hull_spec **s) { if (*s) hull_spec_free(*s); }
-static void plan_releasep(struct hull_ns_plan *p) { hull_ns_plan_release(p); }
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
-static void filter_freep(struct hull_seccomp_filter **f) { hull_seccomp_free(*f); }
 
 int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 		struct hull_created *out, struct hull_err *err)
 {
-	__attribute__((cleanup(spec_freep))) struct hull_spec *spec = NULL;
-	__attribute__((cleanup(plan_releasep))) struct hull_ns_plan plan;
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
-	__attribute__((cleanup(filter_freep))) struct hull_seccomp_filter *filter = NULL;
+	_cleanup_spec_ struct hull_spec *spec = NULL;
+	_cleanup_plan_ struct hull_ns_plan plan;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
+	_cleanup_seccomp_ struct hull_seccomp_filter *filter = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->dirfd = -1;

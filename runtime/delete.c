@@ -5,16 +5,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
-#include "cleanup.h"
 #include "hooks.h"
 #include "lifecycle.h"
 #include "net.h"
-#include "util.h"
 
 #define KILL_WAIT_MS 10000
 
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
 
 /* SIGKILL cannot be caught: waiting for the pidfd is waiting for the kernel. */
 static int kill_init(struct hull_container *c, int pidfd, struct hull_err *err)
@@ -55,7 +54,7 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 		return hull_errf(err, EBUSY, "container %s is %s: stop it first or use delete --force",
 				 c->id, hull_status_name(s));
 
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	int r = 0;
 	if (c->has_state && c->st.cgroup)
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);

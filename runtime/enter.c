@@ -7,14 +7,14 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/sync.h"
+#include "../base/trace.h"
 #include "console.h"
 #include "enter.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
-#include "sync.h"
-#include "trace.h"
 
 static _Noreturn void fail(const struct hull_enter *e, bool synced, const struct hull_err *err)
 {

@@ -25,9 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/sync.h"
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
 #include "caps.h"
-#include "cleanup.h"
 #include "console.h"
 #include "enter.h"
 #include "exec.h"
@@ -35,14 +37,9 @@
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
-#include "sync.h"
-#include "util.h"
 #include "waiter.h"
 
 
-static void spec_freep(struct hull_spec **s) { if (*s) hull_spec_free(*s); }
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
-static void filter_freep(struct hull_seccomp_filter **f) { hull_seccomp_free(*f); }
 
 static const char *const ns_names[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time" };
 static const int ns_flags[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
@@ -257,9 +254,9 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 	if (hull_container_open(o->root, o->id, false, &c, err) < 0)
 		return -EINVAL;
 	_cleanup_close_ int pidfd = -1;
-	__attribute__((cleanup(spec_freep))) struct hull_spec *spec = NULL;
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
-	__attribute__((cleanup(filter_freep))) struct hull_seccomp_filter *filter = NULL;
+	_cleanup_spec_ struct hull_spec *spec = NULL;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
+	_cleanup_seccomp_ struct hull_seccomp_filter *filter = NULL;
 	struct hull_capsets caps;
 	memset(&caps, 0, sizeof(caps));
 	int flags = 0;

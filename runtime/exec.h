@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 struct hull_exec_opts {
 	const char *root, *id;

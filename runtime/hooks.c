@@ -10,11 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
+#include "../base/cleanup.h"
+#include "../base/log.h"
+#include "../base/util.h"
 #include "hooks.h"
 #include "state.h"
-#include "util.h"
 
 /* Runs between fork and execve: only async-signal-safe calls. */
 static _Noreturn void exec_hook(const struct hull_hook *h, int in_fd, int err_fd)
@@ -65,12 +65,6 @@ static ssize_t write_nosigpipe(int fd, const char *buf, size_t len)
 	return n;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void reap(pid_t pid, int *status)
 {
@@ -83,7 +77,7 @@ static void reap(pid_t pid, int *status)
 static bool feed_and_wait(int pidfd, int *in_fd, const char *json, int timeout_s)
 {
 	size_t len = strlen(json), off = 0;
-	int64_t deadline = timeout_s > 0 ? now_ms() + (int64_t)timeout_s * 1000 : -1;
+	int64_t deadline = timeout_s > 0 ? (int64_t)(hull_now_ns() / 1000000) + (int64_t)timeout_s * 1000 : -1;
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = pidfd, .events = POLLIN },
@@ -91,7 +85,7 @@ static bool feed_and_wait(int pidfd, int *in_fd, const char *json, int timeout_s
 		};
 		int ms = -1;
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - (int64_t)(hull_now_ns() / 1000000);
 			ms = left > 0 ? (int)left : 0;
 		}
 		int r = poll(p, *in_fd >= 0 ? 2 : 1, ms);
@@ -177,12 +171,6 @@ static int run_one(const struct hull_hook *h, const char *label, const char *jso
 	return 0;
 }
 
-static void warn(const char *msg)
-{
-	dprintf(STDERR_FILENO, "hull: warning: %s\n", msg);
-	hull_log("warning", "%s", msg);
-}
-
 static void label_of(char *buf, size_t cap, enum hull_hook_kind kind, size_t i, const char *path)
 {
 	snprintf(buf, cap, "hooks.%s[%zu] %s", hull_hook_kind_name(kind), i, path);
@@ -223,7 +211,7 @@ void hull_hooks_run_warn(const struct hull_spec *spec, enum hull_hook_kind kind,
 		else
 			run_one(&hs->v[i], label, json, &err);
 		if (err.code)
-			warn(err.msg);
+			hull_warn("%s", err.msg);
 	}
 }
 
@@ -238,7 +226,7 @@ void hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, co
 	if (hull_read_file_at(c->dirfd, HULL_CONFIG_FILE, &buf, &len, &err) < 0 ||
 	    hull_spec_parse(buf, len, c->st.bundle, &spec, &err) < 0) {
 		hull_err_prefix(&err, "hooks.%s: container %s", hull_hook_kind_name(kind), c->id);
-		warn(err.msg);
+		hull_warn("%s", err.msg);
 		return;
 	}
 	hull_hooks_run_warn(spec, kind, &c->st, status);

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
+#include "../base/err.h"
 #include "../oci-spec/state.h"
-#include "err.h"
 
 /* Runs the hooks of kind in order with the state (status as given) on
  * stdin; stops at the first failure: "hooks.createRuntime[0] /path:

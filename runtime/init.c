@@ -11,12 +11,12 @@
 #include <unistd.h>
 #include <linux/keyctl.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/sync.h"
+#include "../base/trace.h"
 #include "enter.h"
 #include "init.h"
 #include "net.h"
-#include "sync.h"
-#include "trace.h"
 
 static _Noreturn void fail(const struct hull_init_args *a, const struct hull_err *err)
 {

@@ -70,8 +70,6 @@ int hull_container_stats(struct hull_container *c, struct hull_cgroup_stats *st,
 const char *hull_cpu_limited_by(const struct hull_cgroup_stats *st, uint64_t wall_ns,
 				unsigned host_cpus, double host_idle);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t hull_monotonic_ns(void);
 
 /* The host's CPU time from /proc/stat, in ticks. */
 struct hull_host_cpu {
@@ -84,6 +82,15 @@ void hull_host_cpu_sample(struct hull_host_cpu *s);
  * must still exist). before: the host sample taken at create. */
 int hull_write_stats_file(const char *path, struct hull_container *c, int exit_code, uint64_t wall_ns,
 			  const struct hull_host_cpu *before, struct hull_err *err);
+
+/* runc's event stream on stdout (events.c): with once, one "stats" line;
+ * else "stats" every interval (ns) and "oom" per OOM kill until the
+ * container stops. */
+int hull_events(struct hull_container *c, bool once, uint64_t interval, struct hull_err *err);
+
+/* Applies what res sets to a running container's cgroup (`hull update`). */
+struct hull_resources;
+int hull_update(struct hull_container *c, const struct hull_resources *res, struct hull_err *err);
 
 /* The pids of the container's processes (its cgroup), on the host. */
 int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struct hull_err *err);

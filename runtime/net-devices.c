@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../namespaces/namespaces.h"
-#include "cleanup.h"
 #include "net-internal.h"
-#include "util.h"
 
 static int record(struct hull_nl *host, const struct hull_net_device *d,
 		  struct hull_state_netdev *rec, struct hull_err *err)

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../namespaces/namespaces.h"
-#include "cleanup.h"
-#include "net.h"
 #include "net-internal.h"
-#include "util.h"
+#include "net.h"
 
 void hull_net_host_ifname(const char *id, char buf[16])
 {

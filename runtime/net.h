@@ -5,9 +5,9 @@
 
 #include <sys/types.h>
 
+#include "../base/err.h"
 #include "../oci-spec/spec.h"
 #include "../oci-spec/state.h"
-#include "err.h"
 #include "state.h"
 
 /* Whether the config asks for any of it (annotations or linux.netDevices). */

@@ -6,7 +6,6 @@
 #include "../oci-spec/events.h"
 #include "lifecycle.h"
 
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
 
 int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err)
 {
@@ -28,7 +27,7 @@ int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err)
 	if (!c->st.cgroup)
 		return hull_errf(err, ENOTSUP, "container %s has no cgroup of its own to %s", c->id,
 				 frozen ? "freeze" : "thaw");
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
 	if (r == 0)
 		r = hull_cgroup_freeze(cg, frozen, err);
@@ -41,7 +40,7 @@ int hull_container_stats(struct hull_container *c, struct hull_cgroup_stats *st,
 		return hull_errf(err, EINVAL, "%s", c->state_err);
 	if (!c->st.cgroup)
 		return hull_errf(err, ENOTSUP, "container %s has no cgroup of its own: no statistics", c->id);
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
 	if (r == 0)
 		r = hull_cgroup_stats(cg, st, err);

@@ -12,9 +12,9 @@
 #include <linux/close_range.h>
 #include <linux/openat2.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "process.h"
-#include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <linux/mount.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "sealed-exe.h"
 
 /* The mount id of the read-only copy we re-executed from; a value nobody

@@ -3,7 +3,7 @@
 #ifndef HULL_SEALED_EXE_H
 #define HULL_SEALED_EXE_H
 
-#include "err.h"
+#include "../base/err.h"
 
 /* Returns 0 when hull already runs from its read-only copy; else makes the
  * copy and re-executes argv from it (returns only on failure). Call before

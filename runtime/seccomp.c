@@ -10,10 +10,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/sync.h"
+#include "../base/util.h"
 #include "seccomp.h"
-#include "sync.h"
-#include "util.h"
 
 #define MAX_ARGS 6
 

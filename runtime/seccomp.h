@@ -7,7 +7,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "../base/cleanup.h"
+#include "../base/err.h"
 #include "../oci-spec/spec.h"
 #include "../oci-spec/state.h"
 
@@ -31,5 +32,8 @@ int hull_seccomp_load(struct hull_seccomp_filter *f, int sync_fd, struct hull_er
  * (runtime-spec config-linux.md, "seccomp listener") to s->listener_path. */
 int hull_seccomp_send_listener(const struct hull_seccomp *s, int notify_fd,
 			       const struct hull_state_file *st, struct hull_err *err);
+
+HULL_DEFINE_CLEANUP(struct hull_seccomp_filter *, hull_seccomp_free)
+#define _cleanup_seccomp_ __attribute__((cleanup(hull_seccomp_freep)))
 
 #endif

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "caps.h"
-#include "cleanup.h"
 #include "security.h"
-#include "util.h"
 
 static bool apparmor_enabled(void)
 {

@@ -3,11 +3,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
 #include "lifecycle.h"
-#include "util.h"
 
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
 
 int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *err)
 {
@@ -24,7 +23,7 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		if (!all)
 			return hull_errf(err, ESRCH, "container %s: container not running", c->id);
 		if (c->st.cgroup) {
-			__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+			_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 			r = hull_cgroup_load(c->st.cgroup, &cg, err);
 			if (r == 0)
 				r = hull_cgroup_kill_all(cg, sig, -1, err);
@@ -32,7 +31,7 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		return r;
 	}
 	if (all && c->st.cgroup) {
-		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+		_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
 		if (r == 0)
 			r = hull_cgroup_kill_all(cg, sig, pidfd, err);
@@ -45,7 +44,7 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		close(pidfd);
 	/* A v1 frozen task takes SIGKILL only once thawed (as runc does). */
 	if (r == 0 && sig == SIGKILL && s == HULL_STATUS_PAUSED) {
-		__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+		_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 		r = hull_cgroup_load(c->st.cgroup, &cg, err);
 		if (r == 0)
 			r = hull_cgroup_freeze(cg, false, err);
@@ -72,7 +71,7 @@ int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struc
 		*n = 1;
 		return 0;
 	}
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
 	if (r == 0)
 		r = hull_cgroup_pids(cg, pids, n, err);

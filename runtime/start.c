@@ -3,10 +3,10 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "hooks.h"
 #include "lifecycle.h"
-#include "util.h"
 
 int hull_start(struct hull_container *c, struct hull_err *err)
 {

@@ -10,10 +10,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
-#include "cleanup.h"
 #include "state.h"
-#include "util.h"
 
 static const char *const status_names[] = {
 	[HULL_STATUS_CREATING] = "creating",

@@ -8,8 +8,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "../base/cleanup.h"
+#include "../base/err.h"
 #include "../oci-spec/state.h"
-#include "err.h"
 
 #define HULL_STATE_FILE "state.json"
 #define HULL_CONFIG_FILE "config.json"
@@ -78,5 +79,8 @@ int hull_cgroup_marks_open(void);
 
 /* pidfd_open(2), -errno on failure. */
 int hull_pidfd_open(pid_t pid);
+
+HULL_DEFINE_CLEANUP_VALUE(struct hull_container, hull_container_close)
+#define _cleanup_container_ __attribute__((cleanup(hull_container_closep)))
 
 #endif

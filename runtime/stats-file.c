@@ -8,17 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/cleanup.h"
+#include "../base/util.h"
 #include "../oci-spec/events.h"
-#include "cleanup.h"
 #include "lifecycle.h"
-#include "util.h"
 
-uint64_t hull_monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void hull_host_cpu_sample(struct hull_host_cpu *s)
 {

@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
 #include "waiter.h"
 
 int hull_waiter_block_signals(struct hull_waiter *w, struct hull_err *err)

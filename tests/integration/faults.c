@@ -35,9 +35,9 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "faults.h"
 #include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
+#include "faults.h"
 
 #define STRACE "/usr/bin/strace"
 #define BRIDGE_ADDR "198.18.30.1/24"

@@ -32,9 +32,9 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "../lib/ht-net.h"
 #include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
+#include "../lib/ht-net.h"
 
 static char prefix[32];		/* "ht-r<runner pid>-": cgroups and container IDs */
 static char br_prefix[16];	/* "htrb<runner pid>": bridges */

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/ht-net.h"
 #include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
+#include "../lib/ht-net.h"
 
 static void bridge_name(char buf[16])
 {

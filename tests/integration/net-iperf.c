@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/ht-net.h"
 #include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
+#include "../lib/ht-net.h"
 
 #define SERVER_ADDR "198.18.10.2"
 #define CLIENT_ADDR "198.18.10.3"

@@ -21,8 +21,8 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 
-#include "../lib/hull-test.h"
 #include "../../netsetup/netsetup.h"
+#include "../lib/hull-test.h"
 
 enum { A, B, C, NNS };
 

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/ht-net.h"
 #include "../../netsetup/netsetup.h"
+#include "../lib/ht-net.h"
 
 /* The runner's pid, set before Check forks a test: the parent's teardown
  * can then name the links a failed test left. */

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hull-test.h"
 #include "ht.h"
+#include "hull-test.h"
 
 #undef HULL_SUITE
 #define HULL_SUITE(name, kind) Suite *hull_suite_##name(void);

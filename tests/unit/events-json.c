@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../cli/cli.h"
 #include "../../oci-spec/events.h"
-#include "../../runtime/cli.h"
 #include "../../runtime/lifecycle.h"
 #include "../lib/hull-test.h"
 

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../lib/hull-test.h"
 #include "../../oci-spec/spec.h"
 #include "../../oci-spec/state.h"
 #include "../../runtime/net.h"
+#include "../lib/hull-test.h"
 
 #define NETNS "{\"type\":\"network\"}"
 

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../lib/hull-test.h"
 #include "../../netsetup/netsetup.h"
+#include "../lib/hull-test.h"
 
 START_TEST(addr_good)
 {

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/hull-test.h"
 #include "../../namespaces/internal.h"
+#include "../lib/hull-test.h"
 
 static char base[64], root[96], outside[96];
 static int rootfd = -1;

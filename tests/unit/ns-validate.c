@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "../lib/hull-test.h"
 #include "../../namespaces/internal.h"
+#include "../lib/hull-test.h"
 
 static struct hull_spec spec;
 static struct hull_kv kv[1];

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../lib/hull-test.h"
 #include "../../oci-spec/spec.h"
+#include "../lib/hull-test.h"
 
 static int parse(bool readonly, const char *ann, struct hull_spec **spec, struct hull_err *err)
 {

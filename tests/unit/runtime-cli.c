@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../runtime/cli.h"
+#include "../../base/util.h"
+#include "../../cli/cli.h"
 #include "../../runtime/state.h"
-#include "../../runtime/util.h"
 #include "../lib/hull-test.h"
 
 static const struct { const char *s; int sig; } good_signals[] = {

@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "spec-testutil.h"
 #include "../../runtime/seccomp.h"
+#include "spec-testutil.h"
 
 #define SECCOMP_CFG(members) CFG("'linux':{'seccomp':{" members "}}")
 

@@ -2,8 +2,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "../lib/hull-test.h"
 #include "../../oci-spec/state.h"
+#include "../lib/hull-test.h"
 
 static void fill(struct hull_state_file *st)
 {

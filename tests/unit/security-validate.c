@@ -2,9 +2,9 @@
  * and the configs refused before a container exists. */
 #include <stdio.h>
 
-#include "spec-testutil.h"
 #include "../../runtime/caps.h"
 #include "../../runtime/security.h"
+#include "spec-testutil.h"
 
 #define B(c) (UINT64_C(1) << (c))
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/hull-test.h"
 #include "../../oci-spec/spec.h"
+#include "../lib/hull-test.h"
 
 static inline char *spec_test_quote(const char *s)
 {

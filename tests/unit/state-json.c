@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "../lib/hull-test.h"
+#include "../../base/util.h"
 #include "../../oci-spec/state.h"
+#include "../lib/hull-test.h"
 
 static void fill(struct hull_state_file *st)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../cli/cli.h"
 #include "../../oci-spec/spec.h"
-#include "../../runtime/cli.h"
 #include "../lib/hull-test.h"
 
 START_TEST(ram_units)

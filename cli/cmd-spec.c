@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "cli.h"
+#include "../base/cleanup.h"
 #include "../oci-spec/spec.h"
+#include "cli.h"
 
 enum { OPT_ROOTLESS = 256, OPT_SECCOMP };
 

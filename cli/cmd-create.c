@@ -5,11 +5,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "../base/trace.h"
+#include "../base/util.h"
+#include "../runtime/lifecycle.h"
+#include "../runtime/waiter.h"
 #include "cli.h"
-#include "lifecycle.h"
-#include "util.h"
-#include "waiter.h"
-#include "trace.h"
 
 enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP, OPT_STATS_FILE };
 
@@ -96,7 +96,7 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 		return hull_errf(err, EINVAL, "run: --stats-file needs a foreground run (no --detach)"), 1;
 	o.foreground = !detach;
 	struct hull_host_cpu host0;
-	uint64_t t0 = hull_monotonic_ns();
+	uint64_t t0 = hull_now_ns();
 	if (stats_file)
 		hull_host_cpu_sample(&host0);
 
@@ -130,7 +130,7 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 	hull_trace("wait");
 	/* The init is gone but its cgroup is not: its counters still hold. */
 	if (status >= 0 && stats_file)
-		hull_write_stats_file(stats_file, &c, status, hull_monotonic_ns() - t0, &host0, err);
+		hull_write_stats_file(stats_file, &c, status, hull_now_ns() - t0, &host0, err);
 	if (status < 0)
 		status = 1;
 	if (!keep) {

@@ -9,13 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
+#include "../runtime/lifecycle.h"
 #include "cli.h"
-#include "lifecycle.h"
-#include "util.h"
-
-static void container_closep(struct hull_container *c) { hull_container_close(c); }
-#define _cleanup_container_ __attribute__((cleanup(container_closep)))
 
 /* Parses options that none of these commands has but --help, then the operands. */
 static int plain_operands(int argc, char **argv, const char *cmd, const char *names, int min,

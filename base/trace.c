@@ -5,8 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "log.h"
 #include "trace.h"
+#include "util.h"
 
 #define MAX_MARKS 64
 #define CHILD_MAX 1024
@@ -17,17 +18,10 @@ static struct { const char *step; uint64_t ns; } marks[MAX_MARKS];
 static size_t n;
 static char child[CHILD_MAX];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void hull_trace_start(void)
 {
 	on = true;
-	last = now_ns();
+	last = hull_now_ns();
 	n = 0;
 }
 
@@ -40,7 +34,7 @@ void hull_trace(const char *step)
 {
 	if (!on)
 		return;
-	uint64_t t = now_ns();
+	uint64_t t = hull_now_ns();
 	if (n < MAX_MARKS) {
 		marks[n].step = step;
 		marks[n++].ns = t - last;

@@ -1,8 +1,8 @@
 /* `pause ID` and `resume ID`. */
 #include <getopt.h>
 
+#include "../runtime/lifecycle.h"
 #include "cli.h"
-#include "lifecycle.h"
 
 static int pause_cmd(const struct hull_globals *g, int argc, char **argv, const char *name, bool frozen,
 		     struct hull_err *err)

@@ -1,3 +1,5 @@
+#include <inttypes.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -197,4 +199,43 @@ uint64_t hull_proc_start_time(pid_t pid)
 	if (!p)
 		return 0;
 	return strtoull(p + 1, NULL, 10);
+}
+
+/* As Go's time.RFC3339Nano, which runc uses: trailing zeros of the fraction
+ * are dropped, and so is the fraction when it is zero. */
+void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40])
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	if (nsec < 0 || nsec > 999999999)
+		nsec = 0;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, 40, "%" PRId64, sec);
+		return;
+	}
+	size_t n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (nsec) {
+		char frac[16];
+		snprintf(frac, sizeof(frac), ".%09d", (int)nsec);
+		size_t l = strlen(frac);
+		while (frac[l - 1] == '0')
+			frac[--l] = 0;
+		snprintf(buf + n, 40 - n, "%sZ", frac);
+	} else {
+		snprintf(buf + n, 40 - n, "Z");
+	}
+}
+
+uint64_t hull_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void hull_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }

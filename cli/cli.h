@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "../base/err.h"
+#include "../base/log.h"
 
 struct hull_globals {
 	const char *root;	/* --root, default /run/hull ($XDG_RUNTIME_DIR/hull when not root) */
@@ -39,9 +40,8 @@ int hull_cmd_spec(const struct hull_globals *g, int argc, char **argv, struct hu
 int hull_cmd_features(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 int hull_cmd_help(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 
-/* Logging to --log (text or runc-style JSON lines); debug lines only with --debug. */
+/* Opens the --log of g (base/log.h). */
 void hull_log_init(const struct hull_globals *g);
-void hull_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int hull_cmd_pause(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);
 int hull_cmd_resume(const struct hull_globals *g, int argc, char **argv, struct hull_err *err);

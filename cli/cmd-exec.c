@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
+#include "../runtime/exec.h"
 #include "cli.h"
-#include "exec.h"
-#include "util.h"
 
 enum {
 	OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE, OPT_CWD, OPT_CAP, OPT_NNP,

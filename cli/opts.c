@@ -5,8 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../base/util.h"
 #include "cli.h"
-#include "util.h"
 
 int hull_getopt(int argc, char **argv, const char *cmd, const char *shortopts,
 		const struct option *longopts, struct hull_err *err)

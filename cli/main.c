@@ -6,9 +6,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "../base/trace.h"
+#include "../runtime/sealed-exe.h"
 #include "cli.h"
-#include "sealed-exe.h"
-#include "trace.h"
 
 static const struct hull_cmd commands[] = {
 	{ "create", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] "
@@ -91,6 +91,11 @@ static const char *default_root(void)
 }
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_CRIU, OPT_ROOTLESS };
+
+void hull_log_init(const struct hull_globals *g)
+{
+	hull_log_open(g->log, g->log_json, g->debug);
+}
 
 int main(int argc, char **argv)
 {

@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cgroups/cgroups.h"
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
+#include "../runtime/lifecycle.h"
 #include "cli.h"
-#include "lifecycle.h"
-#include "util.h"
 
 enum {
 	OPT_RESOURCES = 'r',
@@ -170,9 +169,6 @@ static int read_resources(const char *path, struct hull_resources *res, struct h
 	return r;
 }
 
-static void resources_freep(struct hull_resources *r) { hull_resources_free(r); }
-static void cgroup_freep(struct hull_cgroup **cg) { if (*cg) hull_cgroup_free(*cg); }
-static void container_closep(struct hull_container *c) { hull_container_close(c); }
 
 int hull_cmd_update(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
 {
@@ -200,28 +196,15 @@ int hull_cmd_update(const struct hull_globals *g, int argc, char **argv, struct 
 	if (hull_operands(argc, argv, "update", "ID", 1, 1, err) < 0)
 		return 1;
 
-	__attribute__((cleanup(resources_freep))) struct hull_resources res = { 0 };
+	_cleanup_resources_ struct hull_resources res = { 0 };
 	if (resources && read_resources(resources, &res, err) < 0)
 		return 1;
 	for (size_t i = 0; i < n_flags; i++)
 		if (apply_flag(flags[i].ch, flags[i].name, flags[i].value, &res, err) < 0)
 			return 1;
 
-	__attribute__((cleanup(container_closep))) struct hull_container c = { .dirfd = -1 };
+	_cleanup_container_ struct hull_container c = { .dirfd = -1 };
 	if (hull_container_open(g->root, argv[optind], true, &c, err) < 0)
 		return 1;
-	if (!c.has_state)
-		return hull_errf(err, EINVAL, "%s", c.state_err), 1;
-	enum hull_status s = hull_container_status(&c, NULL);
-	if (s == HULL_STATUS_STOPPED)
-		return hull_errf(err, ESRCH, "container %s is stopped", c.id), 1;
-	if (s == HULL_STATUS_CREATING)
-		return hull_errf(err, EBUSY, "container %s is still being created", c.id), 1;
-	if (!c.st.cgroup)
-		return hull_errf(err, EACCES, "container %s has no cgroup of its own (no delegation): "
-				 "its resources cannot be updated", c.id), 1;
-	__attribute__((cleanup(cgroup_freep))) struct hull_cgroup *cg = NULL;
-	if (hull_cgroup_load(c.st.cgroup, &cg, err) < 0 || hull_cgroup_update(cg, &res, err) < 0)
-		return 1;
-	return 0;
+	return hull_update(&c, &res, err) < 0 ? 1 : 0;
 }

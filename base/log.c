@@ -5,22 +5,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../oci-spec/state.h"
-#include "cli.h"
+#include "log.h"
 #include "util.h"
 
 static int log_fd = -1;
 static bool log_json, log_debug;
 
-void hull_log_init(const struct hull_globals *g)
+void hull_log_open(const char *path, bool json, bool debug)
 {
 	if (log_fd >= 0)
 		return;
-	log_json = g->log_json;
-	log_debug = g->debug;
-	if (g->log)
-		log_fd = open(g->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	else if (g->debug)
+	log_json = json;
+	log_debug = debug;
+	if (path)
+		log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	else if (debug)
 		log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 }
 

@@ -26,6 +26,19 @@ static inline void hull_strvfreep(char ***v)
 #define _cleanup_closedir_ __attribute__((cleanup(hull_closedirp)))
 #define _cleanup_strv_ __attribute__((cleanup(hull_strvfreep)))
 
+/* A module's own cleanup for a pointer to its type: defines NAMEp(type *),
+ * calling fn on a non-NULL value; the module header then defines
+ * _cleanup_NAME_ with it. */
+#define HULL_DEFINE_CLEANUP(type, fn) \
+	static inline void fn##p(type *p) \
+	{ \
+		if (*p) \
+			fn(*p); \
+	}
+/* The same for a struct held by value, released by fn(&value). */
+#define HULL_DEFINE_CLEANUP_VALUE(type, fn) \
+	static inline void fn##p(type *p) { fn(p); }
+
 /* Hands ownership out of a cleanup variable. */
 #define steal_ptr(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
 #define steal_fd(fd) ({ int _t = (fd); (fd) = -1; _t; })

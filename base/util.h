@@ -40,8 +40,12 @@ int hull_write_all(int fd, const void *buf, size_t len);
 int hull_parse_i64(const char *s, int64_t *out);
 int hull_parse_u64(const char *s, uint64_t *out);
 
-/* "hull: warning: MSG" on stderr, and a "warning" line in the --log file. */
-void hull_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As Go's time.RFC3339Nano, which runc writes: "2026-12-03T05:26:12.8934Z". */
+void hull_format_rfc3339(int64_t sec, int32_t nsec, char buf[40]);
+
+/* CLOCK_MONOTONIC in ns: the one clock of every timeout and measure. */
+uint64_t hull_now_ns(void);
+void hull_sleep_ms(unsigned ms);
 
 /* Start time of a process (field 22 of /proc/PID/stat, clock ticks since boot),
  * 0 if the process does not exist. */

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cleanup.h"
+#include "../base/cleanup.h"
+#include "../base/util.h"
+#include "../runtime/state.h"
 #include "cli.h"
-#include "state.h"
-#include "util.h"
 
 int hull_cmd_list(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
 {

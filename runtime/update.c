@@ -1,0 +1,24 @@
+/* `hull update`: new limits for a running container's cgroup. */
+#include <errno.h>
+
+#include "../cgroups/cgroups.h"
+#include "lifecycle.h"
+
+
+int hull_update(struct hull_container *c, const struct hull_resources *res, struct hull_err *err)
+{
+	if (!c->has_state)
+		return hull_errf(err, EINVAL, "%s", c->state_err);
+	enum hull_status s = hull_container_status(c, NULL);
+	if (s == HULL_STATUS_STOPPED)
+		return hull_errf(err, ESRCH, "container %s is stopped", c->id);
+	if (s == HULL_STATUS_CREATING)
+		return hull_errf(err, EBUSY, "container %s is still being created", c->id);
+	if (!c->st.cgroup)
+		return hull_errf(err, EACCES, "container %s has no cgroup of its own (no delegation): "
+				 "its resources cannot be updated", c->id);
+	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
+	if (hull_cgroup_load(c->st.cgroup, &cg, err) < 0 || hull_cgroup_update(cg, res, err) < 0)
+		return -EINVAL;
+	return 0;
+}
