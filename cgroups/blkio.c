@@ -35,8 +35,9 @@ static int throttles_v1(const struct hull_cg_hier *h, const char *file, const st
 	return 0;
 }
 
-int hull_cg_blkio_v1(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_blkio_v1(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->block_io) *b = &res->block_io;
 	/* BFQ names its files blkio.bfq.*; CFQ had blkio.* (runc does the same). */
 	const char *wfile = has_file(h, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
@@ -103,8 +104,9 @@ static int throttles_v2(const struct hull_cg_hier *h, const char *key, const str
 	return 0;
 }
 
-int hull_cg_io_v2(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_io_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->block_io) *b = &res->block_io;
 	/* BFQ takes blkio's own scale; io.weight (the io cost model) its own. */
 	bool bfq = has_file(h, "io.bfq.weight");

@@ -13,6 +13,7 @@
 
 #include "../base/cleanup.h"
 #include "../base/util.h"
+#include "../oci-spec/events.h"
 #include "internal.h"
 
 /* How long destroy waits for killed processes to leave their cgroup. */
@@ -102,88 +103,6 @@ struct hull_cg_hier *hull_cg_find(struct hull_cgroup *cg, const char *controller
 				*p = ',';
 	}
 	return hull_cg_list_has(cg->v2_avail, controller) ? v2 : NULL;
-}
-
-/* The controllers linux.resources asks for, by the backends' names. */
-bool hull_cg_needs(const struct hull_resources *res, const char *controller)
-{
-	if (!res || !res->present)
-		return false;
-	/* A unified key names its controller: "memory.high" needs memory. */
-	size_t cl = strlen(controller);
-	for (size_t i = 0; i < res->unified.n; i++)
-		if (!strncmp(res->unified.v[i].key, controller, cl) && res->unified.v[i].key[cl] == '.')
-			return true;
-	if (!strcmp(controller, "memory")) {
-		const __typeof__(res->memory) *m = &res->memory;
-		return m->present && ((m->has_limit && m->limit) || (m->has_reservation && m->reservation) ||
-				      (m->has_swap && m->swap) || (m->has_kernel_tcp && m->kernel_tcp) ||
-				      (m->has_kernel && m->kernel) ||
-				      m->has_swappiness || (m->has_disable_oom_killer && m->disable_oom_killer));
-	}
-	if (!strcmp(controller, "cpu")) {
-		const __typeof__(res->cpu) *c = &res->cpu;
-		return c->present && ((c->has_shares && c->shares) || (c->has_quota && c->quota) ||
-				      (c->has_period && c->period) || c->has_burst || c->has_idle ||
-				      (c->has_realtime_runtime && c->realtime_runtime) ||
-				      (c->has_realtime_period && c->realtime_period));
-	}
-	if (!strcmp(controller, "cpuset"))
-		return res->cpu.present && ((res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems));
-	if (!strcmp(controller, "pids"))
-		return res->pids.present && res->pids.has_limit;
-	if (!strcmp(controller, "devices"))
-		return res->n_devices > 0;
-	if (!strcmp(controller, "blkio") || !strcmp(controller, "io")) {
-		const __typeof__(res->block_io) *b = &res->block_io;
-		return b->present && (b->has_weight || b->has_leaf_weight || b->n_weight_device ||
-				      b->throttle_read_bps.n || b->throttle_write_bps.n ||
-				      b->throttle_read_iops.n || b->throttle_write_iops.n);
-	}
-	if (!strcmp(controller, "hugetlb"))
-		return res->n_hugepage_limits > 0;
-	if (!strcmp(controller, "net_cls"))
-		return res->network.present && res->network.has_class_id;
-	if (!strcmp(controller, "net_prio"))
-		return res->network.present && res->network.n_priorities > 0;
-	if (!strcmp(controller, "rdma"))
-		return res->n_rdma > 0;
-	return false;
-}
-
-
-int hull_cg_check_resources(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
-{
-	if (!res || !res->present)
-		return 0;
-	int r = hull_cg_unified_check(cg, res, err);
-	if (r < 0)
-		return r;
-	if (res->memory.has_use_hierarchy && !res->memory.use_hierarchy)
-		return hull_errf(err, ENOTSUP,
-				 "linux.resources.memory.useHierarchy: false is not supported (the kernel always uses the hierarchy)");
-	if (res->memory.has_swappiness && res->memory.swappiness != UINT64_MAX && res->memory.swappiness > 100)
-		return hull_errf(err, EINVAL, "linux.resources.memory.swappiness: %llu: must be 0 to 100",
-				 (unsigned long long)res->memory.swappiness);
-	static const struct { const char *ctrl, *alt, *field; } need[] = {
-		{ "memory", NULL, "memory" }, { "cpu", NULL, "cpu" }, { "cpuset", NULL, "cpu.cpus" },
-		{ "pids", NULL, "pids" }, { "blkio", "io", "blockIO" }, { "hugetlb", NULL, "hugepageLimits" },
-		{ "net_cls", NULL, "network.classID" }, { "net_prio", NULL, "network.priorities" },
-		{ "rdma", NULL, "rdma" },
-	};
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-		if (hull_cg_needs(res, need[i].ctrl) && !hull_cg_find(cg, need[i].ctrl) &&
-		    !(need[i].alt && hull_cg_find(cg, need[i].alt)))
-			return hull_errf(err, ENOTSUP, "linux.resources.%s: the %s cgroup controller is not available%s",
-					 need[i].field, need[i].ctrl,
-					 cg->mode == HULL_CG_V2 && !strncmp(need[i].ctrl, "net_", 4)
-						 ? " (cgroup v2 has none: filter by cgroup path with eBPF or nftables instead)"
-						 : " (not mounted on this host)");
-	/* Device rules need the v1 devices controller; cgroup v2 filters
-	   devices with eBPF instead (the v2 backend). */
-	if (res->n_devices && cg->mode != HULL_CG_V2 && !hull_cg_find(cg, "devices"))
-		return hull_errf(err, ENOTSUP, "linux.resources.devices: the devices cgroup controller is not available");
-	return 0;
 }
 
 /* The host's symlinks to co-mounted v1 hierarchies ("cpu" -> "cpu,cpuacct"). */
@@ -280,8 +199,9 @@ static int check_usage(struct hull_cgroup *cg, const struct hull_resources *res,
 
 int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
-	if (cg->warning)
-		return hull_errf(err, EACCES, "linux.resources: %s", cg->warning);
+	if (cg->joined)
+		return hull_errf(err, EPERM, "linux.resources: a joined cgroup (org.hull.cgroups.join) is not "
+				 "hull's to limit");
 	if (!res || !res->present)
 		return 0;
 	if (res->n_devices)
@@ -291,15 +211,8 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 		r = check_usage(cg, res, err);
 	if (r < 0)
 		return r;
-	/* A controller the v2 tree gives the container only now (a unified
-	   key, hugetlb) must reach it through subtree_control first. */
-	struct hull_cg_hier *v2 = hull_cg_v2(cg);
-	if (v2 && v2->dirfd >= 0 && (r = hull_cg_v2_backend.prepare(cg, v2, res, err)) < 0)
-		return r;
 	cg->updating = true;
-	r = hull_cg_v1_backend.apply(cg, res, err);
-	if (r == 0)
-		r = hull_cg_v2_backend.apply(cg, res, err);
+	r = cg->m->update(cg, res, err);
 	cg->updating = false;
 	return r;
 }
@@ -308,9 +221,16 @@ int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hu
 {
 	_cleanup_cgroup_ struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
 	cg->registry = -1;
+	if (!serialized) {
+		cg->m = &hull_cg_disabled_manager;
+		cg->warning = hull_xstrdup("the container has no cgroup of its own (no delegated cgroup)");
+		*out = steal_ptr(cg);
+		return 0;
+	}
 	int r = hull_cg_unserialize(serialized, cg, err);
 	if (r < 0)
 		return r;
+	cg->m = hull_cg_manager_for(cg->mode);
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
 		h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -339,6 +259,7 @@ int hull_cgroup_saved_frozen(const char *serialized, bool *frozen)
 	_cleanup_cgroup_ struct hull_cgroup *cg = hull_xcalloc(1, sizeof(*cg));
 	if (hull_cg_unserialize(serialized, cg, NULL) < 0)
 		return -EINVAL;
+	cg->m = hull_cg_manager_for(cg->mode);
 	/* Only the hierarchy that can freeze is opened: the v1 freezer, else v2. */
 	struct hull_cg_hier *want = NULL;
 	for (size_t i = 0; i < cg->n && !want; i++)
@@ -362,18 +283,15 @@ const char *hull_cgroup_warning(const struct hull_cgroup *cg)
 	return cg->warning;
 }
 
+const struct hull_cg_manager *hull_cg_manager_for(enum hull_cg_mode mode)
+{
+	return mode == HULL_CG_V1 ? &hull_cg_v1_manager : mode == HULL_CG_V2 ? &hull_cg_v2_manager
+									 : &hull_cg_hybrid_manager;
+}
+
 int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
 {
-	if (cg->warning)
-		return 0;
-	char v[24];
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; i < cg->n; i++) {
-		int r = hull_cg_write(&cg->h[i], "cgroup.procs", v, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return cg->m->attach(cg, pid, err);
 }
 
 int hull_cgroup_attach_fds(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, size_t *n,
@@ -382,27 +300,14 @@ int hull_cgroup_attach_fds(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, siz
 	*v2_fd = -1;
 	*v1_fds = NULL;
 	*n = 0;
-	if (cg->warning)
-		return 0;
-	for (size_t i = 0; i < cg->n; i++) {
-		struct hull_cg_hier *h = &cg->h[i];
-		if (h->v2) {
-			*v2_fd = h->dirfd;
-			continue;
-		}
-		int fd = openat(h->dirfd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			char label[512];
-			int e = errno;
-			hull_cgroup_attach_fds_close(*v1_fds, *n);
-			*v1_fds = NULL;
-			*n = 0;
-			return hull_syserr(err, e, "%s: tasks", hull_cg_label(h, label, sizeof(label)));
-		}
-		*v1_fds = hull_xrealloc(*v1_fds, (*n + 1) * sizeof(int));
-		(*v1_fds)[(*n)++] = fd;
+	int r = cg->m->attach_fds(cg, v2_fd, v1_fds, n, err);
+	if (r < 0) {
+		hull_cgroup_attach_fds_close(*v1_fds, *n);
+		*v1_fds = NULL;
+		*n = 0;
+		*v2_fd = -1;
 	}
-	return 0;
+	return r;
 }
 
 void hull_cgroup_attach_fds_close(int *v1_fds, size_t n)
@@ -414,32 +319,60 @@ void hull_cgroup_attach_fds_close(int *v1_fds, size_t n)
 
 int hull_cgroup_attach_v2(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
 {
-	if (cg->warning)
-		return 0;
+	return cg->m == &hull_cg_disabled_manager ? 0 : hull_cg_attach_version(cg, true, pid, err);
+}
+
+int hull_cg_attach_version(struct hull_cgroup *cg, bool v2, pid_t pid, struct hull_err *err)
+{
 	char v[24];
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (size_t i = 0; i < cg->n; i++)
-		if (cg->h[i].v2) {
-			int r = hull_cg_write(&cg->h[i], "cgroup.procs", v, err);
-			if (r < 0)
-				return r;
-		}
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->h[i].v2 != v2)
+			continue;
+		int r = hull_cg_write(&cg->h[i], "cgroup.procs", v, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
-int hull_cgroup_destroy(struct hull_cgroup *cg, int registry, struct hull_err *err)
+int hull_cg_remove_version(struct hull_cgroup *cg, bool v2, uint64_t deadline, struct hull_err *err)
 {
-	if (cg->warning)
-		return 0;
-	cg->registry = registry;
-	uint64_t deadline = hull_now_ns() + DESTROY_WAIT_NS;
 	int first = 0;
 	for (size_t i = 0; i < cg->n; i++) {
-		int r = hull_cg_remove(&cg->h[i], deadline, registry, first < 0 ? NULL : err);
+		if (cg->h[i].v2 != v2)
+			continue;
+		int r = hull_cg_remove(&cg->h[i], deadline, cg->registry, first < 0 ? NULL : err);
 		if (r < 0 && first == 0)
 			first = r;
 	}
 	return first;
+}
+
+int hull_cgroup_destroy(struct hull_cgroup *cg, int registry, struct hull_err *err)
+{
+	cg->registry = registry;
+	return cg->m->destroy(cg, hull_now_ns() + DESTROY_WAIT_NS, err);
+}
+
+int hull_cgroup_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err)
+{
+	if (cg->joined)
+		return hull_errf(err, EPERM, "cgroups: the container joined a cgroup that is not hull's "
+				 "(org.hull.cgroups.join): freezing it would freeze other processes");
+	return cg->m->freeze(cg, frozen, err);
+}
+
+int hull_cgroup_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err)
+{
+	int r = cg->m->frozen(cg, frozen, err);
+	return r == -ENOTSUP ? 0 : r;
+}
+
+int hull_cgroup_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err)
+{
+	memset(st, 0, sizeof(*st));
+	return cg->m->stats(cg, st, err);
 }
 
 void hull_cgroup_free(struct hull_cgroup *cg)

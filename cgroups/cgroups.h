@@ -56,7 +56,9 @@ int hull_cgroup_realize(struct hull_cgroup **cgp, const struct hull_resources *r
 int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
 		       struct hull_cgroup **out, struct hull_err *err);
 
-/* Re-opens a container's cgroup from the string hull_cgroup_serialize() gave. */
+/* Re-opens a container's cgroup from the string hull_cgroup_serialize()
+ * gave; NULL (a container with no cgroup of its own) gives a cgroup whose
+ * operations do nothing or say so. */
 int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hull_err *err);
 
 /* A single-line string that hull_cgroup_load() can read back; owned by cg.

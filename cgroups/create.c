@@ -15,16 +15,6 @@
 #define UNDO_WAIT_NS (2ull * 1000 * 1000 * 1000)
 
 
-static bool asks_nothing(const struct hull_resources *res)
-{
-	static const char *const ctrls[] = { "memory", "cpu", "cpuset", "pids", "devices", "blkio",
-					     "hugetlb", "net_cls", "net_prio", "rdma" };
-	for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++)
-		if (hull_cg_needs(res, ctrls[i]))
-			return false;
-	return true;
-}
-
 static bool no_access(int r)
 {
 	return r == -EACCES || r == -EPERM || r == -EROFS;
@@ -37,7 +27,7 @@ static int detach(struct hull_cgroup **cgp, const char *where, const struct hull
 		  struct hull_err *err)
 {
 	struct hull_cgroup *cg = *cgp;
-	if (!asks_nothing(res))
+	if (!hull_cg_asks_nothing(res))
 		return hull_errf(err, EACCES, "linux.resources: cgroups: no write access to %s; "
 				 "limits cannot be applied without a delegated cgroup", where);
 	struct hull_cgroup *own = hull_xcalloc(1, sizeof(*own));
@@ -54,6 +44,7 @@ static int detach(struct hull_cgroup **cgp, const char *where, const struct hull
 	if (own->mode != HULL_CG_V2)
 		hull_cg_find_links(own);
 	own->warning = hull_xasprintf("cgroups: no write access to %s; resources are not applied", where);
+	own->m = &hull_cg_disabled_manager;
 	hull_cgroup_free(cg);
 	*cgp = own;
 	return 0;
@@ -114,11 +105,12 @@ int hull_cgroup_plan(const struct hull_cgroup_opts *o, const struct hull_resourc
 	_cleanup_free_ char *rel = NULL;
 	bool abs;
 	int r = hull_cg_path_normalize(o->path, o->id, &rel, &abs, err);
-	if (r == 0 && o->join && res && res->present && !asks_nothing(res))
+	if (r == 0 && o->join && res && res->present && !hull_cg_asks_nothing(res))
 		r = hull_errf(err, EINVAL, "linux.resources: a joined cgroup (org.hull.cgroups.join) is not "
 			      "hull's to limit");
 	if (r == 0)
 		r = hull_cg_discover(cg, err);
+	cg->m = hull_cg_manager_for(cg->mode);
 	if (r == 0)
 		r = hull_cg_check_resources(cg, res, err);
 	if (r < 0)
@@ -143,7 +135,7 @@ static int check_reused(struct hull_cgroup *cg, struct hull_cg_hier *h, struct h
 		return 0;
 	pid_t *pids = NULL;
 	size_t n = 0;
-	int r = hull_cg_subtree_pids(h, &pids, &n, err);
+	int r = hull_cg_walk_pids(h, &pids, &n, err);
 	pid_t first = n ? pids[0] : 0;
 	free(pids);
 	if (r < 0)
@@ -155,6 +147,7 @@ static int check_reused(struct hull_cgroup *cg, struct hull_cg_hier *h, struct h
 	return 0;
 }
 
+/* The directories, then the manager's setup (prepare and write res). */
 static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
 	for (size_t i = 0; i < cg->n; i++) {
@@ -183,13 +176,7 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 					 hull_cg_label(h, label, sizeof(label)));
 		}
 	}
-	for (size_t i = 0; i < cg->n; i++) {
-		const struct hull_cg_backend *b = cg->h[i].v2 ? &hull_cg_v2_backend : &hull_cg_v1_backend;
-		int r = b->prepare(cg, &cg->h[i], res, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return cg->m->setup(cg, res, err);
 }
 
 /* The first hierarchy without its directory is where we failed: the
@@ -212,10 +199,6 @@ int hull_cgroup_realize(struct hull_cgroup **cgp, const struct hull_resources *r
 {
 	struct hull_cgroup *cg = *cgp;
 	int r = make_dirs(cg, res, err);
-	if (r == 0)
-		r = hull_cg_v1_backend.apply(cg, res, err);
-	if (r == 0)
-		r = hull_cg_v2_backend.apply(cg, res, err);
 	if (r < 0) {
 		char where[4200];
 		failed_at(cg, where, sizeof(where));

@@ -8,8 +8,9 @@
 
 #include "internal.h"
 
-int hull_cg_hugetlb(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_hugetlb(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const char *suffix = h->v2 ? "max" : "limit_in_bytes";
 	for (size_t i = 0; i < res->n_hugepage_limits; i++) {
 		const struct hull_hugepage_limit *l = &res->hugepage_limits[i];

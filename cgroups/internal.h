@@ -42,6 +42,7 @@ struct hull_cgroup {
 	/* hull_cgroup_update: the backends skip what only create sets up
 	   (device rules) and check memory limits against usage. */
 	bool updating;
+	const struct hull_cg_manager *m;
 	bool joined;		/* org.hull.cgroups.join: an existing cgroup, not hull's */
 	bool default_path;	/* no linux.cgroupsPath: "hull/ID", and "hull" is hull's */
 	int registry;		/* where the parents hull made are marked (parents.c), or -1 */
@@ -107,10 +108,6 @@ int hull_cg_parent_mark(int registry, const char *dir);
 bool hull_cg_parent_marked(int registry, const char *dir);
 void hull_cg_parent_unmark(int registry, const char *dir);
 
-/* --- procs.c ----------------------------------------------------------- */
-
-/* Every pid in h's subtree (cgroup.procs, recursively), malloc'd. */
-int hull_cg_subtree_pids(struct hull_cg_hier *h, pid_t **pids, size_t *n, struct hull_err *err);
 
 /* --- cgroups.c, shared with create.c ----------------------------------- */
 
@@ -147,29 +144,100 @@ int hull_cg_read(const struct hull_cg_hier *h, const char *file, char **buf, str
 struct hull_cg_hier *hull_cg_find(struct hull_cgroup *cg, const char *controller);
 struct hull_cg_hier *hull_cg_v2(struct hull_cgroup *cg);
 
-/* Whether linux.resources asks something of controller. */
+/* Whether linux.resources asks something of controller (either name). */
 bool hull_cg_needs(const struct hull_resources *res, const char *controller);
 
 
-/* --- the backends ------------------------------------------------------ */
+/* --- managers: one table of operations per way of running cgroups ---- */
 
-struct hull_cg_backend {
-	/* Prepares the directories hull just created for h (v1 cpuset
-	 * inheritance, v2 subtree_control) for the controllers res needs. */
-	int (*prepare)(struct hull_cgroup *cg, struct hull_cg_hier *h,
-		       const struct hull_resources *res, struct hull_err *err);
-	/* Applies the parts of res whose controllers live in this backend. */
-	int (*apply)(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
-	/* The hierarchy that freezes, or NULL. */
-	struct hull_cg_hier *(*freezer)(struct hull_cgroup *cg);
-	/* Freezes or thaws, waiting (bounded) until the kernel reports it done. */
-	int (*freeze)(struct hull_cg_hier *h, bool frozen, struct hull_err *err);
-	/* Whether h is frozen now. */
-	int (*frozen)(struct hull_cg_hier *h, bool *frozen, struct hull_err *err);
+struct hull_cg_manager {
+	const char *name;
+	/* After the directories are made (create.c): prepares them (v1 cpuset
+	 * levels, v2 subtree_control) and writes res. */
+	int (*setup)(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+	/* `hull update`: writes what res sets. */
+	int (*update)(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+	/* Adds what a child needs to be born in (or move itself into) the
+	 * cgroup: the v2 dirfd, v1 "tasks" fds (see hull_cgroup_attach_fds). */
+	int (*attach_fds)(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, size_t *n, struct hull_err *err);
+	int (*attach)(struct hull_cgroup *cg, pid_t pid, struct hull_err *err);
+	/* Waits (bounded) until the kernel reports the state reached. */
+	int (*freeze)(struct hull_cgroup *cg, bool frozen, struct hull_err *err);
+	/* -ENOTSUP when this manager has nothing that freezes. */
+	int (*frozen)(struct hull_cgroup *cg, bool *frozen, struct hull_err *err);
+	int (*kill)(struct hull_cgroup *cg, int sig, struct hull_err *err);
+	/* Every pid of the subtree, sorted, without duplicates. */
+	int (*pids)(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err);
+	int (*stats)(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err);
+	/* Removes the directories hull created, waiting until deadline. */
+	int (*destroy)(struct hull_cgroup *cg, uint64_t deadline, struct hull_err *err);
 };
 
-extern const struct hull_cg_backend hull_cg_v1_backend;
-extern const struct hull_cg_backend hull_cg_v2_backend;
+extern const struct hull_cg_manager hull_cg_v1_manager;
+extern const struct hull_cg_manager hull_cg_v2_manager;
+extern const struct hull_cg_manager hull_cg_hybrid_manager;
+extern const struct hull_cg_manager hull_cg_disabled_manager;
+
+/* The manager of a discovered or loaded cgroup's mode. */
+const struct hull_cg_manager *hull_cg_manager_for(enum hull_cg_mode mode);
+
+/* --- controllers.c: the one controller table ---------------------------- */
+
+/* Writes one controller's part of res into h. */
+typedef int hull_cg_writer(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res,
+			   struct hull_err *err);
+
+struct hull_cg_controller {
+	const char *v1;		/* the kernel's name (v1 hierarchy); the table's key */
+	const char *v2;		/* its cgroup v2 name, NULL: not in v2 */
+	const char *field;	/* the linux.resources field it serves */
+	bool accounting;	/* v2: enabled even without a limit, for statistics */
+	bool (*asked)(const struct hull_resources *res);
+	hull_cg_writer *write_v1, *write_v2;
+	void (*stats)(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+};
+
+extern const struct hull_cg_controller hull_cg_controllers[];
+extern const size_t hull_cg_n_controllers;
+
+/* By either name; NULL when unknown. */
+const struct hull_cg_controller *hull_cg_controller(const char *name);
+/* Whether res asks something of c (a field set, or a unified key of it). */
+bool hull_cg_asks(const struct hull_cg_controller *c, const struct hull_resources *res);
+bool hull_cg_asks_nothing(const struct hull_resources *res);
+/* The hierarchy c lives in: its v1 one, else the v2 one, else NULL. */
+struct hull_cg_hier *hull_cg_home(struct hull_cgroup *cg, const struct hull_cg_controller *c);
+/* The writes of every controller of one version, in the table's order. */
+int hull_cg_write_all(struct hull_cgroup *cg, bool v2, const struct hull_resources *res, struct hull_err *err);
+
+/* The writers. */
+hull_cg_writer hull_cg_devices_v1, hull_cg_devices_v2, hull_cg_memory_v1, hull_cg_memory_v2, hull_cg_cpu_v1,
+	hull_cg_cpu_v2, hull_cg_cpuset, hull_cg_pids_max, hull_cg_blkio_v1, hull_cg_io_v2, hull_cg_hugetlb,
+	hull_cg_rdma, hull_cg_net_cls, hull_cg_net_prio;
+
+/* stats.c: each fills what its controller's hierarchy has; the stats op
+ * of every cgroupfs manager runs them all. */
+void hull_cg_stats_cpu(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+void hull_cg_stats_cpuset(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+void hull_cg_stats_memory(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+void hull_cg_stats_pids(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+void hull_cg_stats_blkio(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+void hull_cg_stats_hugetlb(struct hull_cgroup *cg, struct hull_cgroup_stats *st);
+int hull_cg_stats_all(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err);
+
+/* --- shared by the managers -------------------------------------------- */
+
+/* cgroup.procs of each hierarchy of that version. */
+int hull_cg_attach_version(struct hull_cgroup *cg, bool v2, pid_t pid, struct hull_err *err);
+/* Removes what hull made in each hierarchy of that version. */
+int hull_cg_remove_version(struct hull_cgroup *cg, bool v2, uint64_t deadline, struct hull_err *err);
+/* Every pid in h's subtree, sorted, without duplicates. */
+int hull_cg_walk_pids(struct hull_cg_hier *h, pid_t **pids, size_t *n, struct hull_err *err);
+/* Freezes (through the manager), signals every pid, thaws: nothing forks
+ * past it. A container already paused stays so. */
+int hull_cg_kill_walk(struct hull_cgroup *cg, int sig, struct hull_err *err);
+/* v2's kill: cgroup.kill on a cgroup hull made, else the walk. */
+int hull_cg_v2_kill(struct hull_cgroup *cg, int sig, struct hull_err *err);
 
 /* The cgroup v2 cpu.weight for a v1 cpu.shares value (runc's conversion). */
 uint64_t hull_cg_shares_to_weight(uint64_t shares);
@@ -181,15 +249,10 @@ int hull_cg_swap_v2(bool has_swap, int64_t swap, bool has_limit, int64_t limit, 
 
 /* --- resources beyond memory, cpu and pids (one file each) ------------- */
 
-/* blkio.c: v1 blkio.* and v2 io.weight / io.bfq.weight / io.max. */
-int hull_cg_blkio_v1(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
-int hull_cg_io_v2(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
-/* hugetlb.c: hugetlb.SIZE.limit_in_bytes (v1) or hugetlb.SIZE.max (v2). */
-int hull_cg_hugetlb(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
-/* rdma.c: rdma.max, the same on both versions. */
-int hull_cg_rdma(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err);
-/* network.c: v1 net_cls.classid and net_prio.ifpriomap. */
-int hull_cg_network(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);
+/* The writers live in: v1.c, v2.c (memory, cpu, cpuset, pids, devices),
+ * blkio.c (v1 blkio.*, v2 io.weight / io.bfq.weight / io.max), hugetlb.c
+ * (hugetlb.SIZE.limit_in_bytes or .max), rdma.c (rdma.max), network.c (v1
+ * net_cls.classid and net_prio.ifpriomap). */
 /* unified.c: linux.resources.unified, checked before anything is made, then
  * written into the v2 directory. */
 int hull_cg_unified_check(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err);

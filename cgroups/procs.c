@@ -66,21 +66,10 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The hierarchy that lists the processes: the unified one when there is
- * one (every process hull attaches is there), else the first v1 one. */
-static struct hull_cg_hier *primary(struct hull_cgroup *cg)
-{
-	struct hull_cg_hier *v2 = hull_cg_v2(cg);
-	return v2 ? v2 : &cg->h[0];
-}
-
-int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
+int hull_cg_walk_pids(struct hull_cg_hier *h, pid_t **pids, size_t *n, struct hull_err *err)
 {
 	*pids = NULL;
 	*n = 0;
-	if (cg->warning || cg->n == 0)
-		return 0;
-	struct hull_cg_hier *h = primary(cg);
 	if (h->dirfd < 0)
 		return 0;
 	struct pidv p = { 0 };
@@ -98,24 +87,6 @@ int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hul
 			p.v[out++] = p.v[i];
 	*pids = p.v;
 	*n = out;
-	return 0;
-}
-
-int hull_cg_subtree_pids(struct hull_cg_hier *h, pid_t **pids, size_t *n, struct hull_err *err)
-{
-	struct pidv p = { 0 };
-	char label[512];
-	*pids = NULL;
-	*n = 0;
-	if (h->dirfd < 0)
-		return 0;
-	int r = collect(h->dirfd, hull_cg_label(h, label, sizeof(label)), &p, err);
-	if (r < 0) {
-		free(p.v);
-		return r;
-	}
-	*pids = p.v;
-	*n = p.n;
 	return 0;
 }
 
@@ -165,59 +136,41 @@ static int kill_members(struct hull_cgroup *cg, int sig, int init_pidfd, struct 
 	return r;
 }
 
-/* Whether every hierarchy's directory is one hull made for this container. */
-static bool owns_dirs(const struct hull_cgroup *cg)
+int hull_cg_kill_walk(struct hull_cgroup *cg, int sig, struct hull_err *err)
 {
-	for (size_t i = 0; i < cg->n; i++)
-		if (!cg->h[i].created)
-			return false;
-	return true;
-}
-
-int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, int init_pidfd, struct hull_err *err)
-{
-	if (cg->warning)
-		return 0;	/* the caller's cgroup: not ours to signal */
-	if (cg->joined)
-		return kill_members(cg, sig, init_pidfd, err);
-	struct hull_cg_hier *v2 = hull_cg_v2(cg);
-	/* The kernel kills the whole subtree at once, forks included; on a
-	 * cgroup hull did not make, never (a kernel bug also kills what is
-	 * cloned into one after it, on 6.18). */
-	if (sig == SIGKILL && v2 && v2->dirfd >= 0 && owns_dirs(cg)) {
-		int r = hull_cg_try_write(v2, "cgroup.kill", "1");
-		if (r == 0)
-			return 0;
-		if (r != -ENOENT)
-			return hull_cg_write(v2, "cgroup.kill", "1", err);
-	}
-	const struct hull_cg_backend *fb = &hull_cg_v1_backend;
-	struct hull_cg_hier *fh = fb->freezer(cg);
-	if (!fh) {
-		fb = &hull_cg_v2_backend;
-		fh = fb->freezer(cg);
-	}
 	bool was_frozen = false;
 	/* A paused container stays paused; only a freeze of ours is undone. */
-	bool ours = fh && fb->frozen(fh, &was_frozen, NULL) == 0 && !was_frozen;
+	bool ours = cg->m->frozen(cg, &was_frozen, NULL) == 0 && !was_frozen;
 	if (ours)
 		/* Best effort: a process that will not freeze (in D state,
 		   say) is still signalled, it just could fork past us. */
-		fb->freeze(fh, true, NULL);
-
+		cg->m->freeze(cg, true, NULL);
 	pid_t *pids = NULL;
 	size_t n = 0;
-	int r = hull_cgroup_pids(cg, &pids, &n, err);
+	int r = cg->m->pids(cg, &pids, &n, err);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (kill(pids[i], sig) < 0 && errno != ESRCH)
 			r = hull_syserr(err, errno, "kill %d", (int)pids[i]);
 	free(pids);
 	if (ours) {
 		/* Thaw even after a failed freeze: it may have half-worked. */
-		int t = fb->freeze(fh, false, r < 0 ? NULL : err);
+		int t = cg->m->freeze(cg, false, r < 0 ? NULL : err);
 		if (r == 0)
 			r = t;
 	}
 	return r;
 }
 
+int hull_cgroup_kill_all(struct hull_cgroup *cg, int sig, int init_pidfd, struct hull_err *err)
+{
+	if (cg->joined)
+		return kill_members(cg, sig, init_pidfd, err);
+	return cg->m->kill(cg, sig, err);
+}
+
+int hull_cgroup_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
+{
+	*pids = NULL;
+	*n = 0;
+	return cg->m->pids(cg, pids, n, err);
+}

@@ -6,8 +6,9 @@
 
 #include "internal.h"
 
-int hull_cg_rdma(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_rdma(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	for (size_t i = 0; i < res->n_rdma; i++) {
 		const struct hull_rdma *d = &res->rdma[i];
 		if (!d->device[0] || strpbrk(d->device, " \t\n"))

@@ -164,7 +164,7 @@ static void cpu_v2(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 	}
 }
 
-static void cpuset(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
+void hull_cg_stats_cpuset(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
 	struct hull_cg_hier *h = owner(cg, "cpuset");
 	char *s = h ? get(h, h->v2 ? "cpuset.cpus.effective" : "cpuset.effective_cpus") : NULL;
@@ -207,7 +207,7 @@ static void mem_entry_v1(struct hull_cg_hier *h, const char *prefix, struct hull
 	}
 }
 
-static void memory(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
+void hull_cg_stats_memory(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
 	struct hull_cg_hier *h = owner(cg, "memory");
 	if (!h)
@@ -244,7 +244,7 @@ static void memory(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 	st->memory.present = st->memory.usage.present;
 }
 
-static void pids(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
+void hull_cg_stats_pids(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
 	struct hull_cg_hier *h = owner(cg, "pids");
 	if (!h || !get_u64(h, "pids.current", &st->pids.current))
@@ -307,7 +307,7 @@ static void blkio_v2(struct hull_cg_hier *h, struct hull_cgroup_stats *st)
 	}
 }
 
-static void blkio(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
+void hull_cg_stats_blkio(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
 	struct hull_cg_hier *h = owner(cg, "blkio");
 	if (!h)
@@ -338,7 +338,7 @@ static bool page_size_name(const char *dirname, char *out, size_t len)
 	return true;
 }
 
-static void hugetlb(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
+void hull_cg_stats_hugetlb(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
 	struct hull_cg_hier *h = owner(cg, "hugetlb");
 	if (!h)
@@ -370,22 +370,23 @@ static void hugetlb(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 	}
 }
 
-int hull_cgroup_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err)
+void hull_cg_stats_cpu(struct hull_cgroup *cg, struct hull_cgroup_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	if (cg->warning)
-		return hull_errf(err, ENOTSUP, "%s", cg->warning);
+	cpu_v1(cg, st);
+	cpu_v2(cg, st);
+}
+
+/* The stats op of every cgroupfs manager: each controller of the table
+ * reads what its hierarchy has. */
+int hull_cg_stats_all(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err)
+{
 	bool any = false;
 	for (size_t i = 0; i < cg->n; i++)
 		any |= cg->h[i].dirfd >= 0;
 	if (!any)
 		return hull_errf(err, ENOENT, "cgroup %s: no longer exists", cg->n ? cg->h[0].path : "?");
-	cpu_v1(cg, st);
-	cpu_v2(cg, st);
-	cpuset(cg, st);
-	memory(cg, st);
-	pids(cg, st);
-	blkio(cg, st);
-	hugetlb(cg, st);
+	for (size_t i = 0; i < hull_cg_n_controllers; i++)
+		if (hull_cg_controllers[i].stats)
+			hull_cg_controllers[i].stats(cg, st);
 	return 0;
 }

@@ -70,14 +70,20 @@ static int cpuset_inherit(const struct hull_cg_hier *h, struct hull_err *err)
 	return r;
 }
 
-static int v1_prepare(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res,
-		      struct hull_err *err)
+static int v1_setup(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
-	(void)cg;
-	(void)res;
-	if (h->created && hull_cg_list_has(h->controllers, "cpuset"))
-		return cpuset_inherit(h, err);
-	return 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		int r = !h->v2 && h->created && hull_cg_list_has(h->controllers, "cpuset") ? cpuset_inherit(h, err) : 0;
+		if (r < 0)
+			return r;
+	}
+	return hull_cg_write_all(cg, false, res, err);
+}
+
+static int v1_update(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	return hull_cg_write_all(cg, false, res, err);
 }
 
 static int set_limit(const struct hull_cg_hier *h, int64_t limit, struct hull_err *err)
@@ -124,8 +130,9 @@ static int set_kmem(const struct hull_cg_hier *h, int64_t kernel, struct hull_er
 	return 0;
 }
 
-static int apply_memory(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_memory_v1(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->memory) *m = &res->memory;
 	/* 0 means "not set", as in runc. */
 	int64_t limit = m->has_limit ? m->limit : 0, swap = m->has_swap ? m->swap : 0;
@@ -171,8 +178,9 @@ static int apply_memory(const struct hull_cg_hier *h, const struct hull_resource
 	return 0;
 }
 
-static int apply_cpu(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_cpu_v1(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->cpu) *c = &res->cpu;
 	int r;
 	/* runtime needs the period it is a share of to be set first. */
@@ -232,8 +240,10 @@ static int apply_cpu(const struct hull_cg_hier *h, const struct hull_resources *
 	return 0;
 }
 
-static int apply_cpuset(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+/* The same file names on v1 and v2. */
+int hull_cg_cpuset(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	int r;
 	if (res->cpu.cpus && *res->cpu.cpus && (r = hull_cg_write(h, "cpuset.cpus", res->cpu.cpus, err)) < 0)
 		return r;
@@ -270,8 +280,9 @@ const struct hull_device_rule hull_cg_default_rules[] = {
 };
 const size_t hull_cg_n_default_rules = sizeof(hull_cg_default_rules) / sizeof(hull_cg_default_rules[0]);
 
-static int apply_devices(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_devices_v1(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	int r = hull_cg_write(h, "devices.deny", "a", err);
 	size_t n = res && res->present ? res->n_devices : 0;
 	for (size_t i = 0; r == 0 && i < n + hull_cg_n_default_rules; i++) {
@@ -283,36 +294,13 @@ static int apply_devices(const struct hull_cg_hier *h, const struct hull_resourc
 	return r;
 }
 
-static int v1_apply(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+/* The same file on v1 and v2: a limit, or "max" for 0 and below. */
+int hull_cg_pids_max(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
-	struct hull_cg_hier *h;
-	int r;
-	/* Rules are set up once, at create (update refuses them). */
-	if (!cg->updating && (h = v1_find(cg, "devices")) && (r = apply_devices(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "memory") && (h = v1_find(cg, "memory")) && (r = apply_memory(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "cpu") && (h = v1_find(cg, "cpu")) && (r = apply_cpu(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "cpuset") && (h = v1_find(cg, "cpuset")) && (r = apply_cpuset(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "pids") && (h = v1_find(cg, "pids"))) {
-		if (res->pids.limit > 0)
-			r = hull_cg_writef(h, "pids.max", err, "%" PRId64, res->pids.limit);
-		else
-			r = hull_cg_write(h, "pids.max", "max", err);
-		if (r < 0)
-			return r;
-	}
-	if (hull_cg_needs(res, "blkio") && (h = v1_find(cg, "blkio")) && (r = hull_cg_blkio_v1(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "hugetlb") && (h = v1_find(cg, "hugetlb")) && (r = hull_cg_hugetlb(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "rdma") && (h = v1_find(cg, "rdma")) && (r = hull_cg_rdma(h, res, err)) < 0)
-		return r;
-	if (cg->mode != HULL_CG_V2 && (r = hull_cg_network(cg, res, err)) < 0)
-		return r;
-	return 0;
+	(void)cg;
+	if (res->pids.limit > 0)
+		return hull_cg_writef(h, "pids.max", err, "%" PRId64, res->pids.limit);
+	return hull_cg_write(h, "pids.max", "max", err);
 }
 
 static struct hull_cg_hier *v1_freezer(struct hull_cgroup *cg)
@@ -321,8 +309,12 @@ static struct hull_cg_hier *v1_freezer(struct hull_cgroup *cg)
 	return h && h->dirfd >= 0 ? h : NULL;
 }
 
-static int v1_frozen(struct hull_cg_hier *h, bool *frozen, struct hull_err *err)
+static int v1_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err)
 {
+	struct hull_cg_hier *h = v1_freezer(cg);
+	*frozen = false;
+	if (!h)
+		return -ENOTSUP;
 	_cleanup_free_ char *s = NULL;
 	int r = hull_cg_read(h, "freezer.state", &s, err);
 	if (r == 0)
@@ -330,8 +322,11 @@ static int v1_frozen(struct hull_cg_hier *h, bool *frozen, struct hull_err *err)
 	return r;
 }
 
-static int v1_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
+static int v1_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err)
 {
+	struct hull_cg_hier *h = v1_freezer(cg);
+	if (!h)
+		return hull_errf(err, ENOTSUP, "cgroups: no v1 freezer hierarchy");
 	const char *want = frozen ? "FROZEN" : "THAWED";
 	uint64_t deadline = hull_now_ns() + FREEZE_WAIT_NS;
 	unsigned wait_ms = 1;
@@ -363,10 +358,58 @@ static int v1_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
 	}
 }
 
-const struct hull_cg_backend hull_cg_v1_backend = {
-	.prepare = v1_prepare,
-	.apply = v1_apply,
-	.freezer = v1_freezer,
+/* The v1 hierarchies' tasks files, where the child writes "0" itself. */
+static int v1_attach_fds(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, size_t *n, struct hull_err *err)
+{
+	(void)v2_fd;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		if (h->v2)
+			continue;
+		int fd = openat(h->dirfd, "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			char label[512];
+			return hull_syserr(err, errno, "%s: tasks", hull_cg_label(h, label, sizeof(label)));
+		}
+		*v1_fds = hull_xrealloc(*v1_fds, (*n + 1) * sizeof(int));
+		(*v1_fds)[(*n)++] = fd;
+	}
+	return 0;
+}
+
+static int v1_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
+{
+	return hull_cg_attach_version(cg, false, pid, err);
+}
+
+static int v1_kill(struct hull_cgroup *cg, int sig, struct hull_err *err)
+{
+	return hull_cg_kill_walk(cg, sig, err);
+}
+
+static int v1_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (!cg->h[i].v2)
+			return hull_cg_walk_pids(&cg->h[i], pids, n, err);
+	return 0;
+}
+
+static int v1_destroy(struct hull_cgroup *cg, uint64_t deadline, struct hull_err *err)
+{
+	return hull_cg_remove_version(cg, false, deadline, err);
+}
+
+const struct hull_cg_manager hull_cg_v1_manager = {
+	.name = "cgroupfs-v1",
+	.setup = v1_setup,
+	.update = v1_update,
+	.attach_fds = v1_attach_fds,
+	.attach = v1_attach,
 	.freeze = v1_freeze,
 	.frozen = v1_frozen,
+	.kill = v1_kill,
+	.pids = v1_pids,
+	.stats = hull_cg_stats_all,
+	.destroy = v1_destroy,
 };

@@ -1,6 +1,8 @@
 /* The cgroup v2 backend: one directory in the unified hierarchy. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,6 @@
 #include "internal.h"
 
 #define FREEZE_WAIT_NS (2ull * 1000 * 1000 * 1000)
-
-static const char *const v2_controllers[] = { "cpu", "cpuset", "memory", "pids", "io", "hugetlb", "rdma" };
 
 uint64_t hull_cg_shares_to_weight(uint64_t shares)
 {
@@ -56,33 +56,26 @@ int hull_cg_swap_v2(bool has_swap, int64_t swap, bool has_limit, int64_t limit, 
 	return 0;
 }
 
-static struct hull_cg_hier *v2_owner(struct hull_cgroup *cg, const char *controller)
-{
-	struct hull_cg_hier *h = hull_cg_find(cg, controller);
-	return h && h->v2 ? h : NULL;
-}
-
 /* A controller reaches a cgroup only through cgroup.subtree_control of every
  * ancestor. Only missing ones are written: an ancestor hull did not create is
  * touched only when the container cannot get the controller otherwise. */
 static int v2_prepare(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res,
 		      struct hull_err *err)
 {
-	const char *need[sizeof(v2_controllers) / sizeof(v2_controllers[0])];
-	bool required[sizeof(v2_controllers) / sizeof(v2_controllers[0])];
+	const char *need[32];
+	bool required[32];
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]); i++) {
-		const char *c = v2_controllers[i];
-		if (v2_owner(cg, c) != h)
+	for (size_t i = 0; i < hull_cg_n_controllers && n < 32; i++) {
+		const struct hull_cg_controller *c = &hull_cg_controllers[i];
+		if (!c->v2 || hull_cg_home(cg, c) != h)
 			continue;
 		/* The accounting controllers are enabled even without a limit, as
 		 * runc does, so events and --stats-file have figures; where an
 		 * ancestor refuses them, the container just goes without. */
-		bool req = hull_cg_needs(res, c);
-		if (req || !strcmp(c, "cpu") || !strcmp(c, "memory") || !strcmp(c, "pids") ||
-		    !strcmp(c, "io")) {
+		bool req = hull_cg_asks(c, res);
+		if (req || c->accounting) {
 			required[n] = req;
-			need[n++] = c;
+			need[n++] = c->v2;
 		}
 	}
 	if (!n)
@@ -132,8 +125,9 @@ static int v2_prepare(struct hull_cgroup *cg, struct hull_cg_hier *h, const stru
 	return 0;
 }
 
-static int apply_memory(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_memory_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->memory) *m = &res->memory;
 	if (m->has_swappiness && m->swappiness != UINT64_MAX)
 		return hull_errf(err, ENOTSUP, "linux.resources.memory.swappiness: not supported on cgroup v2");
@@ -175,8 +169,9 @@ static int apply_memory(const struct hull_cg_hier *h, const struct hull_resource
 	return 0;
 }
 
-static int apply_cpu(const struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
+int hull_cg_cpu_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
+	(void)cg;
 	const __typeof__(res->cpu) *c = &res->cpu;
 	int r;
 	if ((c->has_realtime_runtime && c->realtime_runtime) || (c->has_realtime_period && c->realtime_period))
@@ -213,97 +208,148 @@ static int apply_cpu(const struct hull_cg_hier *h, const struct hull_resources *
 	return 0;
 }
 
-static int v2_apply(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+/* cgroup v2 has no devices files: the rules become an eBPF program. On a
+ * hybrid host the v1 devices controller enforces them instead. */
+int hull_cg_devices_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
-	struct hull_cg_hier *h;
-	int r;
-	/* cgroup v2 has no devices files: the rules become an eBPF program.
-	   On a hybrid host the v1 devices controller enforces them. */
-	if (cg->mode == HULL_CG_V2 && !cg->updating && (h = hull_cg_v2(cg)) && h->dirfd >= 0) {
-		size_t n = res && res->present ? res->n_devices : 0;
-		_cleanup_free_ struct hull_device_rule *rules = hull_xcalloc(n + hull_cg_n_default_rules, sizeof(*rules));
-		if (n)
-			memcpy(rules, res->devices, n * sizeof(*rules));
-		memcpy(rules + n, hull_cg_default_rules, hull_cg_n_default_rules * sizeof(*rules));
-		if ((r = hull_cg_v2_devices(h, rules, n + hull_cg_n_default_rules, err)) < 0)
-			return r;
-	}
-	if (hull_cg_needs(res, "memory") && (h = v2_owner(cg, "memory")) && (r = apply_memory(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "cpu") && (h = v2_owner(cg, "cpu")) && (r = apply_cpu(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "cpuset") && (h = v2_owner(cg, "cpuset"))) {
-		if (res->cpu.cpus && *res->cpu.cpus && (r = hull_cg_write(h, "cpuset.cpus", res->cpu.cpus, err)) < 0)
-			return r;
-		if (res->cpu.mems && *res->cpu.mems && (r = hull_cg_write(h, "cpuset.mems", res->cpu.mems, err)) < 0)
-			return r;
-	}
-	if (hull_cg_needs(res, "pids") && (h = v2_owner(cg, "pids"))) {
-		r = res->pids.limit > 0 ? hull_cg_writef(h, "pids.max", err, "%" PRId64, res->pids.limit)
-					: hull_cg_write(h, "pids.max", "max", err);
-		if (r < 0)
-			return r;
-	}
-	if (hull_cg_needs(res, "io") && (h = v2_owner(cg, "io")) && (r = hull_cg_io_v2(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "hugetlb") && (h = v2_owner(cg, "hugetlb")) && (r = hull_cg_hugetlb(h, res, err)) < 0)
-		return r;
-	if (hull_cg_needs(res, "rdma") && (h = v2_owner(cg, "rdma")) && (r = hull_cg_rdma(h, res, err)) < 0)
-		return r;
-	/* Last: a unified key overrides what the fields above wrote (runc). */
-	if (res && res->present && res->unified.n && (r = hull_cg_unified(cg, res, err)) < 0)
-		return r;
-	return 0;
+	if (cg->mode != HULL_CG_V2 || h->dirfd < 0)
+		return 0;
+	size_t n = res && res->present ? res->n_devices : 0;
+	_cleanup_free_ struct hull_device_rule *rules = hull_xcalloc(n + hull_cg_n_default_rules, sizeof(*rules));
+	if (n)
+		memcpy(rules, res->devices, n * sizeof(*rules));
+	memcpy(rules + n, hull_cg_default_rules, hull_cg_n_default_rules * sizeof(*rules));
+	return hull_cg_v2_devices(h, rules, n + hull_cg_n_default_rules, err);
 }
 
-static struct hull_cg_hier *v2_freezer(struct hull_cgroup *cg)
+static int v2_setup(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
+{
+	struct hull_cg_hier *h = hull_cg_v2(cg);
+	int r = h && h->dirfd >= 0 ? v2_prepare(cg, h, res, err) : 0;
+	if (r == 0)
+		r = hull_cg_write_all(cg, true, res, err);
+	/* Last: a unified key overrides what the fields above wrote (runc). */
+	if (r == 0 && res && res->present && res->unified.n)
+		r = hull_cg_unified(cg, res, err);
+	return r;
+}
+
+static struct hull_cg_hier *v2_dir(struct hull_cgroup *cg)
 {
 	struct hull_cg_hier *h = hull_cg_v2(cg);
 	return h && h->dirfd >= 0 ? h : NULL;
 }
 
-/* "frozen 0|1" in cgroup.events: the state reached, not the one asked for. */
-static int v2_frozen(struct hull_cg_hier *h, bool *frozen, struct hull_err *err)
+static bool events_frozen(const char *s)
 {
-	_cleanup_free_ char *s = NULL;
-	int r = hull_cg_read(h, "cgroup.events", &s, err);
-	if (r < 0)
-		return r;
 	const char *f = strstr(s, "frozen ");
-	*frozen = f && (f == s || f[-1] == '\n') && f[7] == '1';
-	return 0;
+	return f && (f == s || f[-1] == '\n') && f[7] == '1';
 }
 
-static int v2_freeze(struct hull_cg_hier *h, bool frozen, struct hull_err *err)
+/* "frozen 0|1" in cgroup.events: the state reached, not the one asked for. */
+static int v2_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err)
 {
+	struct hull_cg_hier *h = v2_dir(cg);
+	*frozen = false;
+	if (!h)
+		return -ENOTSUP;
+	_cleanup_free_ char *s = NULL;
+	int r = hull_cg_read(h, "cgroup.events", &s, err);
+	if (r == 0)
+		*frozen = events_frozen(s);
+	return r;
+}
+
+/* cgroup v2 tells when the state is reached: cgroup.events changes and
+ * polls POLLPRI, so no sleeping. */
+static int v2_freeze(struct hull_cgroup *cg, bool frozen, struct hull_err *err)
+{
+	char label[512];
+	struct hull_cg_hier *h = v2_dir(cg);
+	if (!h)
+		return hull_errf(err, ENOTSUP, "cgroups: no cgroup v2 directory to freeze");
+	_cleanup_close_ int fd = openat(h->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_syserr(err, errno, "%s: cgroup.events", hull_cg_label(h, label, sizeof(label)));
 	int r = hull_cg_write(h, "cgroup.freeze", frozen ? "1" : "0", err);
 	if (r < 0)
 		return r;
 	uint64_t deadline = hull_now_ns() + FREEZE_WAIT_NS;
-	for (unsigned wait_ms = 1;;) {
-		bool now;
-		if ((r = v2_frozen(h, &now, err)) < 0)
-			return r;
-		if (now == frozen)
+	for (;;) {
+		char buf[256];
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0)
+			return hull_syserr(err, errno, "%s: cgroup.events", hull_cg_label(h, label, sizeof(label)));
+		buf[n] = 0;
+		if (events_frozen(buf) == frozen)
 			return 0;
-		if (hull_now_ns() >= deadline) {
-			char label[512];
+		uint64_t now = hull_now_ns();
+		if (now >= deadline) {
 			if (frozen)
 				hull_cg_try_write(h, "cgroup.freeze", "0");
 			return hull_errf(err, ETIMEDOUT, "%s: cgroup.freeze=%d: not %s after %llu s",
 					 hull_cg_label(h, label, sizeof(label)), frozen, frozen ? "frozen" : "thawed",
 					 FREEZE_WAIT_NS / 1000000000ull);
 		}
-		hull_sleep_ms(wait_ms);
-		if (wait_ms < 10)
-			wait_ms++;
+		struct pollfd p = { .fd = fd, .events = POLLPRI };
+		if (poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) < 0 && errno != EINTR)
+			return hull_syserr(err, errno, "%s: poll cgroup.events", hull_cg_label(h, label, sizeof(label)));
 	}
 }
 
-const struct hull_cg_backend hull_cg_v2_backend = {
-	.prepare = v2_prepare,
-	.apply = v2_apply,
-	.freezer = v2_freezer,
+/* The v2 directory itself, for clone3's CLONE_INTO_CGROUP. */
+static int v2_attach_fds(struct hull_cgroup *cg, int *v2_fd, int **v1_fds, size_t *n, struct hull_err *err)
+{
+	(void)v1_fds;
+	(void)n;
+	(void)err;
+	struct hull_cg_hier *h = hull_cg_v2(cg);
+	*v2_fd = h ? h->dirfd : -1;
+	return 0;
+}
+
+static int v2_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
+{
+	return hull_cg_attach_version(cg, true, pid, err);
+}
+
+/* The kernel kills the whole subtree at once, forks included; on a cgroup
+ * hull did not make, never (a kernel bug also kills what is cloned into
+ * one after it, on 6.18): then the walk. */
+int hull_cg_v2_kill(struct hull_cgroup *cg, int sig, struct hull_err *err)
+{
+	struct hull_cg_hier *h = v2_dir(cg);
+	if (sig == SIGKILL && h && h->created) {
+		int r = hull_cg_try_write(h, "cgroup.kill", "1");
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT)
+			return hull_cg_write(h, "cgroup.kill", "1", err);
+	}
+	return hull_cg_kill_walk(cg, sig, err);
+}
+
+static int v2_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)
+{
+	struct hull_cg_hier *h = hull_cg_v2(cg);
+	return h ? hull_cg_walk_pids(h, pids, n, err) : 0;
+}
+
+static int v2_destroy(struct hull_cgroup *cg, uint64_t deadline, struct hull_err *err)
+{
+	return hull_cg_remove_version(cg, true, deadline, err);
+}
+
+const struct hull_cg_manager hull_cg_v2_manager = {
+	.name = "cgroupfs-v2",
+	.setup = v2_setup,
+	.update = v2_setup,
+	.attach_fds = v2_attach_fds,
+	.attach = v2_attach,
 	.freeze = v2_freeze,
 	.frozen = v2_frozen,
+	.kill = hull_cg_v2_kill,
+	.pids = v2_pids,
+	.stats = hull_cg_stats_all,
+	.destroy = v2_destroy,
 };

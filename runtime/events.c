@@ -48,16 +48,15 @@ int hull_events(struct hull_container *c, bool once, uint64_t interval, struct h
 	enum hull_status s = hull_container_status(c, &pidfd);
 	if (s == HULL_STATUS_STOPPED || s == HULL_STATUS_CREATING)
 		return hull_errf(err, ESRCH, "container %s is not running", c->id);
-	if (!c->st.cgroup)
-		return hull_errf(err, ENOTSUP, "container %s has no cgroup of its own: no events", c->id);
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-	if (hull_cgroup_load(c->st.cgroup, &cg, err) < 0)
-		return -EINVAL;
+	int r = hull_container_cgroup(c, &cg, err);
+	if (r < 0)
+		return r;
 
 	if (once) {
 		struct hull_cgroup_stats st;
-		if (hull_cgroup_stats(cg, &st, err) < 0)
-			return -EIO;
+		if ((r = hull_cgroup_stats(cg, &st, err)) < 0)
+			return r;
 		_cleanup_free_ char *json = hull_events_stats_json(c->id, &st);
 		hull_cgroup_stats_free(&st);
 		if (!json)

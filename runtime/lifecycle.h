@@ -83,6 +83,11 @@ void hull_host_cpu_sample(struct hull_host_cpu *s);
 int hull_write_stats_file(const char *path, struct hull_container *c, int exit_code, uint64_t wall_ns,
 			  const struct hull_host_cpu *before, struct hull_err *err);
 
+/* The container's cgroup as its state records it (one with nothing to
+ * act on when it has none of its own). */
+struct hull_cgroup;
+int hull_container_cgroup(struct hull_container *c, struct hull_cgroup **cg, struct hull_err *err);
+
 /* runc's event stream on stdout (events.c): with once, one "stats" line;
  * else "stats" every interval (ns) and "oom" per OOM kill until the
  * container stops. */

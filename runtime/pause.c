@@ -7,6 +7,11 @@
 #include "lifecycle.h"
 
 
+int hull_container_cgroup(struct hull_container *c, struct hull_cgroup **cg, struct hull_err *err)
+{
+	return hull_cgroup_load(c->has_state ? c->st.cgroup : NULL, cg, err);
+}
+
 int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err)
 {
 	if (!c->has_state)
@@ -24,13 +29,10 @@ int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err)
 	}
 	if (frozen && s != HULL_STATUS_RUNNING && s != HULL_STATUS_CREATED)
 		return hull_errf(err, EINVAL, "container %s is not running", c->id);
-	if (!c->st.cgroup)
-		return hull_errf(err, ENOTSUP, "container %s has no cgroup of its own to %s", c->id,
-				 frozen ? "freeze" : "thaw");
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
-	if (r == 0)
-		r = hull_cgroup_freeze(cg, frozen, err);
+	int r = hull_container_cgroup(c, &cg, err);
+	if (r == 0 && (r = hull_cgroup_freeze(cg, frozen, err)) < 0)
+		hull_err_prefix(err, "container %s", c->id);
 	return r;
 }
 
@@ -38,12 +40,10 @@ int hull_container_stats(struct hull_container *c, struct hull_cgroup_stats *st,
 {
 	if (!c->has_state)
 		return hull_errf(err, EINVAL, "%s", c->state_err);
-	if (!c->st.cgroup)
-		return hull_errf(err, ENOTSUP, "container %s has no cgroup of its own: no statistics", c->id);
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-	int r = hull_cgroup_load(c->st.cgroup, &cg, err);
-	if (r == 0)
-		r = hull_cgroup_stats(cg, st, err);
+	int r = hull_container_cgroup(c, &cg, err);
+	if (r == 0 && (r = hull_cgroup_stats(cg, st, err)) < 0)
+		hull_err_prefix(err, "container %s", c->id);
 	return r;
 }
 

@@ -22,17 +22,15 @@ int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *er
 		 * not running" are what the shim takes for "already gone". */
 		if (!all)
 			return hull_errf(err, ESRCH, "container %s: container not running", c->id);
-		if (c->st.cgroup) {
-			_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-			r = hull_cgroup_load(c->st.cgroup, &cg, err);
-			if (r == 0)
-				r = hull_cgroup_kill_all(cg, sig, -1, err);
-		}
+		_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
+		r = hull_container_cgroup(c, &cg, err);
+		if (r == 0)
+			r = hull_cgroup_kill_all(cg, sig, -1, err);
 		return r;
 	}
 	if (all && c->st.cgroup) {
 		_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-		r = hull_cgroup_load(c->st.cgroup, &cg, err);
+		r = hull_container_cgroup(c, &cg, err);
 		if (r == 0)
 			r = hull_cgroup_kill_all(cg, sig, pidfd, err);
 	} else if (pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0

@@ -14,11 +14,9 @@ int hull_update(struct hull_container *c, const struct hull_resources *res, stru
 		return hull_errf(err, ESRCH, "container %s is stopped", c->id);
 	if (s == HULL_STATUS_CREATING)
 		return hull_errf(err, EBUSY, "container %s is still being created", c->id);
-	if (!c->st.cgroup)
-		return hull_errf(err, EACCES, "container %s has no cgroup of its own (no delegation): "
-				 "its resources cannot be updated", c->id);
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
-	if (hull_cgroup_load(c->st.cgroup, &cg, err) < 0 || hull_cgroup_update(cg, res, err) < 0)
-		return -EINVAL;
-	return 0;
+	int r = hull_container_cgroup(c, &cg, err);
+	if (r == 0)
+		r = hull_cgroup_update(cg, res, err);
+	return r;
 }
