@@ -97,13 +97,19 @@ void hull_log_init(const struct hull_globals *g)
 	hull_log_open(g->log, g->log_json, g->debug);
 }
 
-int main(int argc, char **argv)
+/* The one place an error is printed: one line, and the log. */
+static int hull_fail(const struct hull_globals *g, const struct hull_err *err)
 {
-	/* A container sharing our pid namespace must not reach our binary
-	 * through /proc/PID/exe. An unprivileged hull stays dumpable: its
-	 * children's /proc files (uid_map) must stay writable to it. */
-	if (geteuid() == 0)
-		prctl(PR_SET_DUMPABLE, 0);
+	hull_log_init(g);
+	hull_log("error", "%s", err->msg);
+	fprintf(stderr, "hull: %s\n", err->msg);
+	return 1;
+}
+
+/* The global options; returns 1 to go on, 0 when done (--version, --help),
+ * -1 on an error. */
+static int parse_globals(int argc, char **argv, struct hull_globals *g, struct hull_err *err)
+{
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "log", required_argument, NULL, OPT_LOG },
@@ -116,30 +122,22 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	char **argv0 = argv;
-	struct hull_globals g = { .root = default_root() };
-	struct hull_err err = {0};
 	int c;
-
-	while ((c = hull_getopt(argc, argv, "hull", "vh", opts, &err)) != -1) {
+	while ((c = hull_getopt(argc, argv, "hull", "vh", opts, err)) != -1) {
 		switch (c) {
-		case OPT_ROOT: g.root = optarg; break;
-		case OPT_LOG: g.log = optarg; break;
+		case OPT_ROOT: g->root = optarg; break;
+		case OPT_LOG: g->log = optarg; break;
 		case OPT_LOG_FORMAT:
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				hull_errf(&err, EINVAL, "--log-format: must be text or json, not \"%s\"", optarg);
-				goto fail;
-			}
-			g.log_json = !strcmp(optarg, "json");
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+				return hull_errf(err, EINVAL, "--log-format: must be text or json, not \"%s\"", optarg);
+			g->log_json = !strcmp(optarg, "json");
 			break;
-		case OPT_DEBUG: g.debug = true; break;
-		case OPT_SYSTEMD: g.systemd_cgroup = true; break;
+		case OPT_DEBUG: g->debug = true; break;
+		case OPT_SYSTEMD: g->systemd_cgroup = true; break;
 		case OPT_CRIU: break;	/* checkpointing is not offered; the path is irrelevant */
 		case OPT_ROOTLESS:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "false")) {
-				hull_errf(&err, EINVAL, "--rootless %s: not supported yet (auto and false are)", optarg);
-				goto fail;
-			}
+			if (strcmp(optarg, "auto") && strcmp(optarg, "false"))
+				return hull_errf(err, EINVAL, "--rootless %s: not supported yet (auto and false are)", optarg);
 			break;
 		case 'v':
 			printf("hull version %s\nspec: 1.3.0\n", HULL_VERSION);
@@ -148,9 +146,32 @@ int main(int argc, char **argv)
 			hull_cmd_usage(NULL, STDOUT_FILENO);
 			return 0;
 		default:
-			goto fail;
+			return -1;
 		}
 	}
+	return 1;
+}
+
+/* Before anything is opened: the processes these put into a container run
+ * hull until they exec, from a copy the container cannot write. */
+static bool enters_container(const struct hull_cmd *cmd)
+{
+	return cmd->run == hull_cmd_create || cmd->run == hull_cmd_run || cmd->run == hull_cmd_exec;
+}
+
+int main(int argc, char **argv)
+{
+	/* A container sharing our pid namespace must not reach our binary
+	 * through /proc/PID/exe. An unprivileged hull stays dumpable: its
+	 * children's /proc files (uid_map) must stay writable to it. */
+	if (geteuid() == 0)
+		prctl(PR_SET_DUMPABLE, 0);
+	char **argv0 = argv;
+	struct hull_globals g = { .root = default_root() };
+	struct hull_err err = {0};
+	int go = parse_globals(argc, argv, &g, &err);
+	if (go <= 0)
+		return go == 0 ? 0 : hull_fail(&g, &err);
 	hull_log_init(&g);
 	if (g.debug)
 		hull_trace_start();
@@ -161,13 +182,10 @@ int main(int argc, char **argv)
 	const struct hull_cmd *cmd = hull_cmd_find(argv[optind]);
 	if (!cmd) {
 		hull_errf(&err, EINVAL, "unknown command \"%s\" (see hull --help)", argv[optind]);
-		goto fail;
+		return hull_fail(&g, &err);
 	}
-	/* Before anything is opened: the processes these put into a container
-	 * run hull until they exec, from a copy the container cannot write. */
-	if ((cmd->run == hull_cmd_create || cmd->run == hull_cmd_run || cmd->run == hull_cmd_exec) &&
-	    hull_exe_seal(argv0, &err) < 0)
-		goto fail;
+	if (enters_container(cmd) && hull_exe_seal(argv0, &err) < 0)
+		return hull_fail(&g, &err);
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* 0 re-initialises getopt for the command's own options */
@@ -177,17 +195,11 @@ int main(int argc, char **argv)
 	}
 	if (!g.root && cmd->run != hull_cmd_spec && cmd->run != hull_cmd_features && cmd->run != hull_cmd_help) {
 		hull_errf(&err, EINVAL, "--root: XDG_RUNTIME_DIR is not set; give --root");
-		goto fail;
+		return hull_fail(&g, &err);
 	}
 	hull_log("debug", "%s", cmd->name);
 	hull_trace("parse");
 	int status = cmd->run(&g, argc, argv, &err);
 	hull_trace_log(cmd->name);
-	if (!err.code)
-		return status;
-fail:
-	hull_log_init(&g);
-	hull_log("error", "%s", err.msg);
-	fprintf(stderr, "hull: %s\n", err.msg);
-	return 1;
+	return err.code ? hull_fail(&g, &err) : status;
 }

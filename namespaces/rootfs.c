@@ -159,17 +159,12 @@ void hull_mount_roots_free(struct hull_mount_roots *mr)
 	mr->n = 0;
 }
 
-int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opts *opts,
-		      struct hull_err *err)
+/* The rootfs as a mount point of its own (pivot_root needs one), in a
+ * mount tree that propagates nothing to the host; an O_PATH fd of it. */
+static int mount_root(const struct hull_spec *spec, const struct hull_rootfs_opts *opts, struct hull_err *err)
 {
-	static const struct hull_rootfs_opts no_opts;
 	const struct hull_linux *l = &spec->linux_;
 	const char *root = spec->root_path;
-	if (!opts)
-		opts = &no_opts;
-	if (!root || root[0] != '/')
-		return hull_errf(err, EINVAL, "root.path: must be absolute");
-
 	/* Nothing we mount may reach the host: slave by default, as runc. */
 	unsigned long prop = l->rootfs_propagation_flags ? l->rootfs_propagation_flags : MS_SLAVE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
@@ -178,25 +173,25 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	int r = parent_private(root, err);
 	if (r < 0)
 		return r;
-	/* pivot_root needs a mount point */
 	if (spec->overlay.layers) {
 		if ((r = hull_overlay_mount(spec, opts->user_ns, root, err)) < 0)
 			return r;
 	} else if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		return hull_syserr(err, errno, "root.path %s: bind onto itself", root);
 	}
-	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return hull_syserr(err, errno, "root.path %s", root);
-	hull_trace("root");
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? hull_syserr(err, errno, "root.path %s", root) : fd;
+}
 
-	__attribute__((cleanup(hull_mount_roots_free))) struct hull_mount_roots mr = {
-		.v = hull_xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(*mr.v)),
-	};
+/* The config's mounts, devices, cwd, sysctls and the masks on them. */
+static int fill_root(const struct hull_spec *spec, int rootfd, const struct hull_rootfs_opts *opts,
+		     struct hull_mount_roots *mr, struct hull_err *err)
+{
+	int r;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		mr.n = i + 1;
-		mr.v[i].dest = hull_path_clean(spec->mounts[i].destination);
-		if ((r = hull_mount_one(spec, i, rootfd, opts, &mr.v[i].fd, err)) < 0)
+		mr->n = i + 1;
+		mr->v[i].dest = hull_path_clean(spec->mounts[i].destination);
+		if ((r = hull_mount_one(spec, i, rootfd, opts, &mr->v[i].fd, err)) < 0)
 			return r;
 	}
 	hull_trace("mounts");
@@ -214,29 +209,23 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 	 * through it (see sysctl.c) and every mount below takes
 	 * /proc/self/fd paths. runc's order otherwise: sysctl before
 	 * readonlyPaths (/proc/sys turns read-only), masked last. */
-	if ((r = hull_sysctl_apply(spec, err)) < 0)
-		return r;
-	if ((r = hull_readonly_paths(spec, rootfd, &mr, err)) < 0)
-		return r;
-	if ((r = hull_masked_paths(spec, rootfd, &mr, err)) < 0)
-		return r;
-	if ((r = delayed_readonly(spec, &mr, err)) < 0)
+	if ((r = hull_sysctl_apply(spec, err)) < 0 || (r = hull_readonly_paths(spec, rootfd, mr, err)) < 0 ||
+	    (r = hull_masked_paths(spec, rootfd, mr, err)) < 0 || (r = delayed_readonly(spec, mr, err)) < 0)
 		return r;
 	hull_trace("masks");
+	return 0;
+}
 
-	if (opts->before_pivot && (r = opts->before_pivot(opts->before_pivot_data, err)) < 0)
-		return r;
-	hull_trace("hooks");
-	r = opts->no_pivot ? enter_chroot(rootfd, root, err) : enter_pivot(rootfd, err);
-	if (r < 0)
-		return r;
-	hull_trace("pivot");
-
+/* In the new root: root.readonly, and the propagation of the new /. */
+static int finish_root(const struct hull_spec *spec, struct hull_err *err)
+{
+	const struct hull_linux *l = &spec->linux_;
 	if (spec->root_readonly) {
 		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
 			return hull_syserr(err, errno, "root.readonly: open /");
-		if ((r = hull_mnt_setflags(fd, MS_RDONLY, 0, false)) < 0)
+		int r = hull_mnt_setflags(fd, MS_RDONLY, 0, false);
+		if (r < 0)
 			return hull_syserr(err, -r, "root.readonly: make / read-only");
 	}
 	/* As runc: on the new / itself, so "shared" does not reach the host's
@@ -245,4 +234,29 @@ int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opt
 		return hull_syserr(err, errno, "linux.rootfsPropagation %s: set on the new /",
 				   l->rootfs_propagation ? l->rootfs_propagation : "");
 	return 0;
+}
+
+int hull_rootfs_setup(const struct hull_spec *spec, const struct hull_rootfs_opts *opts,
+		      struct hull_err *err)
+{
+	static const struct hull_rootfs_opts no_opts;
+	if (!opts)
+		opts = &no_opts;
+	if (!spec->root_path || spec->root_path[0] != '/')
+		return hull_errf(err, EINVAL, "root.path: must be absolute");
+	_cleanup_close_ int rootfd = mount_root(spec, opts, err);
+	if (rootfd < 0)
+		return rootfd;
+	hull_trace("root");
+	__attribute__((cleanup(hull_mount_roots_free))) struct hull_mount_roots mr = {
+		.v = hull_xcalloc(spec->n_mounts ? spec->n_mounts : 1, sizeof(*mr.v)),
+	};
+	int r = fill_root(spec, rootfd, opts, &mr, err);
+	if (r == 0 && opts->before_pivot)
+		r = opts->before_pivot(opts->before_pivot_data, err);
+	hull_trace("hooks");
+	if (r == 0)
+		r = opts->no_pivot ? enter_chroot(rootfd, spec->root_path, err) : enter_pivot(rootfd, err);
+	hull_trace("pivot");
+	return r < 0 ? r : finish_root(spec, err);
 }

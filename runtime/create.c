@@ -329,34 +329,21 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 static void unwind(struct hull_container *c, const struct hull_spec *spec, struct hull_cgroup *cg,
 		   struct hull_created *out)
 {
-	bool spawned = out->pid > 0;
-	if (out->pid > 0) {
-		kill(out->pid, SIGKILL);
-		while (waitpid(out->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		out->pid = 0;
+	struct hull_teardown t = { .c = c, .cg = cg, .spec = spec, .child = out->pid, .init_pidfd = -1,
+				   .running = true, .poststop = out->pid > 0 };
+	/* A bridge this create made goes with it when nothing else joined. */
+	c->st.net_remove_empty |= c->st.net_bridge_created;
+	struct hull_err terr = { 0 };
+	if (hull_teardown(&t, &terr) < 0) {
+		hull_warn("%s", terr.msg);
+		hull_container_remove(c, NULL);
 	}
+	out->pid = 0;
 	if (out->pidfd >= 0)
 		close(out->pidfd);
 	if (out->pty_master >= 0)
 		close(out->pty_master);
 	out->pidfd = out->pty_master = -1;
-	if (cg) {
-		_cleanup_close_ int reg = hull_cgroup_marks_open();
-		hull_cgroup_kill_all(cg, SIGKILL, -1, NULL);
-		hull_cgroup_destroy(cg, reg, NULL);
-	}
-	/* A bridge this create made goes with it when nothing else joined. */
-	c->st.net_remove_empty |= c->st.net_bridge_created;
-	struct hull_err nerr = {0};
-	if (hull_net_teardown(c, &nerr) < 0)
-		hull_warn("%s", nerr.msg);
-	/* runtime.md: a failed create goes on with the destroy and poststop. */
-	if (spawned) {
-		c->st.pid = 0;
-		hull_hooks_run_warn(spec, HULL_HOOK_POSTSTOP, &c->st, "stopped");
-	}
-	hull_container_remove(c, NULL);
 	hull_container_close(c);
 }
 

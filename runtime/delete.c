@@ -1,8 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../base/cleanup.h"
@@ -11,25 +9,6 @@
 #include "hooks.h"
 #include "lifecycle.h"
 #include "net.h"
-
-#define KILL_WAIT_MS 10000
-
-
-/* SIGKILL cannot be caught: waiting for the pidfd is waiting for the kernel. */
-static int kill_init(struct hull_container *c, int pidfd, struct hull_err *err)
-{
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
-		return hull_syserr(err, errno, "container %s: kill the init", c->id);
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	int r;
-	do
-		r = poll(&p, 1, KILL_WAIT_MS);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return hull_errf(err, ETIMEDOUT, "container %s: the init did not die within %d s of SIGKILL",
-				 c->id, KILL_WAIT_MS / 1000);
-	return 0;
-}
 
 /* state.json is unreadable: the cgroup create recorded on the side, if any. */
 static int load_cgroup_record(struct hull_container *c, struct hull_cgroup **cg, struct hull_err *err)
@@ -71,31 +50,7 @@ int hull_delete(struct hull_container *c, bool force, struct hull_err *err)
 	 * freezer has nothing to thaw). */
 	if (cg && !c->has_state)
 		hull_cgroup_freeze(cg, false, NULL);
-	/* Kill the whole cgroup first, so nothing forks while the init dies. */
-	if (cg && s != HULL_STATUS_STOPPED)
-		r = hull_cgroup_kill_all(cg, SIGKILL, pidfd, err);
-	/* A v1 frozen task takes SIGKILL only once thawed. */
-	if (r == 0 && cg && s == HULL_STATUS_PAUSED)
-		r = hull_cgroup_freeze(cg, false, err);
-	if (r == 0 && pidfd >= 0)
-		r = kill_init(c, pidfd, err);
-	if (r == 0 && cg) {
-		/* Without a pid namespace, children of the init can outlive it. */
-		r = hull_cgroup_kill_all(cg, SIGKILL, pidfd, err);
-		_cleanup_close_ int reg = hull_cgroup_marks_open();
-		if (r == 0)
-			r = hull_cgroup_destroy(cg, reg, err);
-	}
-	/* Idempotent, so a delete --force after a crash finishes it. */
-	if (r == 0)
-		r = hull_net_teardown(c, err);
-	if (r < 0)
-		return r;
-	/* runtime.md: after the container is deleted, before delete returns;
-	 * the state dir still holds the config and the state they need. */
-	if (c->has_state) {
-		c->st.pid = 0;
-		hull_hooks_run_saved(c, HULL_HOOK_POSTSTOP, "stopped");
-	}
-	return hull_container_remove(c, err);
+	struct hull_teardown t = { .c = c, .cg = cg, .init_pidfd = pidfd, .running = s != HULL_STATUS_STOPPED,
+				   .paused = s == HULL_STATUS_PAUSED, .poststop = c->has_state };
+	return hull_teardown(&t, err);
 }

@@ -242,6 +242,22 @@ static int load(const struct hull_exec_opts *o, struct hull_container *c, int *p
 	return 0;
 }
 
+/* The process as the options make it, checked and its filter compiled. */
+static int check_process(const struct hull_exec_opts *o, struct hull_spec *spec, struct hull_capsets *caps,
+			 struct hull_seccomp_filter **filter, struct hull_err *err)
+{
+	int r = make_process(o, &spec->process, err);
+	if (r == 0 && spec->process.terminal && o->detach && !o->console_socket)
+		r = hull_errf(err, EINVAL, "exec: a detached process needs --console-socket for its terminal");
+	if (r == 0 && o->console_socket && !spec->process.terminal)
+		r = hull_errf(err, EINVAL, "exec: --console-socket without --tty: there is no terminal to send");
+	if (r == 0)
+		r = hull_security_validate(spec, caps, err);
+	if (r == 0)
+		r = hull_seccomp_compile(&spec->linux_.seccomp, filter, err);
+	return r;
+}
+
 int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 {
 	/* Before we open anything: an fd of ours in that range would be
@@ -262,13 +278,8 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 	int flags = 0;
 	int r = load(o, &c, &pidfd, &spec, err);
 	if (r == 0)
-		r = make_process(o, &spec->process, err);
-	if (r == 0 && spec->process.terminal && o->detach && !o->console_socket)
-		r = hull_errf(err, EINVAL, "exec: a detached process needs --console-socket for its terminal");
-	if (r == 0 && o->console_socket && !spec->process.terminal)
-		r = hull_errf(err, EINVAL, "exec: --console-socket without --tty: there is no terminal to send");
-	if (r == 0 && (r = hull_security_validate(spec, &caps, err)) == 0 &&
-	    (r = hull_seccomp_compile(&spec->linux_.seccomp, &filter, err)) == 0)
+		r = check_process(o, spec, &caps, &filter, err);
+	if (r == 0)
 		r = ns_to_join(c.st.pid, &flags, err);
 	if (r == 0 && c.st.cgroup)
 		r = hull_cgroup_load(c.st.cgroup, &cg, err);

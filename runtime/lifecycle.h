@@ -47,6 +47,25 @@ int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err);
 /* Releases a created container's init. */
 int hull_start(struct hull_container *c, struct hull_err *err);
 
+/* What hull_teardown undoes: a failed create's (spec given, child its
+ * own) or delete's (the hooks of the saved config, the init by pidfd). */
+struct hull_cgroup;
+struct hull_spec;
+struct hull_teardown {
+	struct hull_container *c;
+	struct hull_cgroup *cg;		/* NULL: none */
+	const struct hull_spec *spec;	/* poststop hooks from it, else the saved config */
+	pid_t child;			/* an init of ours to kill and reap, 0: none */
+	int init_pidfd;			/* the init, -1: gone or none */
+	bool running;			/* processes may run: kill the cgroup first */
+	bool paused;			/* thaw after that kill (v1 freezer) */
+	bool poststop;			/* run the poststop hooks */
+};
+
+/* Kills every process of the container, removes its cgroup, undoes its
+ * network, runs the poststop hooks and removes its state dir. */
+int hull_teardown(const struct hull_teardown *t, struct hull_err *err);
+
 /* Sends sig to the init, or with all to every process of the container. */
 int hull_signal(struct hull_container *c, int sig, bool all, struct hull_err *err);
 
