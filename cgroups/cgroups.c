@@ -204,6 +204,8 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 				 "hull's to limit");
 	if (!res || !res->present)
 		return 0;
+	if (cg->m == &hull_cg_disabled_manager)
+		return cg->m->update(cg, res, err);
 	if (res->n_devices)
 		return hull_errf(err, ENOTSUP, "linux.resources.devices: device rules cannot be updated (as in runc)");
 	int r = hull_cg_check_resources(cg, res, err);
