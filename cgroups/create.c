@@ -163,6 +163,8 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 			if (access(p, F_OK) < 0)
 				hull_cg_parent_mark(cg->registry, p);
 		}
+		/* A failed mkdir undoes what it made: nothing is ours then. */
+		h->created = 0;
 		int r = hull_cg_mkdir(h, err);
 		if (r < 0)
 			return r;

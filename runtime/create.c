@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,15 +186,29 @@ static int attach_v2(void *cg, pid_t pid, struct hull_err *err)
 	return hull_cgroup_attach_v2(cg, pid, err);
 }
 
+/* start.sock in the state dir, listening, for the init to hold. */
+static int listen_start(struct hull_container *c, struct hull_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	/* Through the state dir's fd: its path may be longer than sun_path. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", c->dirfd, HULL_START_FILE);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return hull_syserr(err, errno, "%s/%s: socket", c->dir, HULL_START_FILE);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0)
+		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_START_FILE);
+	return steal_fd(fd);
+}
+
 /* Born through hull_spawn: in the container's cgroups and namespaces, with
- * the sync socket, the exec fifo and the namespaces it still joins. */
+ * the sync socket, the start socket and the namespaces it still joins. */
 static pid_t clone_init(const struct hull_create_opts *o, const struct hull_ns_plan *plan,
-			struct hull_cgroup *cg, int sync_fd, int fifo, struct hull_err *err)
+			struct hull_cgroup *cg, int sync_fd, int start, struct hull_err *err)
 {
 	int keep[2 + HULL_NS_TYPES], v2_fd = -1, *tasks = NULL;
 	size_t n = 0, n_tasks = 0;
 	keep[n++] = sync_fd;
-	keep[n++] = fifo;
+	keep[n++] = start;
 	for (int t = 0; t < HULL_NS_TYPES; t++)
 		if (t != HULL_NS_USER && t != HULL_NS_PID)
 			keep[n++] = plan->join_fd[t];
@@ -263,22 +278,20 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	_cleanup_close_ int console = -1;
 	if (o->console_socket && (console = hull_console_connect(o->console_socket, err)) < 0)
 		return console;
-	if (mkfifoat(c->dirfd, HULL_FIFO_FILE, 0600) < 0)
-		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
-	_cleanup_close_ int fifo = openat(c->dirfd, HULL_FIFO_FILE, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fifo < 0)
-		return hull_syserr(err, errno, "%s/%s", c->dir, HULL_FIFO_FILE);
+	_cleanup_close_ int start = listen_start(c, err);
+	if (start < 0)
+		return start;
 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
-	hull_trace("fifo");
-	pid_t pid = clone_init(o, plan, cg, sv[1], fifo, err);
+	hull_trace("start-socket");
+	pid_t pid = clone_init(o, plan, cg, sv[1], start, err);
 	if (pid == 0) {
 		struct hull_init_args a = {
 			.spec = spec, .plan = plan, .rootfs = &ro, .id = c->id, .sync_fd = sv[1],
-			.fifo_fd = fifo, .no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
+			.start_fd = start, .no_new_keyring = o->no_new_keyring, .preserve_fds = o->preserve_fds,
 			.seccomp = filter, .caps = caps, .hooks = &hc,
 		};
 		hull_init_run(&a);

@@ -16,14 +16,13 @@
 #include "seccomp.h"
 #include "security.h"
 
-static _Noreturn void fail(const struct hull_enter *e, bool synced, const struct hull_err *err)
+/* One message to whoever waits for us (hull, or `start`), or stderr. */
+static _Noreturn void fail(int report_fd, const struct hull_err *err)
 {
 	const char *msg = err->msg[0] ? err->msg : "entering the container failed";
-	if (synced)
-		hull_sync_send(e->sync_fd, HULL_SYNC_ERROR, msg, -1);
-	else
+	if (report_fd < 0 || hull_sync_send(report_fd, HULL_SYNC_ERROR, msg, -1) < 0)
 		dprintf(STDERR_FILENO, "hull: %s\n", msg);
-	_exit(synced ? 1 : 127);
+	_exit(127);
 }
 
 /* The pty master goes to hull, which relays it or hands it to the console
@@ -90,22 +89,23 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 	const struct hull_process *p = &e->spec->process;
 	_cleanup_free_ char *exe = NULL;
 	bool notify = hull_seccomp_notifies(e->seccomp);
+	int report = e->sync_fd;
 	if (prepare(e, &err) < 0 || hull_process_find_exec(p, &exe, &err) < 0 ||
 	    hull_process_fds(e->preserve_fds, &err) < 0)
-		fail(e, true, &err);
+		fail(report, &err);
 	hull_trace("enter");
 	/* The init outlives `create`; an exec'd process is the caller's to wait
 	 * for, not to take down with it (runc's behaviour). */
 	if (prctl(PR_SET_PDEATHSIG, 0) < 0) {
 		hull_syserr(&err, errno, "PR_SET_PDEATHSIG");
-		fail(e, true, &err);
+		fail(report, &err);
 	}
 	if (notify && hull_seccomp_load(e->seccomp, e->sync_fd, &err) < 0)
-		fail(e, true, &err);
-	if (e->before_exec && e->before_exec(e->data, &err) < 0)
-		fail(e, false, &err);
+		fail(report, &err);
+	if (e->before_exec && e->before_exec(e->data, &report, &err) < 0)
+		fail(report, &err);
 	if (!notify && hull_seccomp_load(e->seccomp, -1, &err) < 0)
-		fail(e, !e->before_exec, &err);
+		fail(report, &err);
 	hull_process_exec(p, exe, &err);
-	fail(e, !e->before_exec, &err);
+	fail(report, &err);
 }

@@ -18,8 +18,9 @@ struct hull_enter {
 	int preserve_fds;	/* fds 3 .. 3+N-1 are handed to the process */
 	bool dev_console;	/* the init: its pty is /dev/console too */
 	/* The init's wait for start, after everything but seccomp and execve
-	 * (NULL for exec). It closes sync_fd; errors after it go to stderr. */
-	int (*before_exec)(void *data, struct hull_err *err);
+	 * (NULL for exec). It closes sync_fd and gives the fd errors go to
+	 * after it (`start`'s connection; -1: stderr). */
+	int (*before_exec)(void *data, int *report_fd, struct hull_err *err);
 	void *data;
 };
 

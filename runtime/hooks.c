@@ -215,22 +215,30 @@ void hull_hooks_run_warn(const struct hull_spec *spec, enum hull_hook_kind kind,
 	}
 }
 
-void hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, const char *status)
+int hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, const char *status,
+			 struct hull_err *err)
 {
-	struct hull_err err = { 0 };
+	struct hull_err e = { 0 };
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	struct hull_spec *spec = NULL;
+	_cleanup_spec_ struct hull_spec *spec = NULL;
 	if (c->st.has_hooks && !(c->st.hooks & (1u << kind)))
-		return;	/* the usual case: no parse of config.json on start and delete */
-	if (hull_read_file_at(c->dirfd, HULL_CONFIG_FILE, &buf, &len, &err) < 0 ||
-	    hull_spec_parse(buf, len, c->st.bundle, &spec, &err) < 0) {
-		hull_err_prefix(&err, "hooks.%s: container %s", hull_hook_kind_name(kind), c->id);
-		hull_warn("%s", err.msg);
-		return;
+		return 0;	/* the usual case: no parse of config.json on start and delete */
+	if (hull_read_file_at(c->dirfd, HULL_CONFIG_FILE, &buf, &len, &e) < 0 ||
+	    hull_spec_parse(buf, len, c->st.bundle, &spec, &e) < 0) {
+		hull_err_prefix(&e, "hooks.%s: container %s", hull_hook_kind_name(kind), c->id);
+		if (!err) {
+			hull_warn("%s", e.msg);
+			return -EINVAL;
+		}
+		*err = e;
+		return e.code;
 	}
-	hull_hooks_run_warn(spec, kind, &c->st, status);
-	hull_spec_free(spec);
+	if (!err) {
+		hull_hooks_run_warn(spec, kind, &c->st, status);
+		return 0;
+	}
+	return hull_hooks_run(spec, kind, &c->st, status, err);
 }
 
 int hull_hooks_before_pivot(void *ctx, struct hull_err *err)

@@ -25,7 +25,11 @@ void hull_hooks_run_warn(const struct hull_spec *spec, enum hull_hook_kind kind,
 /* hull_hooks_run_warn() with the hooks of the config saved at create
  * (ROOT/ID/config.json); a config that cannot be read is a warning too. */
 struct hull_container;
-void hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, const char *status);
+/* The hooks of the config saved at create. err NULL: every hook runs and
+ * a failure is a warning (poststop); else the first failure stops them
+ * and is returned (poststart). */
+int hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, const char *status,
+			 struct hull_err *err);
 
 /* What the container init needs for the hooks it runs itself. */
 struct hull_hooks_ctx {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/keyctl.h>
@@ -32,30 +33,28 @@ static int join_keyring(const char *id, struct hull_err *err)
 	return 0;
 }
 
-/* Blocks until `hull start` writes its byte into exec.fifo. */
-static int wait_for_start(int fifo_fd, struct hull_err *err)
+/* Blocks until `hull start` connects to start.sock and says go; the
+ * connection is where the rest of our errors go (close-on-exec: our
+ * execve closes it, which `start` reads as success). */
+static int wait_for_start(int listener, int *conn, struct hull_err *err)
 {
-	struct pollfd pfd = { .fd = fifo_fd, .events = POLLIN };
-	for (;;) {
-		int r = poll(&pfd, 1, -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return hull_syserr(err, errno, "exec.fifo: poll");
-		char b;
-		ssize_t n = read(fifo_fd, &b, 1);
-		if (n == 1)
-			return 0;
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		/* A writer came and went without the byte: start was aborted. */
-		return hull_errf(err, EPIPE, "exec.fifo: start went away");
-	}
+	int fd;
+	do
+		fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return hull_syserr(err, errno, "start.sock: accept");
+	close(listener);
+	*conn = fd;
+	char type;
+	if (hull_sync_recv(fd, &type, NULL, 0, NULL) < 0 || type != HULL_SYNC_GO)
+		return hull_errf(err, EPIPE, "start.sock: start went away");
+	return 0;
 }
 
 /* The init's last steps before its seccomp and execve: ready, then held
  * until `hull start`, then the startContainer hooks. */
-static int await_start(void *data, struct hull_err *err)
+static int await_start(void *data, int *report_fd, struct hull_err *err)
 {
 	const struct hull_init_args *a = data;
 	char timing[1024];
@@ -63,7 +62,8 @@ static int await_start(void *data, struct hull_err *err)
 	if (hull_sync_send(a->sync_fd, HULL_SYNC_READY, timing, -1) < 0)
 		_exit(1);
 	close(a->sync_fd);
-	int r = wait_for_start(a->fifo_fd, err);
+	*report_fd = -1;
+	int r = wait_for_start(a->start_fd, report_fd, err);
 	if (r == 0)
 		r = hull_hooks_run(a->spec, HULL_HOOK_START_CONTAINER, &a->hooks->state, "created", err);
 	return r;

@@ -16,7 +16,7 @@ struct hull_init_args {
 	const struct hull_rootfs_opts *rootfs;
 	const char *id;
 	int sync_fd;		/* the init's end of the sync socket pair */
-	int fifo_fd;		/* exec.fifo, read side (O_NONBLOCK): start writes a byte */
+	int start_fd;		/* start.sock, listening: `hull start` connects */
 	bool no_new_keyring;
 	int preserve_fds;
 	struct hull_seccomp_filter *seccomp;	/* compiled by the parent, or NULL */

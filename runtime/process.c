@@ -1,4 +1,6 @@
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -18,10 +20,30 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* How many fds are open now (a new one takes the lowest free number,
+ * which RLIMIT_NOFILE bounds), -1 if it cannot be told. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = -1;	/* the opendir's own */
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return d ? n : -1;
+}
+
 int hull_process_limits(const struct hull_process *p, struct hull_err *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+		/* Said at create, not as an EMFILE of a later step: hull still
+		 * opens the cwd and, for the init, start's connection. */
+		int top = p->rlimits[i].resource == RLIMIT_NOFILE ? open_fds() : -1;
+		if (top >= 0 && rl.rlim_cur < (rlim_t)top + 2)
+			return hull_errf(err, EMFILE, "process.rlimits: RLIMIT_NOFILE soft limit %llu: hull needs %d "
+					 "fds open to start the process (stdio, --preserve-fds and its own)",
+					 (unsigned long long)rl.rlim_cur, top + 2);
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
 			return hull_syserr(err, errno, "process.rlimits: %s", p->rlimits[i].type);
 	}

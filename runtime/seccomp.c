@@ -13,14 +13,10 @@
 #include "../base/cleanup.h"
 #include "../base/sync.h"
 #include "../base/util.h"
-#include "seccomp.h"
+#include "seccomp-internal.h"
 
 #define MAX_ARGS 6
 
-struct hull_seccomp_filter {
-	scmp_filter_ctx ctx;
-	bool notify;		/* has SCMP_ACT_NOTIFY rules: a listener fd to hand over */
-};
 
 /* The kernel keeps 16 bits of an action's data. */
 static int action_value(const char *name, bool has_ret, uint32_t ret, const char *path,
@@ -73,30 +69,22 @@ static int add_arches(scmp_filter_ctx ctx, const struct hull_strv *archs, struct
 	return 0;
 }
 
-static int set_flags(scmp_filter_ctx ctx, const struct hull_strv *flags, struct hull_err *err)
+/* The kernel's flags, given to seccomp(2) at load. */
+static int set_flags(struct hull_seccomp_filter *f, const struct hull_strv *flags, struct hull_err *err)
 {
+	static const struct { const char *name; unsigned flag; } known[] = {
+		{ "SECCOMP_FILTER_FLAG_TSYNC", 1u << 0 },
+		{ "SECCOMP_FILTER_FLAG_LOG", 1u << 1 },
+		{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1u << 2 },
+		{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1u << 5 },
+	};
 	for (size_t i = 0; i < flags->n; i++) {
-		const char *f = flags->v[i];
-		enum scmp_filter_attr attr;
-		if (!strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC"))
-			attr = SCMP_FLTATR_CTL_TSYNC;
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_LOG"))
-			attr = SCMP_FLTATR_CTL_LOG;
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
-			attr = SCMP_FLTATR_CTL_SSB;
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
-			attr = SCMP_FLTATR_CTL_WAITKILL;
-#else
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
-			return hull_errf(err, ENOTSUP, "linux.seccomp.flags[%zu]: %s needs libseccomp 2.6",
-					 i, f);
-#endif
-		else
-			return hull_errf(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag %s", i, f);
-		int r = seccomp_attr_set(ctx, attr, 1);
-		if (r < 0)
-			return hull_syserr(err, -r, "linux.seccomp.flags[%zu]: %s", i, f);
+		size_t k = 0;
+		while (k < sizeof(known) / sizeof(known[0]) && strcmp(flags->v[i], known[k].name))
+			k++;
+		if (k == sizeof(known) / sizeof(known[0]))
+			return hull_errf(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag %s", i, flags->v[i]);
+		f->flags |= known[k].flag;
 	}
 	return 0;
 }
@@ -172,6 +160,7 @@ void hull_seccomp_free(struct hull_seccomp_filter *f)
 		return;
 	if (f->ctx)
 		seccomp_release(f->ctx);
+	free(f->prog);
 	free(f);
 }
 
@@ -206,11 +195,13 @@ int hull_seccomp_compile(const struct hull_seccomp *s, struct hull_seccomp_filte
 	if (r == 0)
 		r = add_arches(f->ctx, &s->architectures, err);
 	if (r == 0)
-		r = set_flags(f->ctx, &s->flags, err);
+		r = set_flags(f, &s->flags, err);
 	if (r == 0)
 		r = add_rules(f->ctx, s, def, &f->notify, err);
 	if (r == 0 && f->notify && !s->listener_path)
 		r = hull_errf(err, EINVAL, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
+	if (r == 0)
+		r = hull_seccomp_build(f, s, def, err);
 	if (r < 0) {
 		hull_seccomp_free(f);
 		return r;
@@ -228,15 +219,12 @@ int hull_seccomp_load(struct hull_seccomp_filter *f, int sync_fd, struct hull_er
 {
 	if (!f)
 		return 0;
-	int r = seccomp_load(f->ctx);
-	if (r < 0)
-		return hull_syserr(err, -r, "seccomp: load the filter");
+	int fd = hull_seccomp_install(f);
+	if (fd < 0)
+		return hull_syserr(err, -fd, "seccomp: load the filter");
 	if (!f->notify)
 		return 0;
-	int fd = seccomp_notify_fd(f->ctx);
-	if (fd < 0)
-		return hull_syserr(err, -fd, "seccomp: the notify fd");
-	r = hull_sync_send(sync_fd, HULL_SYNC_SECCOMP, NULL, fd);
+	int r = hull_sync_send(sync_fd, HULL_SYNC_SECCOMP, NULL, fd);
 	close(fd);
 	if (r < 0)
 		return hull_syserr(err, -r, "seccomp: send the notify fd");

@@ -230,7 +230,7 @@ enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 	/* Frozen wins over created and running, as in runc. */
 	if (c->st.cgroup && cgroup_frozen(c->st.cgroup))
 		return HULL_STATUS_PAUSED;
-	if (faccessat(c->dirfd, HULL_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+	if (faccessat(c->dirfd, HULL_START_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return HULL_STATUS_CREATED;
 	return HULL_STATUS_RUNNING;
 }

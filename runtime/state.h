@@ -1,5 +1,5 @@
 /* The state store: ROOT/ID/ holds state.json (the container's record),
- * config.json (the config as it was at create) and exec.fifo (present while
+ * config.json (the config as it was at create) and start.sock (present while
  * the container is "created"). Each container directory is locked with
  * flock while a command changes it. */
 #ifndef HULL_STATE_H
@@ -14,7 +14,9 @@
 
 #define HULL_STATE_FILE "state.json"
 #define HULL_CONFIG_FILE "config.json"
-#define HULL_FIFO_FILE "exec.fifo"
+/* The init's start socket: `start` connects, the init answers with its
+ * error or, by closing on execve, with success. */
+#define HULL_START_FILE "start.sock"
 /* The cgroup's serialization again, written once at create: what
  * delete --force finds when state.json is broken. */
 #define HULL_CGROUP_FILE "cgroup"

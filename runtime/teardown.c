@@ -79,7 +79,7 @@ int hull_teardown(const struct hull_teardown *t, struct hull_err *err)
 		if (t->spec)
 			hull_hooks_run_warn(t->spec, HULL_HOOK_POSTSTOP, &c->st, "stopped");
 		else
-			hull_hooks_run_saved(c, HULL_HOOK_POSTSTOP, "stopped");
+			hull_hooks_run_saved(c, HULL_HOOK_POSTSTOP, "stopped", NULL);
 	}
 	return hull_container_remove(c, err);
 }

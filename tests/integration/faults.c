@@ -1039,8 +1039,8 @@ START_TEST(exec_pid_reported_late)
 END_TEST
 
 /* The container's process: its execve (the only call strace sees on that
- * path, -P) fails after start. hull-config(5): the init exits 127 after
- * one line on its stderr. */
+ * path, -P) fails after start, which the init tells start: run fails with
+ * its message. */
 START_TEST(execve_process)
 {
 	struct hf h;
@@ -1053,7 +1053,7 @@ START_TEST(execve_process)
 	fclose(f);
 	ck_assert_int_eq(chmod(script, 0755), 0);
 	ht_args(&h.t, "/bin/hf-true", NULL);
-	hf_expect_fault(&h, INJ("execve:error=EACCES:when=1"), "/bin/hf-true", 127,
+	hf_expect_fault(&h, INJ("execve:error=EACCES:when=1"), "/bin/hf-true", 1,
 			"exec: \"/bin/hf-true\": Permission denied");
 }
 END_TEST

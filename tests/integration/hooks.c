@@ -297,8 +297,8 @@ START_TEST(missing_hook)
 }
 END_TEST
 
-/* The init reports it and exits; start has released it, so run returns
- * the init's exit code. */
+/* The init reports it to start, which fails with it: the process never
+ * ran, and run deletes the container (poststop runs). */
 START_TEST(start_container_fails)
 {
 	struct ht t;
@@ -312,8 +312,8 @@ START_TEST(start_container_fails)
 	snprintf(script, sizeof(script), "echo poststop >> %s/log", dir);
 	add_sh(&t, "poststop", script, 0);
 	ht_run(&t, &r);
-	ht_assert_status(&r, 127);
-	ck_assert_str_eq(r.err, "hull: hooks.startContainer[0] /bin/sh: exited with status 5\n");
+	ht_assert_error(&r, ": hooks.startContainer[0] /bin/sh: exited with status 5");
+	ck_assert_msg(strstr(r.err, t.id), "%s", r.err);
 	ht_result_free(&r);
 	out_path(&t, "process", path, sizeof(path));
 	ck_assert_int_ne(access(path, F_OK), 0);
@@ -325,7 +325,35 @@ START_TEST(start_container_fails)
 }
 END_TEST
 
-/* poststart and poststop failures are warnings; every hook still runs. */
+/* runtime-spec 1.3: a poststart hook that fails stops the container and
+ * fails start; the hooks after it do not run. */
+START_TEST(poststart_fails)
+{
+	struct ht t;
+	struct ht_result r;
+	char dir[128], script[512], path[512];
+	ht_begin(&t, false);
+	out_dir(&t, dir, sizeof(dir));
+	ht_sh(&t, "exec sleep 300");
+	add_sh(&t, "poststart", "exit 6", 0);
+	snprintf(script, sizeof(script), "echo poststart >> %s/log", dir);
+	add_sh(&t, "poststart", script, 0);
+	ht_write_config(&t);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+	ht_hull(&t, &r, NULL, "start", t.id, NULL);
+	ht_assert_error(&r, "hooks.poststart[0] /bin/sh: exited with status 6; the container is stopped");
+	ht_result_free(&r);
+	char status[32];
+	ck_assert_int_eq(ht_state_pid(&t, t.id, status, sizeof(status)), 0);
+	ck_assert_str_eq(status, "stopped");
+	out_path(&t, "log", path, sizeof(path));
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ht_ok(&t, "delete", t.id, NULL);
+	ht_finish(&t);
+}
+END_TEST
+
+/* poststop failures are warnings; every hook still runs. */
 START_TEST(post_hooks_warn)
 {
 	struct ht t;
@@ -334,7 +362,6 @@ START_TEST(post_hooks_warn)
 	ht_begin(&t, false);
 	out_dir(&t, dir, sizeof(dir));
 	ht_sh(&t, "exit 0");
-	add_sh(&t, "poststart", "exit 6", 0);
 	snprintf(script, sizeof(script), "echo poststart >> %s/log", dir);
 	add_sh(&t, "poststart", script, 0);
 	add_sh(&t, "poststop", "exec sleep 30", 1);
@@ -342,8 +369,7 @@ START_TEST(post_hooks_warn)
 	add_sh(&t, "poststop", script, 0);
 	ht_run(&t, &r);
 	ht_assert_status(&r, 0);
-	ck_assert_str_eq(r.err, "hull: warning: hooks.poststart[0] /bin/sh: exited with status 6\n"
-				"hull: warning: hooks.poststop[0] /bin/sh: timed out after 1 s\n");
+	ck_assert_str_eq(r.err, "hull: warning: hooks.poststop[0] /bin/sh: timed out after 1 s\n");
 	ht_result_free(&r);
 	out_path(&t, "log", path, sizeof(path));
 	char *log = ht_read(path);
@@ -400,6 +426,7 @@ HULL_SUITE(hooks, integration)
 	tcase_add_loop_test(tc, create_hook_fails, 0, sizeof(failures) / sizeof(*failures));
 	tcase_add_test(tc, missing_hook);
 	tcase_add_test(tc, start_container_fails);
+	tcase_add_test(tc, poststart_fails);
 	tcase_add_test(tc, post_hooks_warn);
 	tcase_add_test(tc, big_state_unread);
 	suite_add_tcase(s, tc);
