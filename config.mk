@@ -16,13 +16,13 @@ DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-
 # libraries
 PKGS = libseccomp libcap jansson libmnl
 PKG_CFLAGS = `pkg-config --cflags $(PKGS) 2>/dev/null`
-PKG_LIBS = `pkg-config --libs $(PKGS) 2>/dev/null`
+PKG_LIBS = `pkg-config --libs $(PKGS) 2>/dev/null` -lm
 # The hull binary links these statically: every exec of hull (two per
 # `run`: see SECURITY in hull(8)) then skips loading them, 0.25 ms each on
 # the development VM. Debian ships no libmnl.a, so libmnl stays shared.
 STATIC_PKGS = libseccomp libcap jansson
 HULL_LIBS = -Wl,-Bstatic `pkg-config --libs --static $(STATIC_PKGS) 2>/dev/null` -Wl,-Bdynamic \
-	`pkg-config --libs libmnl 2>/dev/null`
+	`pkg-config --libs libmnl 2>/dev/null` -lm
 CHECK_CFLAGS = `pkg-config --cflags check libcgroup 2>/dev/null`
 CHECK_LIBS = `pkg-config --libs check libcgroup 2>/dev/null`
 

@@ -294,11 +294,12 @@ int hull_cg_devices_v1(struct hull_cgroup *cg, struct hull_cg_hier *h, const str
 	return r;
 }
 
-/* The same file on v1 and v2: a limit, or "max" for 0 and below. */
+/* The same file on v1 and v2: a limit (0 is one: runtime-spec 1.3), or
+ * "max" below 0. */
 int hull_cg_pids_max(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct hull_resources *res, struct hull_err *err)
 {
 	(void)cg;
-	if (res->pids.limit > 0)
+	if (res->pids.limit >= 0)
 		return hull_cg_writef(h, "pids.max", err, "%" PRId64, res->pids.limit);
 	return hull_cg_write(h, "pids.max", "max", err);
 }

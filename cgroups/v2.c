@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +17,21 @@
 
 #define FREEZE_WAIT_NS (2ull * 1000 * 1000 * 1000)
 
+/* runc >= 1.3.2 and crun >= 1.23 (what Kubernetes expects): a quadratic
+ * in log2(shares) through v1's minimum, default and maximum (2 -> 1,
+ * 1024 -> 100, 262144 -> 10000), so the default share is the default
+ * weight; the old linear map gave 1024 -> 39. */
 uint64_t hull_cg_shares_to_weight(uint64_t shares)
 {
 	if (shares == 0)
 		return 0;
-	/* v1's range [2, 262144] maps onto v2's [1, 10000]. */
-	if (shares < 2)
-		shares = 2;
-	if (shares > 262144)
-		shares = 262144;
-	return 1 + ((shares - 2) * 9999) / 262142;
+	if (shares <= 2)
+		return 1;
+	if (shares >= 262144)
+		return 10000;
+	double l = log2((double)shares);
+	double exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+	return (uint64_t)ceil(pow(10, exponent));
 }
 
 int hull_cg_swap_v2(bool has_swap, int64_t swap, bool has_limit, int64_t limit, int64_t *out,

@@ -58,6 +58,10 @@ int hull_mnt_setattr_rec(int fd, uint64_t attr_set, uint64_t attr_clr);
 /* MS_PRIVATE etc. on the mount fd is the root of. */
 int hull_mnt_propagation(int fd, unsigned long propagation);
 
+/* As hull_mnt_bind, the new mount idmapped with the maps of userns_fd
+ * (every mount of the tree with idmap_recursive: "ridmap"). */
+int hull_mnt_bind_idmapped(int src_fd, int dst_fd, bool recursive, int userns_fd, bool idmap_recursive);
+
 /* Bind mounts the object src_fd refers to onto the one dst_fd refers to. */
 int hull_mnt_bind(int src_fd, int dst_fd, bool recursive);
 

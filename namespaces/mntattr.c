@@ -93,6 +93,21 @@ int hull_mnt_propagation(int fd, unsigned long propagation)
 	return 0;
 }
 
+int hull_mnt_bind_idmapped(int src_fd, int dst_fd, bool recursive, int userns_fd, bool idmap_recursive)
+{
+	_cleanup_close_ int tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					     (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return -errno;
+	/* On the detached tree, before anyone can see it unmapped. */
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (idmap_recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+		return -errno;
+	if (move_mount(tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return steal_fd(tree);
+}
+
 int hull_mnt_bind(int src_fd, int dst_fd, bool recursive)
 {
 	/* A detached clone, attached with move_mount: no path is looked up

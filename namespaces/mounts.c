@@ -88,7 +88,8 @@ static int finish(int mnt, const struct hull_mount *m, const char *label, struct
 	return 0;
 }
 
-static int mount_bind(const struct hull_mount *m, int rootfd, int *root, const char *label, struct hull_err *err)
+static int mount_bind(const struct hull_mount *m, int rootfd, int idmap, int *root, const char *label,
+		      struct hull_err *err)
 {
 	_cleanup_close_ int src = open(m->source, O_PATH | O_CLOEXEC);
 	if (src < 0)
@@ -103,7 +104,8 @@ static int mount_bind(const struct hull_mount *m, int rootfd, int *root, const c
 	int r = check_proc(rootfd, dst, src, label, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int mnt = hull_mnt_bind(src, dst, m->flags & MS_REC);
+	_cleanup_close_ int mnt = idmap >= 0 ? hull_mnt_bind_idmapped(src, dst, m->flags & MS_REC, idmap, m->ridmap)
+					    : hull_mnt_bind(src, dst, m->flags & MS_REC);
 	if (mnt < 0)
 		return hull_syserr(err, -mnt, "%s: bind %s", label, m->source);
 	/* Only what the options name changes; the source's other flags stay
@@ -258,7 +260,7 @@ int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 	_cleanup_free_ char *label = hull_xasprintf("mounts[%zu] %s", i, HULL_Q(m->destination));
 	*root = -1;
 	if (m->is_bind)
-		return mount_bind(m, rootfd, root, label, err);
+		return mount_bind(m, rootfd, opts->idmap_fds ? opts->idmap_fds[i] : -1, root, label, err);
 	if (is_type(m, "cgroup"))
 		return hull_mount_cgroup(m, label, rootfd, opts, err);
 	return mount_fs(m, rootfd, root, label, err);

@@ -94,6 +94,16 @@ int hull_ns_pin(pid_t pid, const char *type, int dirfd, const char *name, struct
 int hull_ns_open_pinned(int dirfd, const char *name, struct hull_err *err);
 int hull_ns_unpin(int dirfd, const char *name, struct hull_err *err);
 
+/* Whether a mount is idmapped: maps of its own, or the "idmap"/"ridmap"
+ * option (then the container's maps). */
+bool hull_mount_idmapped(const struct hull_mount *m);
+
+/* Parent, before the clone: for each idmapped mount of spec (fds has
+ * spec->n_mounts entries), an fd of a user namespace holding its maps;
+ * -1 for the others. hull_idmap_release closes them. */
+int hull_idmap_prepare(const struct hull_spec *spec, int *fds, struct hull_err *err);
+void hull_idmap_release(int *fds, size_t n);
+
 /* Parent, before the clone, for an org.hull.rootfs.layers root: every layer
  * exists and is a directory, at most overlayfs' 500; a kept upper gets its
  * upper/ and work/; root.path, the mount point, is made if missing. */
@@ -123,6 +133,8 @@ struct hull_rootfs_opts {
 	   the host's paths are still visible: the createContainer hooks. */
 	int (*before_pivot)(void *data, struct hull_err *err);
 	void *before_pivot_data;
+	/* Per mount of the spec: the user namespace of an idmapped one, -1. */
+	const int *idmap_fds;
 };
 
 /* Child, in its new mount namespace: makes the mount tree private (or

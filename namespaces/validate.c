@@ -6,6 +6,7 @@
 #include <linux/magic.h>
 
 #include "../base/cleanup.h"
+#include "../base/log.h"
 #include "../base/util.h"
 #include "internal.h"
 
@@ -75,19 +76,30 @@ static bool fs_known(const char *filesystems, const char *type)
 	return false;
 }
 
-static int check_one(const struct hull_mount *m, size_t i, const char *filesystems,
+bool hull_mount_idmapped(const struct hull_mount *m)
+{
+	return m->idmap || m->ridmap || m->uid_mappings.n || m->gid_mappings.n;
+}
+
+static int check_one(const struct hull_mount *m, size_t i, const char *filesystems, bool spec_has_userns_maps,
 		     struct hull_err *err)
 {
 	const char *d = m->destination ? m->destination : "";
+	/* runtime-spec 1.2: a relative destination is read from the root. */
 	if (d[0] != '/')
-		return hull_errf(err, EINVAL, "mounts[%zu].destination: %s: must be an absolute path", i, d);
+		hull_warn("mounts[%zu].destination: %s: relative, taken as /%s", i, d, d);
 	if (has_dotdot(d))
 		return hull_errf(err, EINVAL, "mounts[%zu].destination: %s: must not contain \"..\"", i, d);
 	_cleanup_free_ char *clean = hull_path_clean(d);
 	if (strcmp(clean, "/") == 0)
 		return hull_errf(err, EINVAL, "mounts[%zu].destination: /: cannot mount over the container's root (use root.path)", i);
-	if (m->idmap || m->ridmap)
-		return hull_errf(err, ENOTSUP, "mounts[%zu] %s: idmapped mounts are not supported yet", i, d);
+	if (hull_mount_idmapped(m) && !m->is_bind)
+		return hull_errf(err, ENOTSUP, "mounts[%zu] %s: idmapped mounts are bind mounts only here", i, d);
+	if ((m->uid_mappings.n > 0) != (m->gid_mappings.n > 0))
+		return hull_errf(err, EINVAL, "mounts[%zu]: uidMappings and gidMappings go together", i);
+	if (hull_mount_idmapped(m) && !m->uid_mappings.n && !spec_has_userns_maps)
+		return hull_errf(err, EINVAL, "mounts[%zu] %s: idmap without uidMappings takes the container's "
+				 "user namespace maps, and there are none", i, d);
 	if (!hull_proc_dest_allowed(clean + 1))
 		return hull_errf(err, EPERM, "mounts[%zu].destination: %s: nothing can be mounted inside /proc", i, d);
 
@@ -123,7 +135,7 @@ int hull_mounts_validate(const struct hull_spec *spec, struct hull_err *err)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < spec->n_mounts; i++)
-		if ((r = check_one(&spec->mounts[i], i, fs, err)) < 0)
+		if ((r = check_one(&spec->mounts[i], i, fs, spec->linux_.uid_mappings.n > 0, err)) < 0)
 			return r;
 	return 0;
 }

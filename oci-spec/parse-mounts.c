@@ -168,9 +168,9 @@ static int parse_mount(json_t *v, const char *path, const char *bundle, struct h
 	if (jv_object(v, path, err) < 0 ||
 	    jo_string(v, path, "destination", true, &m->destination, err) < 0)
 		return -EINVAL;
-	if (m->destination[0] != '/') {
+	if (!m->destination[0]) {
 		jp_key(p, path, "destination");
-		return jerr(err, p, "must be an absolute path");
+		return jerr(err, p, "must not be empty");
 	}
 	if (jo_string(v, path, "type", false, &m->type, err) < 0 ||
 	    jo_string(v, path, "source", false, &m->source, err) < 0 ||

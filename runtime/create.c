@@ -201,17 +201,22 @@ static int listen_start(struct hull_container *c, struct hull_err *err)
 }
 
 /* Born through hull_spawn: in the container's cgroups and namespaces, with
- * the sync socket, the start socket and the namespaces it still joins. */
+ * the sync socket, the start socket, the namespaces it still joins and
+ * those of its idmapped mounts. */
 static pid_t clone_init(const struct hull_create_opts *o, const struct hull_ns_plan *plan,
-			struct hull_cgroup *cg, int sync_fd, int start, struct hull_err *err)
+			struct hull_cgroup *cg, int sync_fd, int start, const int *idmap, size_t n_idmap,
+			struct hull_err *err)
 {
-	int keep[2 + HULL_NS_TYPES], v2_fd = -1, *tasks = NULL;
+	_cleanup_free_ int *keep = hull_xcalloc(2 + HULL_NS_TYPES + n_idmap, sizeof(int));
+	int v2_fd = -1, *tasks = NULL;
 	size_t n = 0, n_tasks = 0;
 	keep[n++] = sync_fd;
 	keep[n++] = start;
 	for (int t = 0; t < HULL_NS_TYPES; t++)
 		if (t != HULL_NS_USER && t != HULL_NS_PID)
 			keep[n++] = plan->join_fd[t];
+	for (size_t i = 0; i < n_idmap; i++)
+		keep[n++] = idmap[i];
 	int r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err);
 	if (r < 0)
 		return r;
@@ -286,8 +291,16 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
+	_cleanup_free_ int *idmap = hull_xcalloc(spec->n_mounts + 1, sizeof(int));
+	if ((r = hull_idmap_prepare(spec, idmap, err)) < 0) {
+		close(sv[1]);
+		return r;
+	}
+	ro.idmap_fds = idmap;
 	hull_trace("start-socket");
-	pid_t pid = clone_init(o, plan, cg, sv[1], start, err);
+	pid_t pid = clone_init(o, plan, cg, sv[1], start, idmap, spec->n_mounts, err);
+	if (pid != 0)
+		hull_idmap_release(idmap, spec->n_mounts);
 	if (pid == 0) {
 		struct hull_init_args a = {
 			.spec = spec, .plan = plan, .rootfs = &ro, .id = c->id, .sync_fd = sv[1],

@@ -12,6 +12,7 @@
 #include "../base/trace.h"
 #include "console.h"
 #include "enter.h"
+#include "placement.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
@@ -61,6 +62,9 @@ static int become_user(const struct hull_enter *e, bool cwd_done, struct hull_er
 static int prepare(const struct hull_enter *e, struct hull_err *err)
 {
 	const struct hull_process *p = &e->spec->process;
+	if (e->exec && p->exec_cpu_affinity_initial &&
+	    hull_cpu_affinity(p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)
+		return err->code;
 	if (setsid() < 0)
 		return hull_syserr(err, errno, "setsid");
 	int r = p->terminal ? open_terminal(e, err) : 0;
@@ -90,7 +94,11 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 	_cleanup_free_ char *exe = NULL;
 	bool notify = hull_seccomp_notifies(e->seccomp);
 	int report = e->sync_fd;
+	/* The mask hull ran with is not the container's: the final one, else
+	 * every CPU of the container's cpuset (as runc and crun). */
+	const char *final = e->exec ? p->exec_cpu_affinity_final : NULL;
 	if (prepare(e, &err) < 0 || hull_process_find_exec(p, &exe, &err) < 0 ||
+	    hull_cpu_affinity(final, "process.execCPUAffinity.final", &err) < 0 ||
 	    hull_process_fds(e->preserve_fds, &err) < 0)
 		fail(report, &err);
 	hull_trace("enter");

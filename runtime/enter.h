@@ -17,6 +17,7 @@ struct hull_enter {
 	int sync_fd;		/* to hull: errors, the pty master, the seccomp notify fd */
 	int preserve_fds;	/* fds 3 .. 3+N-1 are handed to the process */
 	bool dev_console;	/* the init: its pty is /dev/console too */
+	bool exec;		/* an exec'd process: process.execCPUAffinity applies */
 	/* The init's wait for start, after everything but seccomp and execve
 	 * (NULL for exec). It closes sync_fd and gives the fd errors go to
 	 * after it (`start`'s connection; -1: stderr). */

@@ -301,7 +301,7 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 	if (out.pid == 0) {
 		struct hull_enter e = {
 			.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],
-			.preserve_fds = o->preserve_fds,
+			.preserve_fds = o->preserve_fds, .exec = true,
 		};
 		hull_enter_container(&e);
 	}

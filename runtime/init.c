@@ -98,6 +98,8 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 	hull_trace("namespaces");
 	if (hull_rootfs_setup(a->spec, a->rootfs, &err) < 0 || hull_uts_setup(a->spec, &err) < 0)
 		fail(a, &err);
+	if (a->rootfs->idmap_fds)
+		hull_idmap_release((int *)a->rootfs->idmap_fds, a->spec->n_mounts);
 	struct hull_enter e = {
 		.spec = a->spec, .caps = a->caps, .seccomp = a->seccomp, .sync_fd = a->sync_fd,
 		.preserve_fds = a->preserve_fds, .dev_console = true,

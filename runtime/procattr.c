@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "placement.h"
 #include "security.h"
 
 #define IOPRIO_WHO_PROCESS 1
@@ -76,5 +77,5 @@ int hull_security_apply(const struct hull_spec *spec, struct hull_err *err)
 			return hull_syserr(err, errno, "linux.personality: %s",
 					   spec->linux_.personality_domain);
 	}
-	return 0;
+	return hull_memory_policy_apply(&spec->linux_, err);
 }

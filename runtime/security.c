@@ -9,6 +9,7 @@
 #include "../base/cleanup.h"
 #include "../base/util.h"
 #include "caps.h"
+#include "placement.h"
 #include "security.h"
 
 static bool apparmor_enabled(void)
@@ -73,30 +74,12 @@ static int check_scheduler(const struct hull_scheduler *s, struct hull_err *err)
 	return 0;
 }
 
-/* A cpuset-style list, "0-3,7". */
 static int check_cpu_list(const char *list, const char *path, struct hull_err *err)
 {
-	const char *s = list;
-	if (!*s)
-		return hull_errf(err, EINVAL, "%s: empty CPU list", path);
-	for (;;) {
-		char *end;
-		if (!isdigit((unsigned char)*s))
-			return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
-		unsigned long a = strtoul(s, &end, 10), b = a;
-		if (*end == '-') {
-			if (!isdigit((unsigned char)end[1]))
-				return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
-			b = strtoul(end + 1, &end, 10);
-		}
-		if (a > b || b >= CPU_SETSIZE)
-			return hull_errf(err, EINVAL, "%s: bad CPU range in \"%s\"", path, list);
-		if (!*end)
-			return 0;
-		if (*end != ',')
-			return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
-		s = end + 1;
-	}
+	unsigned long set[CPU_SETSIZE / (8 * sizeof(long))];
+	if (hull_cpu_list_parse(list, set, CPU_SETSIZE) < 0)
+		return hull_errf(err, EINVAL, "%s: bad CPU list \"%s\"", path, list);
+	return 0;
 }
 
 int hull_security_validate(const struct hull_spec *spec, struct hull_capsets *caps,
@@ -109,11 +92,13 @@ int hull_security_validate(const struct hull_spec *spec, struct hull_capsets *ca
 	if (r == 0)
 		r = check_scheduler(&p->scheduler, err);
 	/* execCPUAffinity is for processes that join a container (exec), not
-	 * for its init; only its form is checked here. */
+	 * for its init (runtime-spec). */
 	if (r == 0 && p->exec_cpu_affinity_initial)
 		r = check_cpu_list(p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err);
 	if (r == 0 && p->exec_cpu_affinity_final)
 		r = check_cpu_list(p->exec_cpu_affinity_final, "process.execCPUAffinity.final", err);
+	if (r == 0)
+		r = hull_memory_policy_validate(&spec->linux_, err);
 	/* The spec defines no personality flags. */
 	if (r == 0 && spec->linux_.has_personality && spec->linux_.personality_flags.n)
 		r = hull_errf(err, EINVAL, "linux.personality.flags[0]: unknown flag %s",

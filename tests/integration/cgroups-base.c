@@ -284,7 +284,7 @@ START_TEST(test_create_apply_attach_kill_destroy)
 	} else {
 		assert_file(mem->host_path, "memory.max", "67108864");
 		assert_file(mem->host_path, "pids.max", "32");
-		assert_file(mem->host_path, "cpu.weight", "20");
+		assert_file(mem->host_path, "cpu.weight", "59");
 		assert_file(mem->host_path, "cpu.max", "50000 100000");
 	}
 

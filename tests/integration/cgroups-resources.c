@@ -224,7 +224,7 @@ START_TEST(config_then_update)
 	if (v2) {
 		assert_cg(mem, "memory.max", "67108864");
 		assert_cg(mem, "memory.low", "33554432");
-		assert_cg(cpu, "cpu.weight", "20");
+		assert_cg(cpu, "cpu.weight", "59");
 		assert_cg(cpu, "cpu.max", "20000 100000");
 		assert_cg(cpu, "cpu.max.burst", "1000");
 	} else {

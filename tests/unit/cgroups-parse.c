@@ -186,8 +186,10 @@ START_TEST(test_conversions)
 {
 	ck_assert_uint_eq(hull_cg_shares_to_weight(0), 0);
 	ck_assert_uint_eq(hull_cg_shares_to_weight(2), 1);
-	ck_assert_uint_eq(hull_cg_shares_to_weight(1024), 39);
-	ck_assert_uint_eq(hull_cg_shares_to_weight(512), 20);
+	/* runc 1.3.2's quadratic map: the default share is the default weight */
+	ck_assert_uint_eq(hull_cg_shares_to_weight(1024), 100);
+	ck_assert_uint_eq(hull_cg_shares_to_weight(512), 59);
+	ck_assert_uint_eq(hull_cg_shares_to_weight(2048), 174);
 	ck_assert_uint_eq(hull_cg_shares_to_weight(262144), 10000);
 	ck_assert_uint_eq(hull_cg_shares_to_weight(1), 1);
 	ck_assert_uint_eq(hull_cg_shares_to_weight(1000000), 10000);

@@ -144,7 +144,7 @@ START_TEST(v2_writes)
 	/* the spec's swap is memory + swap; v2's is swap alone */
 	ck_assert_str_eq(get("unified/c/memory.swap.max"), "1048576");
 	ck_assert_str_eq(get("unified/c/memory.low"), "524288");
-	ck_assert_str_eq(get("unified/c/cpu.weight"), "20");
+	ck_assert_str_eq(get("unified/c/cpu.weight"), "59");
 	ck_assert_str_eq(get("unified/c/cpu.max"), "50000 100000");
 	ck_assert_str_eq(get("unified/c/pids.max"), "42");
 	/* each controller the limits need reaches the cgroup from its parent */

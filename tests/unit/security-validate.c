@@ -94,7 +94,7 @@ static const struct {
 	{ CFG(PROC(",'execCPUAffinity':{'initial':'0-'}")),
 	  "process.execCPUAffinity.initial: bad CPU list \"0-\"" },
 	{ CFG(PROC(",'execCPUAffinity':{'final':'3-1'}")),
-	  "process.execCPUAffinity.final: bad CPU range in \"3-1\"" },
+	  "process.execCPUAffinity.final: bad CPU list \"3-1\"" },
 	{ CFG(PROC("") ",'linux':{'personality':{'domain':'LINUX','flags':['X']}}"),
 	  "linux.personality.flags[0]: unknown flag X" },
 };
