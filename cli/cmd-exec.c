@@ -10,7 +10,7 @@
 
 enum {
 	OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE, OPT_CWD, OPT_CAP, OPT_NNP,
-	OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED,
+	OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP,
 };
 
 static void push(char ***v, size_t *n, char *s)
@@ -51,6 +51,7 @@ static int parse(int argc, char **argv, struct hull_exec_opts *o, struct hull_er
 		{ "process-label", required_argument, NULL, OPT_LABEL },
 		{ "apparmor", required_argument, NULL, OPT_APPARMOR },
 		{ "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ 0 },
 	};
 	int c;
@@ -79,6 +80,7 @@ static int parse(int argc, char **argv, struct hull_exec_opts *o, struct hull_er
 		case OPT_LABEL: o->process_label = optarg; break;
 		case OPT_APPARMOR: o->apparmor = optarg; break;
 		case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
+		case OPT_CGROUP: o->cgroup = optarg; break;
 		default:
 			return -EINVAL;
 		}

@@ -18,7 +18,7 @@ static const struct hull_cmd commands[] = {
 		 "[--no-pivot] [--no-new-keyring] [--preserve-fds N] [--stats-file FILE] ID", hull_cmd_run },
 	{ "exec", "[--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE] "
 		  "[--preserve-fds N] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G,...] "
-		  "[--cap CAP]... [--no-new-privs] [--process-label L] [--apparmor P] [--ignore-paused] "
+		  "[--cap CAP]... [--no-new-privs] [--process-label L] [--apparmor P] [--ignore-paused] [--cgroup [C:]PATH] "
 		  "ID [COMMAND [ARGS...]]", hull_cmd_exec },
 	{ "state", "ID", hull_cmd_state },
 	{ "kill", "[--all] ID [SIGNAL]", hull_cmd_kill },

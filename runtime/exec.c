@@ -188,16 +188,25 @@ static int make_process(const struct hull_exec_opts *o, struct hull_process *p, 
 	return 0;
 }
 
-static int attach_v2(void *cg, pid_t pid, struct hull_err *err)
+struct attach {
+	struct hull_cgroup *cg;
+	pid_t init;
+};
+
+/* Where the kernel will not clone into the v2 cgroup (EBUSY: the
+ * container enabled controllers for cgroups of its own), runc's way. */
+static int attach_v2(void *data, pid_t pid, struct hull_err *err)
 {
-	return hull_cgroup_attach_v2(cg, pid, err);
+	const struct attach *a = data;
+	return hull_cgroup_attach_v2_near(a->cg, pid, a->init, err);
 }
 
 /* The process, born through hull_spawn in the container's namespaces and
  * cgroups holding the sync socket and the preserved fds only. */
-static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *cg, int pidfd, int flags,
-			   int sync_fd, struct hull_err *err)
+static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *cg, pid_t init, int pidfd,
+			   int flags, int sync_fd, struct hull_err *err)
 {
+	struct attach at = { .cg = cg, .init = init };
 	int v2_fd = -1, *tasks = NULL;
 	size_t n_tasks = 0;
 	if (cg) {
@@ -207,7 +216,7 @@ static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *c
 	}
 	struct hull_spawn sp = {
 		.join_pidfd = pidfd, .join_flags = flags, .userns_fd = -1, .pidns_fd = -1,
-		.cgroup_fd = v2_fd, .attach = attach_v2, .attach_data = cg,
+		.cgroup_fd = v2_fd, .attach = attach_v2, .attach_data = &at,
 		.tasks_fds = tasks, .n_tasks_fds = n_tasks,
 		.keep = &sync_fd, .n_keep = 1, .keep_below = 3 + o->preserve_fds,
 		.parent_fd = sync_fd,
@@ -283,6 +292,13 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		r = ns_to_join(c.st.pid, &flags, err);
 	if (r == 0 && c.st.cgroup)
 		r = hull_cgroup_load(c.st.cgroup, &cg, err);
+	if (r == 0 && o->cgroup) {
+		struct hull_cgroup *sub = NULL;
+		r = cg ? hull_cgroup_sub(cg, o->cgroup, &sub, err)
+		       : hull_errf(err, ENOENT, "exec: --cgroup: container %s has no cgroup of its own", o->id);
+		hull_cgroup_free(cg);
+		cg = sub;
+	}
 	_cleanup_close_ int console = -1;
 	if (r == 0 && o->console_socket && (console = hull_console_connect(o->console_socket, err)) < 0)
 		r = console;
@@ -297,7 +313,7 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		return r;
 	}
 	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	out.pid = clone_process(o, cg, pidfd, flags, sv[1], err);
+	out.pid = clone_process(o, cg, c.st.pid, pidfd, flags, sv[1], err);
 	if (out.pid == 0) {
 		struct hull_enter e = {
 			.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],

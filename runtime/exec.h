@@ -22,6 +22,7 @@ struct hull_exec_opts {
 	gid_t *gids;			/* --additional-gids */
 	size_t n_gids;
 	bool no_new_privs, ignore_paused;
+	const char *cgroup;		/* --cgroup [CONTROLLERS:]PATH below the container's */
 	char **args;			/* the command, when no --process */
 	size_t n_args;
 };
