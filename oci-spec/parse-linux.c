@@ -227,6 +227,21 @@ static int parse_memory_policy(json_t *o, struct hull_linux *l, struct hull_err 
 	return 0;
 }
 
+static int parse_intel_rdt(json_t *o, struct hull_linux *l, struct hull_err *err)
+{
+	const char *p = "linux.intelRdt";
+	if (jo_string(o, p, "closID", false, &l->rdt_clos_id, err) < 0 ||
+	    jo_string(o, p, "l3CacheSchema", false, &l->rdt_l3_cache_schema, err) < 0 ||
+	    jo_string(o, p, "memBwSchema", false, &l->rdt_mem_bw_schema, err) < 0 ||
+	    jo_strv(o, p, "schemata", &l->rdt_schemata, err) < 0 ||
+	    jo_bool(o, p, "enableMonitoring", &l->rdt_enable_monitoring, err) < 0)
+		return -EINVAL;
+	const char *id = l->rdt_clos_id;
+	if (id && (!*id || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, "..")))
+		return jerr(err, "linux.intelRdt.closID", "\"%s\": not a resctrl group name", id);
+	return 0;
+}
+
 int spec_parse_linux(json_t *lo, struct hull_linux *l, struct hull_err *err)
 {
 	const char *P = "linux";
@@ -300,6 +315,8 @@ int spec_parse_linux(json_t *lo, struct hull_linux *l, struct hull_err *err)
 	if ((r = jo_object(lo, P, "intelRdt", false, &v, err)) < 0)
 		return r;
 	l->has_intel_rdt = v != NULL;
+	if (v && parse_intel_rdt(v, l, err) < 0)
+		return -EINVAL;
 	if ((r = jo_object(lo, P, "personality", false, &v, err)) < 0)
 		return r;
 	if (v && parse_personality(v, l, err) < 0)

@@ -107,6 +107,10 @@ static void free_linux(struct hull_linux *l)
 	spec_strv_free(&l->masked_paths);
 	spec_strv_free(&l->readonly_paths);
 	free(l->mount_label);
+	free(l->rdt_clos_id);
+	free(l->rdt_l3_cache_schema);
+	free(l->rdt_mem_bw_schema);
+	spec_strv_free(&l->rdt_schemata);
 	free(l->personality_domain);
 	spec_strv_free(&l->personality_flags);
 	free(l->memory_policy_mode);

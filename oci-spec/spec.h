@@ -317,6 +317,9 @@ struct hull_linux {
 	struct hull_strv masked_paths, readonly_paths;
 	char *mount_label;
 	bool has_intel_rdt;
+	char *rdt_clos_id, *rdt_l3_cache_schema, *rdt_mem_bw_schema;	/* NULL when absent */
+	struct hull_strv rdt_schemata;
+	bool rdt_enable_monitoring;
 	bool has_personality;
 	char *personality_domain;	/* "LINUX" | "LINUX32" */
 	struct hull_strv personality_flags;

@@ -26,6 +26,7 @@
 #include "init.h"
 #include "lifecycle.h"
 #include "net.h"
+#include "rdt.h"
 #include "seccomp.h"
 #include "security.h"
 
@@ -87,6 +88,8 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 		if (fcntl(fd, F_GETFD) < 0)
 			return hull_errf(err, EBADF, "--preserve-fds %d: fd %d is not open", o->preserve_fds, fd);
 	int r = check_root(spec, err);
+	if (r == 0)
+		r = hull_rdt_check(spec, err);
 	if (r == 0)
 		r = hull_sysctl_validate(spec, err);
 	if (r == 0)
@@ -316,6 +319,8 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	hull_trace("clone");
 
 	r = hull_ns_write_id_maps(spec, pid, err);
+	if (r == 0)
+		r = hull_rdt_setup(spec, c, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {
 		r = hull_net_setup(spec, c, pid, err);
 		/* Saved even after a failure: delete --force can finish the undo. */

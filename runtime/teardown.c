@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "lifecycle.h"
 #include "net.h"
+#include "rdt.h"
 
 #define KILL_WAIT_MS 10000
 
@@ -70,6 +71,8 @@ int hull_teardown(const struct hull_teardown *t, struct hull_err *err)
 	}
 	if (r == 0)
 		r = hull_net_teardown(c, err);
+	if (r == 0)
+		r = hull_rdt_teardown(c, err);
 	if (r < 0)
 		return r;
 	/* runtime.md: after the container is gone, before delete returns (and

@@ -1,0 +1,17 @@
+/* linux.intelRdt through resctrl (rdt.c). */
+#ifndef HULL_RDT_H
+#define HULL_RDT_H
+
+#include <sys/types.h>
+
+#include "../oci-spec/spec.h"
+#include "state.h"
+
+/* Before anything is made: resctrl must be there to ask it of. */
+int hull_rdt_check(const struct hull_spec *spec, struct hull_err *err);
+/* Parent, before the init goes on: pid into the container's group. */
+int hull_rdt_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid, struct hull_err *err);
+/* Idempotent: removes what setup made (from its record). */
+int hull_rdt_teardown(struct hull_container *c, struct hull_err *err);
+
+#endif
