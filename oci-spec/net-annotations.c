@@ -20,7 +20,8 @@
 
 static const char *const net_keys[] = {
 	"bridge", "bridge.address", "bridge.remove-empty", "address", "gateway",
-	"mtu", "mac", "ifname", "host-ifname", "macvlan", "egress-rate", "ingress-rate", NULL,
+	"mtu", "mac", "ifname", "host-ifname", "macvlan", "egress-rate", "ingress-rate", "netdevices.give-back",
+	NULL,
 };
 
 /* Keys that only mean something with a host end of a veth. */
@@ -99,10 +100,10 @@ static int parse_one(const char *key, const char *name, const char *value,
 		if (hull_net_addr_parse(value, &a) < 0)
 			return jerr_annotation(err, key, "\"%s\" is not an address with a prefix length", value);
 		net->bridge_address = hull_xstrdup(value);
-	} else if (!strcmp(name, "bridge.remove-empty")) {
+	} else if (!strcmp(name, "bridge.remove-empty") || !strcmp(name, "netdevices.give-back")) {
 		if (strcmp(value, "true") && strcmp(value, "false"))
 			return jerr_annotation(err, key, "\"%s\": want \"true\" or \"false\"", value);
-		net->bridge_remove_empty = value[0] == 't';
+		*(name[0] == 'b' ? &net->bridge_remove_empty : &net->netdev_give_back) = value[0] == 't';
 	} else if (!strcmp(name, "address")) {
 		return parse_addresses(key, value, net, err);
 	} else if (!strcmp(name, "gateway")) {
@@ -140,7 +141,8 @@ static int check_net_devices(const struct hull_linux *l, const struct hull_net_c
 			     struct hull_err *err)
 {
 	if (!l->n_net_devices)
-		return 0;
+		return net->netdev_give_back ? jerr_annotation(err, NET_PREFIX "netdevices.give-back",
+							       "there is no linux.netDevices to give back") : 0;
 	if (!l->ns[HULL_NS_NETWORK].present)
 		return jerr(err, "linux.netDevices", "needs a network namespace (linux.namespaces: {\"type\": \"network\"}): "
 			    "moving a device into the host's own is a no-op the spec forbids");
@@ -156,8 +158,9 @@ static int check_net_devices(const struct hull_linux *l, const struct hull_net_c
 			return jerr(err, p, "name \"lo\" is the container's loopback");
 		if ((net->bridge || net->macvlan) && !strcmp(d->name, net->ifname))
 			return jerr(err, p, "name \"%s\" is also org.hull.net.ifname", d->name);
+		/* "eth%d": the kernel picks the number, for each device anew */
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(l->net_devices[j].name, d->name))
+			if (!strcmp(l->net_devices[j].name, d->name) && !strchr(d->name, '%'))
 				return jerr(err, p, "name \"%s\" is given to two devices", d->name);
 	}
 	return 0;
@@ -179,7 +182,7 @@ int spec_parse_net(const struct hull_kvs *ann, const struct hull_linux *l,
 			return jerr_annotation(err, key, "unknown key");
 		if (parse_one(key, name, ann->v[i].value, net, err) < 0)
 			return -EINVAL;
-		if (!first && strcmp(name, "bridge") && strcmp(name, "macvlan"))
+		if (!first && strcmp(name, "bridge") && strcmp(name, "macvlan") && strcmp(name, "netdevices.give-back"))
 			first = key;
 		if (!first_bridge_only && bridge_only(name))
 			first_bridge_only = key;

@@ -345,6 +345,9 @@ struct hull_net_config {
 	struct hull_net_shape ingress;	/* on the host end of the veth (bridge mode) */
 	char *bridge_address;	/* CIDR for a bridge hull creates, or NULL */
 	bool bridge_remove_empty;
+	/* org.hull.net.netdevices.give-back: linux.netDevices move back to
+	 * hull's netns at delete (the spec leaves them in the container's) */
+	bool netdev_give_back;
 	char **addresses;	/* CIDRs, NULL-terminated (NULL when none) */
 	size_t n_addresses;
 	char *gateway;		/* or NULL */

@@ -361,7 +361,7 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 		   struct hull_created *out)
 {
 	struct hull_teardown t = { .c = c, .cg = cg, .spec = spec, .child = out->pid, .init_pidfd = -1,
-				   .running = true, .poststop = out->pid > 0 };
+				   .running = true, .poststop = out->pid > 0, .give_back = true };
 	/* A bridge this create made goes with it when nothing else joined. */
 	c->st.net_remove_empty |= c->st.net_bridge_created;
 	struct hull_err terr = { 0 };

@@ -60,6 +60,7 @@ struct hull_teardown {
 	bool running;			/* processes may run: kill the cgroup first */
 	bool paused;			/* thaw after that kill (v1 freezer) */
 	bool poststop;			/* run the poststop hooks */
+	bool give_back;			/* linux.netDevices back to the host (failed create) */
 };
 
 /* Kills every process of the container, removes its cgroup, undoes its

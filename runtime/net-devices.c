@@ -1,5 +1,10 @@
-/* linux.netDevices: host devices moved into the container's netns and
- * given back at delete as they were (name, permanent addresses, up).
+/* linux.netDevices: host devices moved into the container's netns, set
+ * up there (runtime-spec 1.3), under the name the config gives or the
+ * kernel picks from a "%d" template. As the spec says, they stay in that
+ * netns until it goes at delete: then the kernel gives a physical device
+ * back to the initial netns and destroys a virtual one. With
+ * org.hull.net.netdevices.give-back, delete moves them back instead as
+ * they were (name, permanent addresses, up).
  *
  * The kernel flushes a device's addresses when it changes netns, so they
  * are read first and put back on each side. The container's netns is pinned
@@ -48,8 +53,9 @@ static int record(struct hull_nl *host, const struct hull_net_device *d,
 	return 0;
 }
 
-/* Addresses and the up flag, in whatever netns nl is: what the move took. */
-static int restore(struct hull_nl *nl, const char *ifname, const struct hull_state_netdev *rec,
+/* Addresses and the up flag, in whatever netns nl is: what the move took
+ * (inside, the link is up whatever it was). */
+static int restore(struct hull_nl *nl, const char *ifname, const struct hull_state_netdev *rec, bool up,
 		   struct hull_err *err)
 {
 	for (size_t i = 0; i < rec->n_addresses; i++) {
@@ -61,7 +67,7 @@ static int restore(struct hull_nl *nl, const char *ifname, const struct hull_sta
 		if (r < 0)
 			return r;
 	}
-	return rec->up ? hull_link_set_up(nl, ifname, true, err) : 0;
+	return up ? hull_link_set_up(nl, ifname, true, err) : 0;
 }
 
 int hull_net_devices_move_in(const struct hull_spec *spec, struct hull_container *c, pid_t pid,
@@ -90,7 +96,9 @@ int hull_net_devices_move_in(const struct hull_spec *spec, struct hull_container
 
 	for (size_t i = 0; i < st->n_net_devices; i++) {
 		struct hull_state_netdev *d = &st->net_devices[i];
-		struct hull_link_info li;
+		int index = hull_link_index(host, d->host_name, err);
+		if (index < 0)
+			return index;
 		r = hull_link_move(host, d->host_name, nsfd, d->name, err);
 		if (r == -EEXIST)
 			return hull_errf(err, EEXIST, "linux.netDevices.%s: the container already has a "
@@ -99,12 +107,15 @@ int hull_net_devices_move_in(const struct hull_spec *spec, struct hull_container
 			hull_err_prefix(err, "linux.netDevices.%s", d->host_name);
 			return r;
 		}
-		if ((r = hull_link_info(inside, d->name, &li, err)) < 0)
+		/* The name it has there: the one given, or the template's pick. */
+		char now[16];
+		if ((r = hull_link_name(inside, index, now, err)) < 0)
 			return r;
-		d->index = li.index;
+		free(d->name);
+		d->name = hull_xstrdup(now);
+		d->index = index;
 		/* Saved per device: a teardown must know exactly which ones moved. */
-		if ((r = hull_container_save(c, err)) < 0 ||
-		    (r = restore(inside, d->name, d, err)) < 0)
+		if ((r = hull_container_save(c, err)) < 0 || (r = restore(inside, d->name, d, true, err)) < 0)
 			return r;
 	}
 	/* As runc: a fresh netns gets its loopback up (a mode did it already). */
@@ -113,9 +124,19 @@ int hull_net_devices_move_in(const struct hull_spec *spec, struct hull_container
 	return r;
 }
 
-int hull_net_devices_move_out(struct hull_container *c, struct hull_err *err)
+static bool gives_back(const struct hull_state_file *st)
+{
+	for (size_t i = 0; i < st->annotations.n; i++)
+		if (!strcmp(st->annotations.v[i].key, "org.hull.net.netdevices.give-back"))
+			return !strcmp(st->annotations.v[i].value, "true");
+	return false;
+}
+
+int hull_net_devices_move_out(struct hull_container *c, bool give_back, struct hull_err *err)
 {
 	struct hull_state_file *st = &c->st;
+	if (!give_back && !gives_back(st))
+		return 0;	/* they go with the netns, when the pin goes */
 	size_t moved = 0;
 	for (size_t i = 0; i < st->n_net_devices; i++)
 		moved += st->net_devices[i].index > 0;
@@ -152,7 +173,7 @@ int hull_net_devices_move_out(struct hull_container *c, struct hull_err *err)
 					 "a link of that name now", d->host_name);
 		if (r < 0)
 			return hull_errf(err, -r, "linux.netDevices.%s: %s", d->host_name, tmp.msg);
-		r = restore(host, d->host_name, d, err);
+		r = restore(host, d->host_name, d, d->up, err);
 	}
 	return r;
 }

@@ -18,7 +18,7 @@ int hull_net_devices_move_in(const struct hull_spec *spec, struct hull_container
 			     int nsfd, struct hull_err *err);
 /* Back to hull's netns under their host names with their addresses and up
  * state; idempotent (a device not found in the pinned netns is skipped). */
-int hull_net_devices_move_out(struct hull_container *c, struct hull_err *err);
+int hull_net_devices_move_out(struct hull_container *c, bool give_back, struct hull_err *err);
 
 /* name exists on the host: when it is a veth whose peer's netns is dying
  * (an earlier container's, not yet cleaned up by the kernel) it is deleted

@@ -217,12 +217,12 @@ static int remove_veth(struct hull_nl *nl, const struct hull_state_file *st, boo
 	return 0;
 }
 
-int hull_net_teardown(struct hull_container *c, struct hull_err *err)
+int hull_net_teardown(struct hull_container *c, bool give_back, struct hull_err *err)
 {
 	const struct hull_state_file *st = &c->st;
 	/* Devices first: the pinned netns must still hold them. Without a
 	 * readable state, the pin alone can still be undone. */
-	int r = c->has_state ? hull_net_devices_move_out(c, err) : 0;
+	int r = c->has_state ? hull_net_devices_move_out(c, give_back, err) : 0;
 	if (r == 0)
 		r = hull_ns_unpin(c->dirfd, HULL_NETNS_FILE, err);
 	if (r < 0 || !c->has_state || (!st->net_host_ifname && !st->net_bridge))

@@ -25,13 +25,16 @@ bool hull_net_recorded(const struct hull_state_file *st);
 int hull_net_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid,
 		   struct hull_err *err);
 
-/* Returns passed-through devices to the host, unpins the netns, removes the
+/* Unpins the netns, so that passed-through devices go with it (a physical
+ * one back to the initial netns, a virtual one destroyed), or with
+ * give_back (a failed create) or org.hull.net.netdevices.give-back first
+ * returns them to the host as they were; removes the
  * host veth end (left to the kernel when the container's netns is already
  * dying, see net.c), then the bridge if hull created it, remove_empty is set
  * and no port is left. Idempotent: what is already gone is success, so it
  * can finish after a crash. Works with c->has_state false too (only the pin
  * is undone then). */
-int hull_net_teardown(struct hull_container *c, struct hull_err *err);
+int hull_net_teardown(struct hull_container *c, bool give_back, struct hull_err *err);
 
 /* The host-side name derived from a container ID when
  * org.hull.net.host-ifname is not given: "hv" and 13 hex digits of the

@@ -70,7 +70,7 @@ int hull_teardown(const struct hull_teardown *t, struct hull_err *err)
 		r = hull_cgroup_destroy(t->cg, reg, err);
 	}
 	if (r == 0)
-		r = hull_net_teardown(c, err);
+		r = hull_net_teardown(c, t->give_back, err);
 	if (r == 0)
 		r = hull_rdt_teardown(c, err);
 	if (r < 0)

@@ -142,6 +142,7 @@ START_TEST(passthrough_veth_end)
 	struct ht t;
 	ht_begin(&t, false);
 	pass(&t, p.host_end, "ctr0");
+	htn_annotate(&t, "org.hull.net.netdevices.give-back", "true");
 	htn_add_cap(&t, "CAP_NET_RAW");
 	char script[512];
 	snprintf(script, sizeof(script), SEE_CTR0 "; [ -e /sys/class/net/%s ] && echo host-name-seen; true",
@@ -162,6 +163,7 @@ START_TEST(passthrough_veth_end)
 	/* Killed while running: delete --force gives it back too. */
 	ht_begin(&t, false);
 	pass(&t, p.host_end, NULL);
+	htn_annotate(&t, "org.hull.net.netdevices.give-back", "true");
 	ht_add_sync(&t);
 	ht_sh(&t, "ip addr show dev $(ls /sys/class/net | grep -v lo) | grep -q 198.18.11.1/24 && "
 		  "echo in > /mnt/ready; exec sleep 60");
@@ -173,6 +175,36 @@ START_TEST(passthrough_veth_end)
 	ht_finish(&t);
 
 	peer_free(&p, host);
+	hull_nl_close(host);
+	htn_wait_links(before);
+	free(before);
+}
+END_TEST
+
+/* runtime-spec 1.3's defaults: a "%d" name template the kernel fills, the
+ * link up inside, and no move back at delete: the netns goes, and with it
+ * a virtual device (here the veth pair, its peer included). */
+START_TEST(passthrough_spec_defaults)
+{
+	char *before = htn_links();
+	struct hull_nl *host = nl_open(-1);
+	struct peer p;
+	peer_make(&p, host);
+	NL_OK(hull_link_set_up(host, p.host_end, false, &e_));
+	struct ht t;
+	ht_begin(&t, false);
+	pass(&t, p.host_end, "tpl%d");
+	ht_sh(&t, "ip -o link show | grep -o 'tpl[0-9]*@[^:]*: <[^>]*,UP' | cut -d@ -f1");
+	struct ht_result r;
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "tpl0\n");
+	ht_result_free(&r);
+	ht_finish(&t);
+	ck_assert(!htn_link_exists(p.host_end));
+	/* the pair is gone with the container's netns */
+	htn_wait_link_gone(p.nsfd, "htpeer0");
+	close(p.nsfd);
 	hull_nl_close(host);
 	htn_wait_links(before);
 	free(before);
@@ -195,8 +227,11 @@ START_TEST(passthrough_standalone_survives_exit)
 	struct ht t;
 	ht_begin(&t, false);
 	pass(&t, dev, "pass0");
+	htn_annotate(&t, "org.hull.net.netdevices.give-back", "true");
+	/* down on the host, up in the container (runtime-spec 1.3) */
 	ht_sh(&t, "ip addr show dev pass0 > /dev/null && ip addr show dev pass0 | grep -q 'inet 198.18.12.1/24' && "
-		  "ip addr show dev pass0 | grep -q 'inet6 2001:2::1/64' && echo seen > /mnt/ready");
+		  "ip addr show dev pass0 | grep -q 'inet6 2001:2::1/64' && ip link show pass0 | grep -q ',UP' && "
+		  "echo seen > /mnt/ready");
 	ht_add_sync(&t);
 	ht_write_config(&t);
 	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
@@ -419,6 +454,7 @@ HULL_SUITE(net_modes, integration)
 	tcase_add_unchecked_fixture(tc, set_owner, remove_test_links);
 	tcase_add_checked_fixture(tc, remove_test_links, NULL);
 	tcase_add_test(tc, passthrough_veth_end);
+	tcase_add_test(tc, passthrough_spec_defaults);
 	tcase_add_test(tc, passthrough_standalone_survives_exit);
 	tcase_add_test(tc, macvlan_two_containers);
 	tcase_add_test(tc, bad_inputs_leave_nothing);

@@ -1,5 +1,7 @@
 #include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +96,49 @@ void htn_wait_links(const char *want)
 	close(s);
 	ck_assert_str_eq(now, want);
 	free(now);
+}
+
+struct ns_sock {
+	int nsfd, sock;
+};
+
+/* A thread's setns changes only the thread: the socket is born there. */
+static void *sock_in_ns(void *arg)
+{
+	struct ns_sock *a = arg;
+	a->sock = setns(a->nsfd, CLONE_NEWNET) == 0 ? socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) : -1;
+	return NULL;
+}
+
+static bool link_in_ns(int nsfd, const char *name)
+{
+	char cmd[128], path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", nsfd);
+	snprintf(cmd, sizeof(cmd), "nsenter --net=%s ip link show %s >/dev/null 2>&1", path, name);
+	return system(cmd) == 0;
+}
+
+void htn_wait_link_gone(int nsfd, const char *name)
+{
+	struct ns_sock a = { .nsfd = nsfd, .sock = -1 };
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, sock_in_ns, &a), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_ge(a.sock, 0);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	ck_assert_int_eq(bind(a.sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool there = link_in_ns(nsfd, name);
+	while (there && ms_since(&t0) < 5000) {
+		struct pollfd p = { .fd = a.sock, .events = POLLIN };
+		if (poll(&p, 1, (int)(5000 - ms_since(&t0))) > 0) {
+			char buf[16384];
+			while (recv(a.sock, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+		}
+		there = link_in_ns(nsfd, name);
+	}
+	close(a.sock);
+	ck_assert_msg(!there, "link %s still there after 5 s", name);
 }

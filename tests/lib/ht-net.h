@@ -18,5 +18,8 @@ void htn_add_cap(struct ht *t, const char *cap);
  * sleep), 5 s at most, then asserts it: hull leaves the host end of a veth
  * to the kernel when the container's netns is already dying. */
 void htn_wait_links(const char *want);
+/* Waits (woken by RTMGRP_LINK in that netns, 5 s at most) until the netns
+ * of nsfd has no link name, and asserts it. */
+void htn_wait_link_gone(int nsfd, const char *name);
 
 #endif
