@@ -1,7 +1,7 @@
 /* Concurrency: many hull processes on one container at once, and list
  * while containers come and go. No command crashes (exit 0, or 1 with one
  * line "hull: ..."), exactly one of them wins where one must, and the host
- * keeps nothing afterwards (faults.h). */
+ * keeps nothing afterwards (tests/lib/hf.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "faults.h"
+#include "../lib/hf.h"
 
 #define N_PAR 20
 
 static void assert_clean_exit(const struct ht_result *r, const char *what)
 {
 	ck_assert_msg(r->status == 0 || (r->status == 1 && !strncmp(r->err, "hull: ", 6) &&
-					 hf_lines(r->err) == 1),
+					 ht_lines(r->err) == 1),
 		      "%s: exit %d (want 0, or 1 with one line \"hull: ...\")\nstderr: %s", what,
 		      r->status, r->err);
 }
@@ -34,17 +34,17 @@ START_TEST(same_id_creates)
 	hf_begin(&h, false);
 	ht_args(&h.t, "sleep", "300", NULL);
 	ht_write_config(&h.t);
-	struct hf_proc p[N_PAR];
+	struct ht_proc p[N_PAR];
 	for (int i = 0; i < N_PAR; i++)
-		hf_start_hull(&h, &p[i], "create", "--bundle", h.t.bundle, h.t.id, NULL);
+		ht_start_hull(&h.t, &p[i], "create", "--bundle", h.t.bundle, h.t.id, NULL);
 	int ok = 0;
 	for (int i = 0; i < N_PAR; i++) {
 		struct ht_result r;
-		hf_wait(&p[i], &r, 60000);
+		ht_wait(&p[i], &r, 60000);
 		if (r.status == 0) {
 			ok++;
 		} else {
-			ck_assert_msg(r.status == 1 && !strncmp(r.err, "hull: ", 6) && hf_lines(r.err) == 1 &&
+			ck_assert_msg(r.status == 1 && !strncmp(r.err, "hull: ", 6) && ht_lines(r.err) == 1 &&
 					      strstr(r.err, "already exists"),
 				      "create %d: exit %d\nstderr: %s", i, r.status, r.err);
 		}
@@ -87,7 +87,7 @@ START_TEST(fresh_parent_at_once)
 	hf_begin(&h, false);
 	ht_args(&h.t, "true", NULL);
 	enum { N = 10 };
-	struct hf_proc p[N];
+	struct ht_proc p[N];
 	char ids[N][96];
 	for (int i = 0; i < N; i++) {
 		char dir[200], cgp[1200], file[260];
@@ -102,11 +102,11 @@ START_TEST(fresh_parent_at_once)
 	for (int i = 0; i < N; i++) {
 		char dir[200];
 		snprintf(dir, sizeof(dir), "%s/b%d", h.t.bundle, i);
-		hf_start_hull(&h, &p[i], "run", "--bundle", dir, ids[i], NULL);
+		ht_start_hull(&h.t, &p[i], "run", "--bundle", dir, ids[i], NULL);
 	}
 	for (int i = 0; i < N; i++) {
 		struct ht_result r;
-		hf_wait(&p[i], &r, 60000);
+		ht_wait(&p[i], &r, 60000);
 		ht_assert_status(&r, 0);
 		ht_result_free(&r);
 	}
@@ -134,16 +134,16 @@ START_TEST(kill_delete_storm)
 	hf_hook(&h, "poststop", "/bin/sh", "sh", "-c", script, NULL);
 	ht_write_config(&h.t);
 	ht_ok(&h.t, "run", "--detach", "--bundle", h.t.bundle, h.t.id, NULL);
-	struct hf_proc p[N_PAR];
+	struct ht_proc p[N_PAR];
 	for (int i = 0; i < N_PAR; i++) {
 		if (i % 2)
-			hf_start_hull(&h, &p[i], "kill", h.t.id, "KILL", NULL);
+			ht_start_hull(&h.t, &p[i], "kill", h.t.id, "KILL", NULL);
 		else
-			hf_start_hull(&h, &p[i], "delete", "--force", h.t.id, NULL);
+			ht_start_hull(&h.t, &p[i], "delete", "--force", h.t.id, NULL);
 	}
 	for (int i = 0; i < N_PAR; i++) {
 		struct ht_result r;
-		hf_wait(&p[i], &r, 60000);
+		ht_wait(&p[i], &r, 60000);
 		assert_clean_exit(&r, i % 2 ? "kill" : "delete --force");
 		if (i % 2 == 0)
 			ck_assert_msg(r.status == 0, "delete --force: %s", r.err);
@@ -259,7 +259,7 @@ START_TEST(list_while_churning)
 	ck_assert_int_eq(waitpid(lister, &st, 0), lister);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s", msg);
 	for (int i = 0; i < CYCLES; i++)
-		ck_assert_msg(!hf_cgroup_exists(ids[i]), "cgroup %s left", ids[i]);
+		ck_assert_msg(!ht_cgroup_exists(ids[i]), "cgroup %s left", ids[i]);
 	hf_finish(&h);
 }
 END_TEST

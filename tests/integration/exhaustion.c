@@ -1,7 +1,7 @@
 /* Resource exhaustion: a full state root (a 64 KiB tmpfs), a state.json
  * that is truncated or garbage, and too few fds for hull (RLIMIT_NOFILE).
  * Each failure is one line "hull: ..." naming the object, and leaves
- * nothing: no state dir, cgroup, process, link or mount (faults.h). */
+ * nothing: no state dir, cgroup, process, link or mount (tests/lib/hf.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "faults.h"
+#include "../lib/hf.h"
 
 static void assert_one_line(const struct ht_result *r, const char *want)
 {
-	ck_assert_msg(r->status == 1 && !strncmp(r->err, "hull: ", 6) && hf_lines(r->err) == 1 &&
+	ck_assert_msg(r->status == 1 && !strncmp(r->err, "hull: ", 6) && ht_lines(r->err) == 1 &&
 			      r->err[strlen(r->err) - 1] == '\n' && strstr(r->err, want),
 		      "want exit 1 and one line \"hull: ...\" holding \"%s\"; got exit %d\nstderr: %s",
 		      want, r->status, r->err);
@@ -80,14 +80,14 @@ START_TEST(state_root_full)
 		hf_hull(&h, &r, 0, "list", NULL);
 		ht_assert_status(&r, 0);
 		ck_assert_str_eq(r.err, "");
-		ck_assert_uint_eq(hf_lines(r.out), 1);
+		ck_assert_uint_eq(ht_lines(r.out), 1);
 		ht_result_free(&r);
 		hf_hull(&h, &r, 0, "list", "-q", NULL);
 		ht_assert_status(&r, 0);
 		ck_assert_str_eq(r.out, "");
 		ht_result_free(&r);
-		ck_assert_msg(!hf_cgroup_exists(h.cg_parent), "cgroup %s left", h.cg_parent);
-		ck_assert_uint_eq(hf_children(), 0);
+		ck_assert_msg(!ht_cgroup_exists(h.cg_parent), "cgroup %s left", h.cg_parent);
+		ck_assert_uint_eq(ht_children(0, NULL, 0), 0);
 	}
 	char fill[160];
 	snprintf(fill, sizeof(fill), "%s/fill", h.t.root);

@@ -191,37 +191,9 @@ static void tree_sum_selftest(const char *dir)
 	ck_assert_str_ne(a, changed);
 }
 
-/* New lines of the host's mount table since ht_begin() that name the
- * bundle, the layers or t's --root (an overlay names its layers, anything
- * hull mounts is under one of them): "" when none. Other mounts are left
- * to ht_finish(): other programs on this host mount and unmount too. */
-static char *new_mounts(struct ht *t)
-{
-	char *now = ht_read("/proc/self/mountinfo"), *found = calloc(1, 1), *save = NULL;
-	ck_assert(now && found);
-	for (char *l = strtok_r(now, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		size_t n = strlen(l);
-		bool old = false;
-		for (const char *p = t->mountinfo; (p = strstr(p, l)); p += n)
-			if ((p == t->mountinfo || p[-1] == '\n') && (p[n] == '\n' || !p[n])) {
-				old = true;
-				break;
-			}
-		if (old || !(strstr(l, t->bundle) || strstr(l, t->root) || strstr(l, t->rootfs)))
-			continue;
-		size_t have = strlen(found);
-		found = realloc(found, have + n + 2);
-		ck_assert_ptr_nonnull(found);
-		memcpy(found + have, l, n);
-		memcpy(found + have + n, "\n", 2);
-	}
-	free(now);
-	return found;
-}
-
 static void assert_no_new_mounts(struct ht *t, const char *when)
 {
-	char *m = new_mounts(t);
+	char *m = ht_new_mounts(t, NULL);
 	ck_assert_msg(!*m, "%s: the host has new mounts:\n%s", when, m);
 	free(m);
 }

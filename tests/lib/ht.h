@@ -1,5 +1,8 @@
 /* Helpers of the integration suites: bundles made from the busybox fixture,
- * running the hull binary, and the host checks every test ends with. */
+ * running the hull binary and other programs (ht-proc.c), and the host
+ * check every test ends with (ht-host.c), which looks only at the objects
+ * the test made: suites of other people running on this host at the same
+ * time do not disturb it. The fault-injection harness on top is hf.h. */
 #ifndef HULL_HT_H
 #define HULL_HT_H
 
@@ -17,15 +20,27 @@ struct ht {
 	char bundle[64];	/* bundle dir with config.json */
 	char rootfs[4200];	/* the rootfs the config points at */
 	json_t *cfg;		/* config.json, written by ht_write_config() */
-	char *mountinfo;	/* the host's mount table before the test */
+	char *mountinfo;	/* the host's mount table at ht_begin: only mounts of the
+				 * test's (below) not in it count as left */
 	size_t n_fds;		/* the test process's open fds before the test */
 	char id[64];		/* a container ID unique to this test */
 };
 
 struct ht_result {
-	int status;		/* exit code, or 128+N when killed by signal N */
+	int status;		/* exit code, or 128+N when killed by signal N; -1: timed out */
 	char *out, *err;	/* stdout and stderr, NUL-terminated */
 };
+
+/* A process running in the background, its stdout and stderr in memfds. */
+struct ht_proc {
+	pid_t pid;
+	int pidfd, out, err;
+};
+
+/* $HULL, the hull under test (aborts when unset: run through make). */
+const char *ht_hull_bin(void);
+/* CLOCK_MONOTONIC in ms. */
+long ht_now_ms(void);
 
 /* Sets up t: a config from the fixture (its rootfs shared read-only, or a
  * private copy when own_rootfs), a unique ID, and the host snapshot. The
@@ -54,6 +69,25 @@ void ht_start_ready(struct ht *t, const char *want);
 /* The pid of a container from `hull state`, 0 if stopped or unknown. */
 pid_t ht_state_pid(struct ht *t, const char *id, char *status, size_t status_len);
 
+/* The one way the suites run a program: argv in the background, stdin
+ * from input (NULL: /dev/null), stdout and stderr into memfds (files, not
+ * pipes: a detached container keeps its stdio open after hull exits);
+ * nofile > 0 sets its RLIMIT_NOFILE. */
+void ht_start(char *const argv[], const char *input, long nofile, struct ht_proc *p);
+/* `hull --root t->root ARGS...` (NULL-terminated) in the background. */
+void ht_start_hull(struct ht *t, struct ht_proc *p, ...) __attribute__((sentinel));
+/* Waits for p, timeout_ms at most (< 0: no limit; on timeout SIGKILL and
+ * status -1), and collects its output into r (NULL: dropped). */
+void ht_wait(struct ht_proc *p, struct ht_result *r, int timeout_ms);
+/* ht_wait without limit that reaps every other child of the test while
+ * it waits: a dying pid namespace's init waits for our zombies while the
+ * `delete` we wait for waits for it. */
+void ht_wait_reaping(struct ht_proc *p, struct ht_result *r);
+/* SIGKILL to p, then reaps it. */
+void ht_kill9(struct ht_proc *p);
+/* ht_start and ht_wait without limit: the exit status; output dropped. */
+int ht_spawn_quiet(const char *a0, ...) __attribute__((sentinel));
+
 /* Runs `hull --root t->root ARGS...` (NULL-terminated), stdin from /dev/null
  * or input, and waits. */
 void ht_hull(struct ht *t, struct ht_result *r, const char *input, ...) __attribute__((sentinel));
@@ -76,12 +110,37 @@ void ht_result_free(struct ht_result *r);
 		      "want exit 1 and one line holding \"%s\"; got exit %d\nstderr: %s", (want), \
 		      (r)->status, (r)->err)
 
-/* Kills whatever t's containers left, then asserts the host kept nothing:
- * no container process, state dir, mount, cgroup or fd. Frees t. */
+/* Kills whatever t's containers left, then asserts the host kept none of
+ * the test's objects (ht_host_left). Frees t. */
 void ht_finish(struct ht *t);
+
+/* The objects of a test beyond struct ht's own (hf.h sets them). */
+struct ht_extra {
+	const char *cg_parent;	/* a cgroup directory name of the test's, or NULL */
+	const char *bridge;	/* a link name of the test's, or NULL */
+	int grace_ms;		/* how long a child of the test may take to end */
+};
+
+/* The per-object host check: appends to msg what t (and x, may be NULL)
+ * left, "" when nothing: a state dir under t->root (deleted with --force
+ * once seen); a child of the test (a subreaper) still alive after
+ * x->grace_ms; a mount, not in the table of ht_begin, whose source,
+ * target or options are in t->root, t->bundle or t->rootfs, or that names
+ * t->id or x->cg_parent (other mounts are not the test's: other programs
+ * on this host mount and unmount too); a cgroup directory named t->id or x->cg_parent in any
+ * hierarchy; a link named as the host end of t->id's veth (waited for, 5
+ * s: the kernel removes it with its netns) or x->bridge (2 s); more fds
+ * open than at ht_begin. */
+void ht_host_left(struct ht *t, const struct ht_extra *x, char *msg, size_t cap);
+/* The lines of ht_host_left's mount check: the test's mounts that were
+ * not there at ht_begin, one a line, "" when none (malloc'd). */
+char *ht_new_mounts(const struct ht *t, const char *cg_parent);
 
 /* Cleanup without assertions, for the teardown of a failed test. */
 void ht_force_clean(struct ht *t);
+/* Takes ht_begin's snapshot of the host (mount table, fds), makes the
+ * test a child subreaper and t the test to clean at exit. */
+void ht_host_snapshot(struct ht *t);
 
 /* After the whole run: deletes what tests that were killed (a Check
  * timeout) left under /tmp/ht-*, so the next run starts clean; what a
@@ -106,9 +165,27 @@ void ht_run_in_pty(char *const argv[], unsigned rows, unsigned cols, double time
 char *ht_slurp_fd(int fd);
 /* Reads a file into a malloc'd string (NULL if missing). */
 char *ht_read(const char *path);
+/* The line count of s (its '\n's). */
+size_t ht_lines(const char *s);
 /* chown -R id:id dir, asserted: a tree a user namespace's root must own. */
 void ht_chown_tree(const char *dir, unsigned id);
-/* True when a directory named name exists anywhere under /sys/fs/cgroup. */
+/* True when a directory named name exists anywhere under /sys/fs/cgroup;
+ * its path then in ht_cgroup_found. */
 bool ht_cgroup_exists(const char *name);
+extern char ht_cgroup_found[4200];
+/* Alive processes whose parent is the test (the test is a subreaper),
+ * once each had up to ms to end; zombies are reaped. names (may be NULL)
+ * gets "[pid cmdline] " of each. */
+size_t ht_children(int ms, char *names, size_t cap);
+/* SIGKILL to every child of the test, then reaps them all. */
+void ht_kill_children(void);
+/* Whether a link named name exists; ht_link_gone waits (woken by
+ * RTMGRP_LINK, no sleep) up to ms for it to go. */
+bool ht_link_exists(const char *name);
+bool ht_link_gone(const char *name, int ms);
+/* Removes the link name, if there is one (no assertion). */
+void ht_link_delete(const char *name);
+/* The test process's open fds. */
+size_t ht_count_fds(void);
 
 #endif
