@@ -320,41 +320,27 @@ static bool holds(const char *line, const char *pattern)
 	}
 }
 
-static int find_call(struct hf *h, const char *sys, const char *pattern, bool last, bool with_y,
-		     char *path, size_t cap, bool must)
+/* Runs `hull run` of h's container once under `strace -f -e trace=sys`
+ * (-y: fds as paths) into the file trace, and asserts it worked. The
+ * traced run leaves no bridge behind: the next run makes it again, with
+ * the same calls. */
+static void trace_run(struct hf *h, const char *sys, bool with_y, const char *trace)
 {
 	need_strace();
-	/* The traced run leaves no bridge behind: the next run makes it again,
-	 * with the same calls. */
 	json_t *ann = json_object_get(h->t.cfg, "annotations");
 	json_t *rm = ann ? json_incref(json_object_get(ann, "org.hull.net.bridge.remove-empty")) : NULL;
 	if (h->bridge[0])
 		hf_annotate(h, "org.hull.net.bridge.remove-empty", "true");
 	ht_write_config(&h->t);
-	char trace[128], expr[64];
-	snprintf(trace, sizeof(trace), "%s/strace.out", h->t.bundle);
+	char expr[64];
 	snprintf(expr, sizeof(expr), "trace=%s", sys);
-	char *argv[32];
-	size_t n = 0;
-	argv[n++] = STRACE;
-	argv[n++] = "-f";
-	argv[n++] = "-qq";
-	argv[n++] = "-s";
-	argv[n++] = "4096";
-	if (with_y)
-		argv[n++] = "-y";
-	argv[n++] = "-o";
-	argv[n++] = trace;
-	argv[n++] = "-e";
-	argv[n++] = expr;
-	argv[n++] = (char *)ht_hull_bin();
-	argv[n++] = "--root";
-	argv[n++] = h->t.root;
-	argv[n++] = "run";
-	argv[n++] = "--bundle";
-	argv[n++] = h->t.bundle;
-	argv[n++] = h->t.id;
-	argv[n] = NULL;
+	char *argv[] = { STRACE, "-f", "-qq", "-s", "4096", "-o", (char *)trace, "-e", expr,
+			 (char *)ht_hull_bin(), "--root", h->t.root, "run", "--bundle", h->t.bundle,
+			 h->t.id, NULL, NULL };
+	if (with_y) {	/* -y after -s 4096 */
+		memmove(argv + 6, argv + 5, (sizeof(argv) / sizeof(argv[0]) - 6) * sizeof(argv[0]));
+		argv[5] = "-y";
+	}
 	struct ht_proc p;
 	struct ht_result r;
 	ht_start(argv, NULL, 0, &p);
@@ -371,45 +357,69 @@ static int find_call(struct hf *h, const char *sys, const char *pattern, bool la
 	}
 	json_decref(rm);
 	ht_write_config(&h->t);
+}
 
+/* What hf_find_call looks for in a trace, and what it found. */
+struct call_scan {
+	const char *sys, *pattern;
+	bool last, with_y;
+	char *path;
+	size_t cap;
+	struct { int pid, count; } seen[64];	/* calls of sys so far, per process */
+	size_t n_seen;
+	int found;
+};
+
+/* One line of the trace: "PID sys(...) = ...". */
+static void scan_line(struct call_scan *c, char *line)
+{
+	size_t len = strlen(c->sys);
+	char *p2;
+	int pid = (int)strtol(line, &p2, 10);
+	while (*p2 == ' ')
+		p2++;
+	if (strncmp(p2, c->sys, len) || p2[len] != '(')
+		return;
+	size_t i = 0;
+	while (i < c->n_seen && c->seen[i].pid != pid)
+		i++;
+	if (i == c->n_seen) {
+		ck_assert_uint_lt(c->n_seen, 64);
+		c->seen[c->n_seen].pid = pid;
+		c->seen[c->n_seen++].count = 0;
+	}
+	c->seen[i].count++;
+	if (!holds(line, c->pattern) || (!c->last && c->found))
+		return;
+	c->found = c->seen[i].count;
+	/* The path: the first fd's (-y: "<path>") or string argument's. */
+	const char *a = c->with_y ? strchr(p2, '<') : strchr(p2, '"');
+	const char *z = a ? strchr(a + 1, c->with_y ? '>' : '"') : NULL;
+	if (c->path)
+		snprintf(c->path, c->cap, "%.*s", a && z ? (int)(z - a - 1) : 0, a ? a + 1 : "");
+}
+
+static int find_call(struct hf *h, const char *sys, const char *pattern, bool last, bool with_y,
+		     char *path, size_t cap, bool must)
+{
+	char trace[128];
+	snprintf(trace, sizeof(trace), "%s/strace.out", h->t.bundle);
+	trace_run(h, sys, with_y, trace);
 	char *text = ht_read(trace);
 	ck_assert_ptr_nonnull(text);
 	unlink(trace);
-	struct { int pid, count; } seen[64];
-	size_t n_seen = 0;
-	int found = 0;
-	size_t len = strlen(sys);
+	struct call_scan c = { .sys = sys, .pattern = pattern, .last = last, .with_y = with_y,
+			       .path = path, .cap = cap };
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
-		char *p2;
-		int pid = (int)strtol(line, &p2, 10);
-		while (*p2 == ' ')
-			p2++;
-		if (strncmp(p2, sys, len) || p2[len] != '(')
-			continue;
-		size_t i = 0;
-		while (i < n_seen && seen[i].pid != pid)
-			i++;
-		if (i == n_seen) {
-			ck_assert_uint_lt(n_seen, 64);
-			seen[n_seen++] = (typeof(seen[0])){ pid, 0 };
-		}
-		seen[i].count++;
-		if (holds(line, pattern) && (last || !found)) {
-			found = seen[i].count;
-			/* The path: the first fd's (-y: "<path>") or string argument's. */
-			const char *a = with_y ? strchr(p2, '<') : strchr(p2, '"');
-			const char *z = a ? strchr(a + 1, with_y ? '>' : '"') : NULL;
-			if (path)
-				snprintf(path, cap, "%.*s", a && z ? (int)(z - a - 1) : 0, a ? a + 1 : "");
-		}
+		scan_line(&c, line);
 	}
 	free(text);
-	ck_assert_msg(found > 0 || !must, "no %s call holds %s", sys, pattern);
-	ck_assert_msg(!found || !path || *path, "no path in the %s call holding %s", sys, pattern);
-	return found;
+	ck_assert_msg(c.found > 0 || !must, "no %s call holds %s", sys, pattern);
+	ck_assert_msg(!c.found || !path || *path, "no path in the %s call holding %s", sys, pattern);
+	return c.found;
 }
 
 int hf_find_call(struct hf *h, const char *sys, const char *pattern, bool last, bool with_y,

@@ -9,4 +9,10 @@
  * The Makefile collects these lines; the runner calls hull_suite_NAME(). */
 #define HULL_SUITE(name, kind) Suite *hull_suite_##name(void)
 
+/* A suite kept in several files (one a theme): each file but the suite's
+ * own defines HULL_TESTS(part) { tcase_add_test(tc, ...); ... }, adding
+ * its tests to a test case of the suite; the suite's file declares it
+ * with HULL_TESTS(part); and calls hull_tests_part(tc). */
+#define HULL_TESTS(part) void hull_tests_##part(TCase *tc)
+
 #endif
