@@ -1,0 +1,245 @@
+/* The containerd suite's tcase cri (containerd.c): a CRI runtime entry
+ * whose options say BinaryName, driven by a small CRI client
+ * (python3-grpcio; Debian has no crictl), as kubelet would. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "containerd.h"
+
+const char ctd_cri_client[] =
+	"# A CRI client for the containerd suite, as kubelet would drive it: a pod\n"
+	"# (host network, so no CNI) on the runtime handler \"hull\", whose runtime entry\n"
+	"# has options BinaryName; one container in it prints a line, is exec'd into\n"
+	"# (ExecSync) and exits. Protobuf by hand, so only python3-grpcio is needed.\n"
+	"# argv: SOCKET CTR ROOTFS WORKDIR CGROUP_PARENT\n"
+	"import grpc, hashlib, io, json, os, subprocess, sys, tarfile, time\n"
+	"\n"
+	"sock, ctr, rootfs, work, cgparent = sys.argv[1:6]\n"
+	"IMAGE = \"hull.test/busybox:1\"\n"
+	"chan = grpc.insecure_channel(\"unix://\" + sock)\n"
+	"\n"
+	"\n"
+	"def varint(n):\n"
+	"    n &= (1 << 64) - 1\n"
+	"    out = b\"\"\n"
+	"    while n > 0x7F:\n"
+	"        out += bytes([n & 0x7F | 0x80])\n"
+	"        n >>= 7\n"
+	"    return out + bytes([n])\n"
+	"\n"
+	"\n"
+	"def fld(num, val):\n"
+	"    if isinstance(val, int):\n"
+	"        return varint(num << 3) + varint(val)\n"
+	"    if isinstance(val, str):\n"
+	"        val = val.encode()\n"
+	"    return varint(num << 3 | 2) + varint(len(val)) + val\n"
+	"\n"
+	"\n"
+	"def readvar(buf, i):\n"
+	"    n = s = 0\n"
+	"    while True:\n"
+	"        b = buf[i]\n"
+	"        i += 1\n"
+	"        n |= (b & 0x7F) << s\n"
+	"        s += 7\n"
+	"        if not b & 0x80:\n"
+	"            return n, i\n"
+	"\n"
+	"\n"
+	"def parse(buf):\n"
+	"    out, i = {}, 0\n"
+	"    while i < len(buf):\n"
+	"        key, i = readvar(buf, i)\n"
+	"        if key & 7 == 0:\n"
+	"            v, i = readvar(buf, i)\n"
+	"        elif key & 7 == 2:\n"
+	"            n, i = readvar(buf, i)\n"
+	"            v, i = buf[i:i + n], i + n\n"
+	"        else:\n"
+	"            i += 8 if key & 7 == 1 else 4\n"
+	"            continue\n"
+	"        out.setdefault(key >> 3, []).append(v)\n"
+	"    return out\n"
+	"\n"
+	"\n"
+	"def call(method, req, timeout=20):\n"
+	"    return parse(chan.unary_unary(\"/runtime.v1.RuntimeService/\" + method)(req, timeout=timeout))\n"
+	"\n"
+	"\n"
+	"def build_image(path):\n"
+	"    \"\"\"One uncompressed layer: the busybox part of the rootfs.\"\"\"\n"
+	"    layer = io.BytesIO()\n"
+	"    with tarfile.open(fileobj=layer, mode=\"w\") as t:\n"
+	"        for top in (\"bin\", \"sbin\", \"usr\", \"etc\", \"proc\", \"sys\", \"dev\", \"tmp\", \"root\", \"mnt\", \"var\"):\n"
+	"            if os.path.lexists(os.path.join(rootfs, top)):\n"
+	"                t.add(os.path.join(rootfs, top), arcname=top,\n"
+	"                      filter=lambda ti: None if ti.name == \"usr/bin/iperf3\" else ti)\n"
+	"    blobs = {}\n"
+	"\n"
+	"    def blob(data):\n"
+	"        d = \"sha256:\" + hashlib.sha256(data).hexdigest()\n"
+	"        blobs[d] = data\n"
+	"        return {\"digest\": d, \"size\": len(data)}\n"
+	"\n"
+	"    lay = blob(layer.getvalue())\n"
+	"    cfg = blob(json.dumps({\n"
+	"        \"architecture\": \"amd64\", \"os\": \"linux\",\n"
+	"        \"config\": {\"Env\": [\"PATH=/usr/sbin:/usr/bin:/sbin:/bin\"], \"Cmd\": [\"/bin/sleep\", \"3600\"]},\n"
+	"        \"rootfs\": {\"type\": \"layers\", \"diff_ids\": [lay[\"digest\"]]}}).encode())\n"
+	"    man = blob(json.dumps({\n"
+	"        \"schemaVersion\": 2, \"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n"
+	"        \"config\": dict(cfg, mediaType=\"application/vnd.oci.image.config.v1+json\"),\n"
+	"        \"layers\": [dict(lay, mediaType=\"application/vnd.oci.image.layer.v1.tar\")]}).encode())\n"
+	"    index = json.dumps({\"schemaVersion\": 2, \"manifests\": [dict(\n"
+	"        man, mediaType=\"application/vnd.oci.image.manifest.v1+json\",\n"
+	"        annotations={\"io.containerd.image.name\": IMAGE,\n"
+	"                     \"org.opencontainers.image.ref.name\": \"1\"})]}).encode()\n"
+	"    with tarfile.open(path, \"w\") as t:\n"
+	"        for name, data in [(\"oci-layout\", b'{\"imageLayoutVersion\":\"1.0.0\"}'),\n"
+	"                           (\"index.json\", index)] + \\\n"
+	"                [(\"blobs/sha256/\" + d[7:], v) for d, v in blobs.items()]:\n"
+	"            ti = tarfile.TarInfo(name)\n"
+	"            ti.size = len(data)\n"
+	"            t.addfile(ti, io.BytesIO(data))\n"
+	"\n"
+	"\n"
+	"def status(cid):\n"
+	"    st = parse(call(\"ContainerStatus\", fld(1, cid))[1][0])\n"
+	"    code = st.get(7, [0])[0]\n"
+	"    return st.get(3, [0])[0], code - (1 << 32) if code >= 1 << 31 else code\n"
+	"\n"
+	"\n"
+	"def wait_state(cid, want, secs):\n"
+	"    end = time.time() + secs\n"
+	"    while True:\n"
+	"        state, code = status(cid)\n"
+	"        if state in want:\n"
+	"            return state, code\n"
+	"        if time.time() > end:\n"
+	"            raise RuntimeError(\"container state %d after %d s, want %s\" % (state, secs, want))\n"
+	"        time.sleep(0.02)\n"
+	"\n"
+	"\n"
+	"def main():\n"
+	"    failed = False\n"
+	"    tar = os.path.join(work, \"image.tar\")\n"
+	"    build_image(tar)\n"
+	"    subprocess.run([ctr, \"--address\", sock, \"-n\", \"k8s.io\", \"images\", \"import\", tar],\n"
+	"                   check=True, stdout=subprocess.DEVNULL)\n"
+	"    logdir = os.path.join(work, \"podlogs\")\n"
+	"    os.makedirs(logdir, exist_ok=True)\n"
+	"    # Kubernetes leaves the hostname empty for a hostNetwork pod (no UTS namespace).\n"
+	"    meta = fld(1, \"hullpod\") + fld(2, \"uid-%d\" % os.getpid()) + fld(3, \"hulltest\")\n"
+	"    nsopt = fld(1, 2) + fld(2, 1)     # network NODE, pid CONTAINER, ipc POD\n"
+	"    pcfg = fld(1, meta) + fld(3, logdir) + fld(8, fld(1, cgparent) + fld(2, fld(1, nsopt)))\n"
+	"    step = \"RunPodSandbox\"\n"
+	"    pod = call(step, fld(1, pcfg) + fld(2, \"hull\"), 60)[1][0].decode()\n"
+	"    cid = None\n"
+	"    try:\n"
+	"        script = (\"echo cri ok; i=0; while [ ! -e /tmp/done ] && [ $i -lt 250 ]; do \"\n"
+	"                  \"usleep 20000; i=$((i+1)); done; exit 6\")\n"
+	"        ccfg = (fld(1, fld(1, \"c1\")) + fld(2, fld(1, IMAGE)) + fld(3, \"/bin/sh\") + fld(3, \"-c\")\n"
+	"                + fld(3, script) + fld(11, \"c1.log\"))\n"
+	"        step = \"CreateContainer\"\n"
+	"        cid = call(step, fld(1, pod) + fld(2, ccfg) + fld(3, pcfg))[1][0].decode()\n"
+	"        step = \"StartContainer\"\n"
+	"        call(step, fld(1, cid))\n"
+	"        step = \"ContainerStatus (running)\"\n"
+	"        wait_state(cid, (1, 2), 10)\n"
+	"        step = \"ExecSync\"\n"
+	"        r = call(step, fld(1, cid) + fld(2, \"/bin/sh\") + fld(2, \"-c\")\n"
+	"                 + fld(2, \"echo exec ok; touch /tmp/done; exit 2\") + fld(3, 10), 15)\n"
+	"        code = r.get(3, [0])[0]\n"
+	"        print(\"exec exit %d\" % (code - (1 << 32) if code >= 1 << 31 else code))\n"
+	"        print(\"exec out \" + r.get(1, [b\"\"])[0].decode().rstrip(\"\\n\"))\n"
+	"        print(\"exec err \" + r.get(2, [b\"\"])[0].decode().rstrip(\"\\n\"))\n"
+	"        sys.stdout.flush()\n"
+	"        step = \"ContainerStatus (exited)\"\n"
+	"        print(\"exit %d\" % wait_state(cid, (2,), 10)[1])\n"
+	"        # containerd copies the output to the log on its own time: the\n"
+	"        # exit can be seen before the line is written (bounded wait).\n"
+	"        step = \"container log\"\n"
+	"        end = time.time() + 10\n"
+	"        while True:\n"
+	"            try:\n"
+	"                with open(os.path.join(logdir, \"c1.log\")) as f:\n"
+	"                    lines = f.read().splitlines()\n"
+	"            except FileNotFoundError:\n"
+	"                lines = []\n"
+	"            if lines or time.time() > end:\n"
+	"                break\n"
+	"            time.sleep(0.02)\n"
+	"        for line in lines:\n"
+	"            print(\"log \" + line.split(\" \", 3)[-1])\n"
+	"    except (grpc.RpcError, RuntimeError, OSError) as e:\n"
+	"        print(\"%s: %s\" % (step, e.details() if isinstance(e, grpc.RpcError) else e),\n"
+	"              file=sys.stderr)\n"
+	"        failed = True\n"
+	"    sys.stdout.flush()\n"
+	"    for step, req in ([(\"RemoveContainer\", fld(1, cid))] if cid else []) + \\\n"
+	"            [(\"StopPodSandbox\", fld(1, pod)), (\"RemovePodSandbox\", fld(1, pod))]:\n"
+	"        try:\n"
+	"            call(step, req)\n"
+	"        except grpc.RpcError as e:\n"
+	"            print(\"%s: %s\" % (step, e.details()), file=sys.stderr)\n"
+	"            failed = True\n"
+	"    return 1 if failed else 0\n"
+	"\n"
+	"\n"
+	"try:\n"
+	"    sys.exit(main())\n"
+	"except (grpc.RpcError, subprocess.CalledProcessError, OSError) as e:\n"
+	"    print(\"error: %s\" % (e.details() if isinstance(e, grpc.RpcError) else e), file=sys.stderr)\n"
+	"    sys.exit(1)\n";
+
+/* ---- tcase cri: the runtime entry with options BinaryName ---- */
+
+/* e) A pod and a container on runtime handler "hull", as kubelet makes
+ * them: the container's output, exec and exit code, through the CRI. */
+START_TEST(cri_binary_name)
+{
+	struct ht_result r;
+	char script[PATH_MAX], path[PATH_MAX];
+	ctd_failures_mark();
+	ck_assert_msg(access(PYTHON, X_OK) == 0, "%s missing", PYTHON);
+	snprintf(script, sizeof(script), "%s/cri-client.py", ctd.dir);
+	char *argv[] = { PYTHON, script, ctd.sock, CTR, ctd.rootfs, ctd.dir, CRI_CGROUP, NULL };
+	ctd_spawn(argv, &r, 100);
+	ck_assert_msg(r.status == 0 &&
+			      !strcmp(r.out, "exec exit 2\nexec out exec ok\nexec err \nexit 6\n"
+					     "log cri ok\n"),
+		      "CRI client: exit %d\nstdout: %.600s\nstderr: %.1000s\nhull calls that failed:\n%s",
+		      r.status, r.out, r.err, ctd_hull_failures());
+	ht_result_free(&r);
+	/* hull ran them: the shim found it through BinaryName */
+	snprintf(path, sizeof(path), "%s/hull-calls.log", ctd.dir);
+	char *calls = ht_read(path);
+	ck_assert_msg(calls && strstr(calls, "0 hull --root ") && strstr(calls, " create --bundle "),
+		      "no hull create in the wrapper's log: %.1500s", calls ? calls : "(none)");
+	free(calls);
+}
+END_TEST
+
+HULL_TESTS(containerd_cri)
+{
+	tcase_add_test(tc, cri_binary_name);
+}
