@@ -404,10 +404,52 @@ START_TEST(readonly_one_layer)
 }
 END_TEST
 
+#define N_PARALLEL 10
+
+/* Container i's bundle t's bundle/c<i> (t's config, its own script): it
+ * writes its own file and a mark in the shared /mnt, waits until all have,
+ * then shows what it sees. */
+static void parallel_bundle(struct ht *t, int i, char *bundle, size_t cap)
+{
+	char script[600], cfg[200];
+	snprintf(bundle, cap, "%s/c%d", t->bundle, i);
+	ck_assert_int_eq(mkdir(bundle, 0755), 0);
+	snprintf(script, sizeof(script),
+		 "echo %d > /mine-%d && touch /mnt/done-%d || exit 3;"
+		 "n=0; while [ $(ls /mnt | wc -l) -lt %d ] && [ $n -lt 600 ]; do"
+		 " n=$((n+1)); sleep 0.05; done; [ $n -lt 600 ] || echo barrier timeout;"
+		 "cat /etc/added; echo; [ -e /etc/group ] || echo no group;"
+		 "md5sum /bin/busybox /etc/passwd | cut -d' ' -f1; ls -d /mine-*; cat /mine-%d",
+		 i, i, i, N_PARALLEL, i);
+	ht_sh(t, script);
+	snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+	ck_assert_int_eq(json_dump_file(t->cfg, cfg, JSON_INDENT(2)), 0);
+}
+
+/* Container i's output: its own file and nothing of the others', and
+ * otherwise what the first one saw (*first, kept). */
+static void check_parallel(int i, struct ht_result *r, char **first)
+{
+	ck_assert_msg(r->status == 0, "container %d: exit %d\nstdout: %s\nstderr: %s", i, r->status,
+		      r->out, r->err);
+	/* Everything but its own file is the same in every container. */
+	char own[64], *o = r->out;
+	snprintf(own, sizeof(own), "/mine-%d\n%d\n", i, i);
+	size_t lo2 = strlen(o), lown = strlen(own);
+	ck_assert_msg(lo2 > lown && !strcmp(o + lo2 - lown, own),
+		      "container %d sees more or less than its own file:\n%s", i, o);
+	o[lo2 - lown] = 0;
+	ck_assert_msg(!strstr(o, "/mine-"), "container %d sees another's file:\n%s%s", i, o, own);
+	ck_assert_msg(strstr(o, "added\nno group\n") == o, "container %d:\n%s", i, o);
+	if (!*first)
+		*first = strdup(o);
+	else
+		ck_assert_msg(!strcmp(*first, o), "container %d saw\n%s\ncontainer 0 saw\n%s", i, o, *first);
+}
+
 /* 4. Ten containers on the same layers at once, each with its own tmpfs
  * upper: same content, and none sees another's file. A barrier in a
  * shared bind mount makes them all write before any of them looks. */
-#define N_PARALLEL 10
 START_TEST(ten_at_once)
 {
 	struct ht t;
@@ -425,70 +467,20 @@ START_TEST(ten_at_once)
 	set_root(&t, "merged", false);
 	ht_mount(&t, "/mnt", "bind", shared, "rbind", "rw", NULL);
 
-	pid_t pids[N_PARALLEL];
-	int outs[N_PARALLEL], errs[N_PARALLEL];
+	struct ht_proc p[N_PARALLEL];
 	char ids[N_PARALLEL][80];
 	for (int i = 0; i < N_PARALLEL; i++) {
-		char bundle[160], script[600];
-		snprintf(bundle, sizeof(bundle), "%s/c%d", t.bundle, i);
-		ck_assert_int_eq(mkdir(bundle, 0755), 0);
-		snprintf(script, sizeof(script),
-			 "echo %d > /mine-%d && touch /mnt/done-%d || exit 3;"
-			 "n=0; while [ $(ls /mnt | wc -l) -lt %d ] && [ $n -lt 600 ]; do"
-			 " n=$((n+1)); sleep 0.05; done; [ $n -lt 600 ] || echo barrier timeout;"
-			 "cat /etc/added; echo; [ -e /etc/group ] || echo no group;"
-			 "md5sum /bin/busybox /etc/passwd | cut -d' ' -f1; ls -d /mine-*; cat /mine-%d",
-			 i, i, i, N_PARALLEL, i);
-		ht_sh(&t, script);
-		char cfg[200];
-		snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
-		ck_assert_int_eq(json_dump_file(t.cfg, cfg, JSON_INDENT(2)), 0);
+		char bundle[160];
+		parallel_bundle(&t, i, bundle, sizeof(bundle));
 		snprintf(ids[i], sizeof(ids[i]), "%s-p%d", t.id, i);
-		outs[i] = memfd_create("ht-out", MFD_CLOEXEC);
-		errs[i] = memfd_create("ht-err", MFD_CLOEXEC);
-		ck_assert(outs[i] >= 0 && errs[i] >= 0);
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0) {
-			int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-			dup2(null, 0);
-			dup2(outs[i], 1);
-			dup2(errs[i], 2);
-			execl(getenv("HULL"), "hull", "--root", t.root, "run", "--bundle", bundle, ids[i],
-			      (char *)NULL);
-			_exit(126);
-		}
+		ht_start_hull(&t, &p[i], "run", "--bundle", bundle, ids[i], NULL);
 	}
 	char *first = NULL;
 	for (int i = 0; i < N_PARALLEL; i++) {
-		int st;
-		while (waitpid(pids[i], &st, 0) < 0)
-			ck_assert_int_eq(errno, EINTR);
-		off_t lo = lseek(outs[i], 0, SEEK_END), le = lseek(errs[i], 0, SEEK_END);
-		char *o = calloc(1, lo + 1), *e = calloc(1, le + 1);
-		ck_assert(o && e);
-		ck_assert_int_eq(pread(outs[i], o, lo, 0), lo);
-		ck_assert_int_eq(pread(errs[i], e, le, 0), le);
-		close(outs[i]);
-		close(errs[i]);
-		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-			      "container %d: status %#x\nstdout: %s\nstderr: %s", i, st, o, e);
-		/* Everything but its own file is the same in every container. */
-		char own[64];
-		snprintf(own, sizeof(own), "/mine-%d\n%d\n", i, i);
-		size_t lo2 = strlen(o), lown = strlen(own);
-		ck_assert_msg(lo2 > lown && !strcmp(o + lo2 - lown, own),
-			      "container %d sees more or less than its own file:\n%s", i, o);
-		o[lo2 - lown] = 0;
-		ck_assert_msg(!strstr(o, "/mine-"), "container %d sees another's file:\n%s%s", i, o, own);
-		ck_assert_msg(strstr(o, "added\nno group\n") == o, "container %d:\n%s", i, o);
-		if (!first)
-			first = strdup(o);
-		else
-			ck_assert_msg(!strcmp(first, o), "container %d saw\n%s\ncontainer 0 saw\n%s", i, o,
-				      first);
-		free(o);
-		free(e);
+		struct ht_result r;
+		ht_wait(&p[i], &r, -1);
+		check_parallel(i, &r, &first);
+		ht_result_free(&r);
 	}
 	free(first);
 	for (int i = 0; i < N_PARALLEL; i++)
