@@ -1,7 +1,10 @@
 /* Overlay roots (org.hull.rootfs.*): a root merged from read-only layers
  * with a tmpfs or a kept upper, the layers untouched afterwards, the
  * overlay never on the host, many containers on the same layers, and the
- * errors that stop create before anything exists. */
+ * errors that stop create before anything exists.
+ *
+ * This file: the roots that work; the suite. The errors and limits are in
+ * rootfs-overlay-errors.c. */
 #include <dirent.h>
 #include <sched.h>
 #include <errno.h>
@@ -18,13 +21,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "../lib/ht.h"
+#include "rootfs-overlay.h"
 
-#define LAYERS "org.hull.rootfs.layers"
-#define UPPER "org.hull.rootfs.upper"
-#define UPPER_SIZE "org.hull.rootfs.upper-size"
-
-static void annotate(struct ht *t, const char *key, const char *value)
+void ovl_annotate(struct ht *t, const char *key, const char *value)
 {
 	json_t *ann = json_object_get(t->cfg, "annotations");
 	if (!ann) {
@@ -34,14 +33,14 @@ static void annotate(struct ht *t, const char *key, const char *value)
 	json_object_set_new(ann, key, json_string(value));
 }
 
-static void set_root(struct ht *t, const char *path, bool readonly)
+void ovl_set_root(struct ht *t, const char *path, bool readonly)
 {
 	json_t *root = json_object_get(t->cfg, "root");
 	json_object_set_new(root, "path", json_string(path));
 	json_object_set_new(root, "readonly", json_boolean(readonly));
 }
 
-static void write_file(const char *path, const char *s)
+void ovl_write_file(const char *path, const char *s)
 {
 	FILE *f = fopen(path, "we");
 	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
@@ -50,14 +49,14 @@ static void write_file(const char *path, const char *s)
 }
 
 /* DIR/top: a layer adding /etc/added and whiting out /etc/group. */
-static void make_top(const char *dir)
+void ovl_make_top(const char *dir)
 {
 	char p[PATH_MAX];
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(p, sizeof(p), "%s/etc", dir);
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/etc/added", dir);
-	write_file(p, "added");
+	ovl_write_file(p, "added");
 	snprintf(p, sizeof(p), "%s/etc/group", dir);
 	ck_assert_int_eq(mknod(p, S_IFCHR | 0000, makedev(0, 0)), 0);
 }
@@ -68,9 +67,9 @@ static void two_layers(struct ht *t, bool readonly)
 {
 	char top[128];
 	snprintf(top, sizeof(top), "%s/top", t->bundle);
-	make_top(top);
-	annotate(t, LAYERS, "top:rootfs");
-	set_root(t, "merged", readonly);
+	ovl_make_top(top);
+	ovl_annotate(t, LAYERS, "top:rootfs");
+	ovl_set_root(t, "merged", readonly);
 }
 
 /* --- the tree checksum: every name, mode, owner, size, time, xattr,
@@ -198,7 +197,7 @@ static void assert_no_new_mounts(struct ht *t, const char *when)
 	free(m);
 }
 
-static bool exists(const char *path)
+bool ovl_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
@@ -224,7 +223,7 @@ START_TEST(two_layers_tmpfs_upper)
 	tree_sum_selftest(top);
 	tree_sum(top, s_top);
 	tree_sum(t.rootfs, s_base);
-	ck_assert(!exists(merged));
+	ck_assert(!ovl_exists(merged));
 
 	ht_add_sync(&t);
 	snprintf(out, sizeof(out), "%s/sync/out", t.bundle);
@@ -237,7 +236,7 @@ START_TEST(two_layers_tmpfs_upper)
 	ht_start_ready(&t, "ready\n");
 	/* The container runs, its root mounted: the host sees none of it. */
 	assert_no_new_mounts(&t, "while running");
-	ck_assert_msg(exists(merged), "root.path %s not made", merged);
+	ck_assert_msg(ovl_exists(merged), "root.path %s not made", merged);
 	struct stat st, bst;
 	ck_assert_int_eq(stat(merged, &st), 0);
 	ck_assert_int_eq(stat(t.bundle, &bst), 0);
@@ -255,9 +254,9 @@ START_TEST(two_layers_tmpfs_upper)
 	layers_unchanged(top, t.rootfs, s_top, s_base);
 	char p[4400];
 	snprintf(p, sizeof(p), "%s/written", t.rootfs);
-	ck_assert(!exists(p));
+	ck_assert(!ovl_exists(p));
 	snprintf(p, sizeof(p), "%s/written", merged);
-	ck_assert(!exists(p));
+	ck_assert(!ovl_exists(p));
 
 	/* The tmpfs upper died with the container: a new one starts clean. */
 	snprintf(t.id + strlen(t.id), sizeof(t.id) - strlen(t.id), "-2");
@@ -276,6 +275,7 @@ END_TEST
  * merged view, the whiteout and a copy-up hold as in 1, and the layers,
  * owned by the container's root, are untouched afterwards. */
 #define USERNS_HOST_ID 100000
+
 START_TEST(userns_two_layers)
 {
 	struct ht t;
@@ -317,7 +317,7 @@ START_TEST(kept_upper)
 	struct ht_result r;
 	ht_begin(&t, true);
 	two_layers(&t, false);
-	annotate(&t, UPPER, "keep");
+	ovl_annotate(&t, UPPER, "keep");
 	char top[128], p[PATH_MAX], s_top[65], s_base[65];
 	snprintf(top, sizeof(top), "%s/top", t.bundle);
 	tree_sum(top, s_top);
@@ -336,7 +336,7 @@ START_TEST(kept_upper)
 	ck_assert_str_eq(s, "first\n");
 	free(s);
 	snprintf(p, sizeof(p), "%s/keep/work", t.bundle);
-	ck_assert(exists(p));
+	ck_assert(ovl_exists(p));
 	snprintf(p, sizeof(p), "%s/keep/upper/etc/passwd", t.bundle);
 	struct stat st;
 	ck_assert_int_eq(lstat(p, &st), 0);
@@ -392,8 +392,8 @@ START_TEST(readonly_one_layer)
 	struct ht t;
 	struct ht_result r;
 	ht_begin(&t, false);
-	annotate(&t, LAYERS, t.rootfs);
-	set_root(&t, "merged", true);
+	ovl_annotate(&t, LAYERS, t.rootfs);
+	ovl_set_root(&t, "merged", true);
 	ht_sh(&t, "[ -x /bin/busybox ] && echo busybox; touch /x 2>/dev/null && echo wrote || echo ro;"
 		  "grep -q ' / ro,' /proc/self/mountinfo && echo ro root");
 	ht_run(&t, &r);
@@ -457,14 +457,14 @@ START_TEST(ten_at_once)
 	char top[128], shared[128], s_top[65], s_base[65];
 	snprintf(top, sizeof(top), "%s/top", t.bundle);
 	snprintf(shared, sizeof(shared), "%s/shared", t.bundle);
-	make_top(top);
+	ovl_make_top(top);
 	ck_assert_int_eq(mkdir(shared, 0777), 0);
 	tree_sum(top, s_top);
 	tree_sum(t.rootfs, s_base);
 	char layers[4400];
 	snprintf(layers, sizeof(layers), "%s:%s", top, t.rootfs);
-	annotate(&t, LAYERS, layers);
-	set_root(&t, "merged", false);
+	ovl_annotate(&t, LAYERS, layers);
+	ovl_set_root(&t, "merged", false);
 	ht_mount(&t, "/mnt", "bind", shared, "rbind", "rw", NULL);
 
 	struct ht_proc p[N_PARALLEL];
@@ -491,238 +491,7 @@ START_TEST(ten_at_once)
 }
 END_TEST
 
-/* 5. Errors: one line, exit 1, no state, no root.path made, a clean host. */
-static void expect_error(struct ht *t, const char *want_err)
-{
-	struct ht_result r;
-	char merged[128];
-	snprintf(merged, sizeof(merged), "%s/merged", t->bundle);
-	ht_sh(t, "echo ran");
-	ht_run(t, &r);
-	ht_assert_error(&r, want_err);
-	ck_assert_str_eq(r.err, want_err);
-	ck_assert_str_eq(r.out, "");
-	ht_result_free(&r);
-	ck_assert_msg(!exists(merged), "%s was made", merged);
-}
-
-START_TEST(error_missing_layer)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	char top[128], want[300];
-	snprintf(top, sizeof(top), "%s/top", t.bundle);
-	make_top(top);
-	annotate(&t, LAYERS, "top:nope");
-	set_root(&t, "merged", false);
-	snprintf(want, sizeof(want), "hull: " LAYERS ": %s/nope: no such directory\n", t.bundle);
-	expect_error(&t, want);
-	ht_finish(&t);
-}
-END_TEST
-
-START_TEST(error_absolute_missing_layer)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	char layers[4300], want[4400];
-	snprintf(layers, sizeof(layers), "%s:%s/gone/away", t.rootfs, t.bundle);
-	annotate(&t, LAYERS, layers);
-	set_root(&t, "merged", true);
-	snprintf(want, sizeof(want), "hull: " LAYERS ": %s/gone/away: no such directory\n", t.bundle);
-	expect_error(&t, want);
-	ht_finish(&t);
-}
-END_TEST
-
-START_TEST(error_layer_is_a_file)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	char f[128], layers[4400], want[300];
-	snprintf(f, sizeof(f), "%s/afile", t.bundle);
-	write_file(f, "x");
-	snprintf(layers, sizeof(layers), "afile:%s", t.rootfs);
-	annotate(&t, LAYERS, layers);
-	set_root(&t, "merged", false);
-	snprintf(want, sizeof(want), "hull: " LAYERS ": %s: not a directory\n", f);
-	expect_error(&t, want);
-	ht_finish(&t);
-}
-END_TEST
-
-/* n layers: BUNDLE/many/1 ... many/N-1 (empty) and the fixture last. */
-static void many_layers(struct ht *t, int n)
-{
-	char dir[200];
-	snprintf(dir, sizeof(dir), "%s/many", t->bundle);
-	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	size_t cap = (size_t)n * 16 + strlen(t->rootfs) + 1, len = 0;
-	char *list = malloc(cap);
-	ck_assert_ptr_nonnull(list);
-	for (int i = 1; i < n; i++) {
-		snprintf(dir, sizeof(dir), "%s/many/%d", t->bundle, i);
-		ck_assert_int_eq(mkdir(dir, 0755), 0);
-		len += snprintf(list + len, cap - len, "many/%d:", i);
-	}
-	snprintf(list + len, cap - len, "%s", t->rootfs);
-	annotate(t, LAYERS, list);
-	free(list);
-}
-
-START_TEST(error_501_layers)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	many_layers(&t, 501);
-	set_root(&t, "merged", false);
-	expect_error(&t, "hull: " LAYERS ": 501 layers: overlayfs stacks at most 500\n");
-	ht_finish(&t);
-}
-END_TEST
-
-/* The limit's other side: 500 layers make a root, rw and ro. */
-START_TEST(five_hundred_layers)
-{
-	struct ht t;
-	struct ht_result r;
-	ht_begin(&t, false);
-	many_layers(&t, 500);
-	set_root(&t, "merged", false);
-	ht_sh(&t, "[ -x /bin/busybox ] && echo busybox; echo x > /x && cat /x");
-	ht_run(&t, &r);
-	/* Without lowerdir+ (Linux 6.8) the layers go in one mount(2) string,
-	 * which a page bounds: then the documented error, not a root. */
-	if (r.status == 1 && strstr(r.err, "this kernel (no lowerdir+, before Linux 6.8) takes at most 4095")) {
-		ht_assert_error(&r, "hull: " LAYERS ": 500 layers make a mount option of ");
-		ht_result_free(&r);
-		ht_finish(&t);
-		return;
-	}
-	ht_assert_status(&r, 0);
-	ck_assert_str_eq(r.out, "busybox\nx\n");
-	ht_result_free(&r);
-	set_root(&t, "merged", true);
-	snprintf(t.id + strlen(t.id), sizeof(t.id) - strlen(t.id), "-ro");
-	ht_sh(&t, "[ -x /bin/busybox ] && echo busybox; touch /x 2>/dev/null || echo ro");
-	ht_run(&t, &r);
-	ht_assert_status(&r, 0);
-	ck_assert_str_eq(r.out, "busybox\nro\n");
-	ht_result_free(&r);
-	ht_finish(&t);
-}
-END_TEST
-
-START_TEST(error_unknown_key)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	annotate(&t, LAYERS, t.rootfs);
-	annotate(&t, "org.hull.rootfs.foo", "1");
-	set_root(&t, "merged", false);
-	expect_error(&t, "hull: config.json: annotations.org.hull.rootfs.foo: unknown key\n");
-	ht_finish(&t);
-}
-END_TEST
-
-START_TEST(error_upper_without_layers)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	annotate(&t, UPPER, "keep");
-	char keep[128];
-	snprintf(keep, sizeof(keep), "%s/keep", t.bundle);
-	expect_error(&t, "hull: config.json: annotations." UPPER ": needs " LAYERS "\n");
-	ck_assert_msg(!exists(keep), "%s was made", keep);
-	ht_finish(&t);
-}
-END_TEST
-
-START_TEST(error_upper_size_without_layers)
-{
-	struct ht t;
-	ht_begin(&t, false);
-	annotate(&t, UPPER_SIZE, "1m");
-	expect_error(&t, "hull: config.json: annotations." UPPER_SIZE ": needs " LAYERS "\n");
-	ht_finish(&t);
-}
-END_TEST
-
-/* An overlay outside the container for the upper-on-overlayfs case. Check
- * ends a failed test with _exit() in fork mode (0.15: no atexit handler
- * runs), so the test process first takes a mount namespace of its own,
- * private to the host: the overlay dies with it whatever happens, and
- * hull runs from there. The atexit handler serves CK_FORK=no. */
-static char host_ovl[200];
-
-static void umount_host_ovl(void)
-{
-	if (host_ovl[0] && umount2(host_ovl, MNT_DETACH) == 0)
-		host_ovl[0] = 0;
-}
-
-START_TEST(error_upper_on_overlayfs)
-{
-	struct ht t;
-	struct ht_result r;
-	const char *fork_env = getenv("CK_FORK");
-	if (!fork_env || strcmp(fork_env, "no")) {
-		ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
-		ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	}
-	ht_begin(&t, false);
-	atexit(umount_host_ovl);	/* after ht_begin's: runs before the bundle goes */
-	char d[200], opts[700], upper[250], want_path[400];
-	const char *sub[] = { "ovl", "ovl/l", "ovl/u", "ovl/w", "ovl/m" };
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(d, sizeof(d), "%s/%s", t.bundle, sub[i]);
-		ck_assert_int_eq(mkdir(d, 0755), 0);
-	}
-	snprintf(opts, sizeof(opts), "lowerdir=%s/ovl/l,upperdir=%s/ovl/u,workdir=%s/ovl/w", t.bundle,
-		 t.bundle, t.bundle);
-	snprintf(d, sizeof(d), "%s/ovl/m", t.bundle);
-	ck_assert_msg(mount("overlay", d, "overlay", 0, opts) == 0, "mount overlay: %s", strerror(errno));
-	snprintf(host_ovl, sizeof(host_ovl), "%s", d);
-	snprintf(upper, sizeof(upper), "%s/ovl/m/up", t.bundle);
-	ck_assert_int_eq(mkdir(upper, 0755), 0);
-
-	annotate(&t, LAYERS, t.rootfs);
-	annotate(&t, UPPER, upper);
-	set_root(&t, "merged", false);
-	ht_sh(&t, "echo ran");
-	ht_run(&t, &r);
-	snprintf(want_path, sizeof(want_path), "hull: " UPPER ": %s is on an overlayfs, which overlayfs "
-		 "cannot use as an upper\n", upper);
-	ck_assert_str_eq(r.err, want_path);
-	ck_assert_str_eq(r.out, "");
-	ht_result_free(&r);
-
-	ck_assert_int_eq(umount2(host_ovl, 0), 0);
-	host_ovl[0] = 0;
-	ht_finish(&t);
-}
-END_TEST
-
-/* 6. A 1m tmpfs upper fills up; the container goes on and exits its way. */
-START_TEST(upper_size_full)
-{
-	struct ht t;
-	struct ht_result r;
-	ht_begin(&t, false);
-	annotate(&t, LAYERS, t.rootfs);
-	annotate(&t, UPPER_SIZE, "1m");
-	set_root(&t, "merged", false);
-	ht_sh(&t, "df -k / | tail -n 1 | { read -r fs size rest; echo size $size; };"
-		  "e=$(dd if=/dev/zero of=/big bs=1M count=4 2>&1); echo dd $?;"
-		  "echo \"$e\" | grep -o 'No space left on device' | head -n 1;"
-		  "rm /big && echo x > /small && cat /small; exit 7");
-	ht_run(&t, &r);
-	ht_assert_status(&r, 7);
-	ck_assert_str_eq(r.out, "size 1024\ndd 1\nNo space left on device\nx\n");
-	ht_result_free(&r);
-	ht_finish(&t);
-}
-END_TEST
+HULL_TESTS(rootfs_overlay_errors);
 
 HULL_SUITE(rootfs_overlay, integration)
 {
@@ -734,16 +503,7 @@ HULL_SUITE(rootfs_overlay, integration)
 	tcase_add_test(tc, readonly_two_layers);
 	tcase_add_test(tc, readonly_one_layer);
 	tcase_add_test(tc, ten_at_once);
-	tcase_add_test(tc, error_missing_layer);
-	tcase_add_test(tc, error_absolute_missing_layer);
-	tcase_add_test(tc, error_layer_is_a_file);
-	tcase_add_test(tc, error_501_layers);
-	tcase_add_test(tc, five_hundred_layers);
-	tcase_add_test(tc, error_unknown_key);
-	tcase_add_test(tc, error_upper_without_layers);
-	tcase_add_test(tc, error_upper_size_without_layers);
-	tcase_add_test(tc, error_upper_on_overlayfs);
-	tcase_add_test(tc, upper_size_full);
+	hull_tests_rootfs_overlay_errors(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
