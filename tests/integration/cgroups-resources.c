@@ -186,127 +186,161 @@ static bool some_block_device(unsigned *maj, unsigned *min)
 	return false;
 }
 
-START_TEST(config_then_update)
+/* What config_then_update asks for, and where it reads it back. */
+struct cg_case {
+	bool v2, huge, blk;	/* cgroup v2 alone; 2 MiB huge pages; a block device */
+	unsigned maj, min;	/* the block device */
+	const char *mem, *cpu, *pids, *cpuset, *hug, *io;	/* the container's cgroup dirs */
+};
+
+/* linux.resources of config_then_update: every kind of limit this host has. */
+static void config_limits(struct ht *t, struct cg_case *c)
 {
-	struct ht t;
-	ht_begin(&t, false);
-	ht_args(&t, "sleep", "1000", NULL);
-	bool v2 = pure_v2();
-	json_t *res = resources(&t);
+	c->v2 = pure_v2();
+	json_t *res = resources(t);
 	json_object_set_new(res, "memory", json_pack("{s:I, s:I}", "limit", (json_int_t)(64 << 20), "reservation",
 						     (json_int_t)(32 << 20)));
-	if (!v2)
+	if (!c->v2)
 		json_object_set_new(json_object_get(res, "memory"), "swappiness", json_integer(10));
 	json_object_set_new(res, "cpu", json_pack("{s:I, s:I, s:I, s:I, s:s}", "shares", (json_int_t)512, "quota",
 						  (json_int_t)20000, "period", (json_int_t)100000, "burst",
 						  (json_int_t)1000, "cpus", "0"));
 	json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)50));
-	bool huge = access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
-	if (huge)
+	c->huge = access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
+	if (c->huge)
 		json_object_set_new(res, "hugepageLimits",
 				    json_pack("[{s:s, s:I}]", "pageSize", "2MB", "limit", (json_int_t)(4 << 20)));
-	unsigned maj = 0, min = 0;
-	bool blk = some_block_device(&maj, &min);
-	if (blk)
+	c->blk = some_block_device(&c->maj, &c->min);
+	if (c->blk)
 		json_object_set_new(res, "blockIO",
 				    json_pack("{s:[{s:I, s:I, s:I}], s:[{s:I, s:I, s:I}]}", "throttleReadBpsDevice",
-					      "major", (json_int_t)maj, "minor", (json_int_t)min, "rate",
+					      "major", (json_int_t)c->maj, "minor", (json_int_t)c->min, "rate",
 					      (json_int_t)1048576, "throttleWriteIOPSDevice", "major",
-					      (json_int_t)maj, "minor", (json_int_t)min, "rate", (json_int_t)100));
-	ht_write_config(&t);
-	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+					      (json_int_t)c->maj, "minor", (json_int_t)c->min, "rate", (json_int_t)100));
+}
 
-	const char *mem = cg_dir(&t, "memory"), *cpu = cg_dir(&t, "cpu"), *pids = cg_dir(&t, "pids");
-	const char *cpuset = cg_dir(&t, "cpuset"), *hug = huge ? cg_dir(&t, "hugetlb") : NULL;
-	const char *io = cg_dir(&t, v2 ? "io" : "blkio");
-	ck_assert(mem && cpu && pids && cpuset);
+/* The created container's cgroup dirs, and the values of config_limits in them. */
+static void assert_config_limits(struct ht *t, struct cg_case *c)
+{
+	c->mem = cg_dir(t, "memory");
+	c->cpu = cg_dir(t, "cpu");
+	c->pids = cg_dir(t, "pids");
+	c->cpuset = cg_dir(t, "cpuset");
+	c->hug = c->huge ? cg_dir(t, "hugetlb") : NULL;
+	c->io = cg_dir(t, c->v2 ? "io" : "blkio");
+	ck_assert(c->mem && c->cpu && c->pids && c->cpuset);
 	char want[128];
-	if (v2) {
-		assert_cg(mem, "memory.max", "67108864");
-		assert_cg(mem, "memory.low", "33554432");
-		assert_cg(cpu, "cpu.weight", "59");
-		assert_cg(cpu, "cpu.max", "20000 100000");
-		assert_cg(cpu, "cpu.max.burst", "1000");
+	if (c->v2) {
+		assert_cg(c->mem, "memory.max", "67108864");
+		assert_cg(c->mem, "memory.low", "33554432");
+		assert_cg(c->cpu, "cpu.weight", "59");
+		assert_cg(c->cpu, "cpu.max", "20000 100000");
+		assert_cg(c->cpu, "cpu.max.burst", "1000");
 	} else {
-		assert_cg(mem, "memory.limit_in_bytes", "67108864");
-		assert_cg(mem, "memory.soft_limit_in_bytes", "33554432");
-		assert_cg(mem, "memory.swappiness", "10");
-		assert_cg(cpu, "cpu.shares", "512");
-		assert_cg(cpu, "cpu.cfs_quota_us", "20000");
-		assert_cg(cpu, "cpu.cfs_period_us", "100000");
-		if (have_file(cpu, "cpu.cfs_burst_us"))
-			assert_cg(cpu, "cpu.cfs_burst_us", "1000");
+		assert_cg(c->mem, "memory.limit_in_bytes", "67108864");
+		assert_cg(c->mem, "memory.soft_limit_in_bytes", "33554432");
+		assert_cg(c->mem, "memory.swappiness", "10");
+		assert_cg(c->cpu, "cpu.shares", "512");
+		assert_cg(c->cpu, "cpu.cfs_quota_us", "20000");
+		assert_cg(c->cpu, "cpu.cfs_period_us", "100000");
+		if (have_file(c->cpu, "cpu.cfs_burst_us"))
+			assert_cg(c->cpu, "cpu.cfs_burst_us", "1000");
 	}
-	assert_cg(cpuset, "cpuset.cpus", "0");
-	assert_cg(pids, "pids.max", "50");
-	if (hug)
-		assert_cg(hug, v2 || strstr(hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
+	assert_cg(c->cpuset, "cpuset.cpus", "0");
+	assert_cg(c->pids, "pids.max", "50");
+	if (c->hug)
+		assert_cg(c->hug, c->v2 || strstr(c->hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
 			  "4194304");
-	if (blk && io && !v2) {
-		snprintf(want, sizeof(want), "%u:%u 1048576", maj, min);
-		assert_cg(io, "blkio.throttle.read_bps_device", want);
-		snprintf(want, sizeof(want), "%u:%u 100", maj, min);
-		assert_cg(io, "blkio.throttle.write_iops_device", want);
-	} else if (blk && io) {
-		snprintf(want, sizeof(want), "%u:%u rbps=1048576 wbps=max riops=max wiops=100", maj, min);
-		assert_cg(io, "io.max", want);
+	if (c->blk && c->io && !c->v2) {
+		snprintf(want, sizeof(want), "%u:%u 1048576", c->maj, c->min);
+		assert_cg(c->io, "blkio.throttle.read_bps_device", want);
+		snprintf(want, sizeof(want), "%u:%u 100", c->maj, c->min);
+		assert_cg(c->io, "blkio.throttle.write_iops_device", want);
+	} else if (c->blk && c->io) {
+		snprintf(want, sizeof(want), "%u:%u rbps=1048576 wbps=max riops=max wiops=100", c->maj, c->min);
+		assert_cg(c->io, "io.max", want);
 	}
+}
 
-	/* update through the shorthand flags, runc's units */
-	ht_ok(&t, "update", "--memory", "128m", "--memory-reservation", "16M", "--cpu-share", "1024", "--cpu-quota",
-	      "30000", "--cpu-period", "200000", "--pids-limit", "70", t.id, NULL);
-	if (v2) {
-		assert_cg(mem, "memory.max", "134217728");
-		assert_cg(mem, "memory.low", "16777216");
-		assert_cg(cpu, "cpu.max", "30000 200000");
+/* update through the shorthand flags, runc's units */
+static void update_by_flags(struct ht *t, const struct cg_case *c)
+{
+	ht_ok(t, "update", "--memory", "128m", "--memory-reservation", "16M", "--cpu-share", "1024", "--cpu-quota",
+	      "30000", "--cpu-period", "200000", "--pids-limit", "70", t->id, NULL);
+	if (c->v2) {
+		assert_cg(c->mem, "memory.max", "134217728");
+		assert_cg(c->mem, "memory.low", "16777216");
+		assert_cg(c->cpu, "cpu.max", "30000 200000");
 	} else {
-		assert_cg(mem, "memory.limit_in_bytes", "134217728");
-		assert_cg(mem, "memory.soft_limit_in_bytes", "16777216");
-		assert_cg(cpu, "cpu.shares", "1024");
-		assert_cg(cpu, "cpu.cfs_quota_us", "30000");
-		assert_cg(cpu, "cpu.cfs_period_us", "200000");
+		assert_cg(c->mem, "memory.limit_in_bytes", "134217728");
+		assert_cg(c->mem, "memory.soft_limit_in_bytes", "16777216");
+		assert_cg(c->cpu, "cpu.shares", "1024");
+		assert_cg(c->cpu, "cpu.cfs_quota_us", "30000");
+		assert_cg(c->cpu, "cpu.cfs_period_us", "200000");
 	}
-	assert_cg(pids, "pids.max", "70");
+	assert_cg(c->pids, "pids.max", "70");
+}
 
-	/* update through --resources (stdin), flags override the file */
-	char json[1024];
-	snprintf(json, sizeof(json),
-		 "{\"memory\": {\"limit\": 100663296}, \"pids\": {\"limit\": 80}%s%s}",
-		 huge ? ", \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 8388608}]" : "",
-		 blk ? "" : "");
+/* `update -r -` with json: exit 0. */
+static void update_json(struct ht *t, const char *json)
+{
 	struct ht_result r;
-	ht_hull(&t, &r, json, "update", "--resources", "-", "--pids-limit", "90", t.id, NULL);
+	ht_hull(t, &r, json, "update", "-r", "-", t->id, NULL);
 	ht_assert_status(&r, 0);
 	ht_result_free(&r);
-	assert_cg(mem, v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
-	assert_cg(pids, "pids.max", "90");
-	if (hug)
-		assert_cg(hug, v2 || strstr(hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
+}
+
+/* update through --resources (stdin), flags override the file; block I/O;
+ * unified; a limit below the usage refused */
+static void update_by_file(struct ht *t, const struct cg_case *c)
+{
+	char json[1024], want[128];
+	snprintf(json, sizeof(json),
+		 "{\"memory\": {\"limit\": 100663296}, \"pids\": {\"limit\": 80}%s%s}",
+		 c->huge ? ", \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 8388608}]" : "",
+		 c->blk ? "" : "");
+	struct ht_result r;
+	ht_hull(t, &r, json, "update", "--resources", "-", "--pids-limit", "90", t->id, NULL);
+	ht_assert_status(&r, 0);
+	ht_result_free(&r);
+	assert_cg(c->mem, c->v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
+	assert_cg(c->pids, "pids.max", "90");
+	if (c->hug)
+		assert_cg(c->hug, c->v2 || strstr(c->hug, "/unified") ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes",
 			  "8388608");
-	if (blk && io) {
+	if (c->blk && c->io) {
 		snprintf(json, sizeof(json), "{\"blockIO\": {\"throttleReadBpsDevice\": [{\"major\": %u, \"minor\": %u, \"rate\": 2097152}]}}",
-			 maj, min);
-		ht_hull(&t, &r, json, "update", "-r", "-", t.id, NULL);
-		ht_assert_status(&r, 0);
-		ht_result_free(&r);
-		snprintf(want, sizeof(want), v2 ? "%u:%u rbps=2097152 wbps=max riops=max wiops=100" : "%u:%u 2097152",
-			 maj, min);
-		assert_cg(io, v2 ? "io.max" : "blkio.throttle.read_bps_device", want);
+			 c->maj, c->min);
+		update_json(t, json);
+		snprintf(want, sizeof(want), c->v2 ? "%u:%u rbps=2097152 wbps=max riops=max wiops=100" : "%u:%u 2097152",
+			 c->maj, c->min);
+		assert_cg(c->io, c->v2 ? "io.max" : "blkio.throttle.read_bps_device", want);
 	}
 	/* unified: the hugetlb controller is in the v2 tree (hybrid or v2) */
-	if (hug && (v2 || strstr(hug, "/unified"))) {
-		ht_hull(&t, &r, "{\"unified\": {\"hugetlb.2MB.max\": \"2097152\"}}", "update", "-r", "-", t.id, NULL);
-		ht_assert_status(&r, 0);
-		ht_result_free(&r);
-		assert_cg(hug, "hugetlb.2MB.max", "2097152");
+	if (c->hug && (c->v2 || strstr(c->hug, "/unified"))) {
+		update_json(t, "{\"unified\": {\"hugetlb.2MB.max\": \"2097152\"}}");
+		assert_cg(c->hug, "hugetlb.2MB.max", "2097152");
 	}
 	/* checkBeforeUpdate: a limit below the usage is refused, nothing changes */
-	ht_hull(&t, &r, "{\"memory\": {\"limit\": 4096, \"checkBeforeUpdate\": true}}", "update", "-r", "-", t.id,
+	ht_hull(t, &r, "{\"memory\": {\"limit\": 4096, \"checkBeforeUpdate\": true}}", "update", "-r", "-", t->id,
 		NULL);
 	ht_assert_error(&r, "linux.resources.memory.limit: 4096 is below the current usage");
 	ht_result_free(&r);
-	assert_cg(mem, v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
+	assert_cg(c->mem, c->v2 ? "memory.max" : "memory.limit_in_bytes", "100663296");
+}
 
+START_TEST(config_then_update)
+{
+	struct ht t;
+	struct cg_case c = { 0 };
+	ht_begin(&t, false);
+	ht_args(&t, "sleep", "1000", NULL);
+	config_limits(&t, &c);
+	ht_write_config(&t);
+	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
+	assert_config_limits(&t, &c);
+	update_by_flags(&t, &c);
+	update_by_file(&t, &c);
 	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_finish(&t);
 }
