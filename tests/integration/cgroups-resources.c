@@ -7,7 +7,10 @@
  * Each value is read twice: with a plain file read, and, in the v1
  * hierarchies, through libcgroup, an implementation independent of hull's
  * (libcgroup 2.0.2 does not know a cgroup2 tree mounted beside v1 ones, so
- * the unified tree is read from its files only). */
+ * the unified tree is read from its files only).
+ *
+ * This file: the limits and their updates; the suite. The block device
+ * throttle and the device filter are in cgroups-devices.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../cgroups/internal.h"
-#include "../lib/ht.h"
+#include "cgroups-resources.h"
 
-static bool pure_v2(void)
+bool cgr_pure_v2(void)
 {
 	return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
 }
@@ -63,7 +65,7 @@ static const char *cg_dir(const struct ht *t, const char *controller)
 	static char dirs[8][4096];
 	static unsigned next;
 	char *out = dirs[next++ % 8], own[2048];
-	if (pure_v2()) {
+	if (cgr_pure_v2()) {
 		/* v2 only: relative paths nest under the parent of our cgroup */
 		ck_assert(own_path("", own, sizeof(own)));
 		char *slash = strrchr(own, '/');
@@ -92,7 +94,7 @@ static char *libcgroup_read(const char *dir, const char *file)
 {
 	static const char base[] = "/sys/fs/cgroup/";
 	static bool ready;
-	if (pure_v2() || strncmp(dir, base, sizeof(base) - 1))
+	if (cgr_pure_v2() || strncmp(dir, base, sizeof(base) - 1))
 		return NULL;
 	char ctrl[64];
 	const char *rel = strchr(dir + sizeof(base) - 1, '/');
@@ -156,7 +158,7 @@ static long long cg_num(const char *dir, const char *file, const char *key)
 	return v;
 }
 
-static json_t *resources(struct ht *t)
+json_t *cgr_resources(struct ht *t)
 {
 	json_t *l = json_object_get(t->cfg, "linux");
 	json_t *r = json_object_get(l, "resources");
@@ -196,8 +198,8 @@ struct cg_case {
 /* linux.resources of config_then_update: every kind of limit this host has. */
 static void config_limits(struct ht *t, struct cg_case *c)
 {
-	c->v2 = pure_v2();
-	json_t *res = resources(t);
+	c->v2 = cgr_pure_v2();
+	json_t *res = cgr_resources(t);
 	json_object_set_new(res, "memory", json_pack("{s:I, s:I}", "limit", (json_int_t)(64 << 20), "reservation",
 						     (json_int_t)(32 << 20)));
 	if (!c->v2)
@@ -290,7 +292,7 @@ static void update_json(struct ht *t, const char *json)
 	ht_result_free(&r);
 }
 
-/* update through --resources (stdin), flags override the file; block I/O;
+/* update through --cgr_resources (stdin), flags override the file; block I/O;
  * unified; a limit below the usage refused */
 static void update_by_file(struct ht *t, const struct cg_case *c)
 {
@@ -367,7 +369,7 @@ START_TEST(update_refusals)
 	ht_hull(&t, &r, "{\"devices\": [{\"allow\": true, \"access\": \"rwm\"}]}", "update", "-r", "-", t.id, NULL);
 	ht_assert_error(&r, "linux.resources.devices: device rules cannot be updated");
 	ht_result_free(&r);
-	if (!pure_v2()) {
+	if (!cgr_pure_v2()) {
 		/* memory is a v1 controller here: a v2 file means nothing */
 		ht_hull(&t, &r, "{\"unified\": {\"memory.high\": \"1000000\"}}", "update", "-r", "-", t.id, NULL);
 		ht_assert_error(&r, "linux.resources.unified.memory.high: the memory controller is not in this host's cgroup v2 tree");
@@ -417,7 +419,7 @@ START_TEST(pids_limit_stops_fork_loop)
 	ht_begin(&t, false);
 	/* Each line is one more sleeper; the shell itself is one pid. */
 	ht_sh(&t, "i=0; while [ $i -lt 100 ]; do sleep 100 & i=$((i+1)); echo $i; done; echo done");
-	json_object_set_new(resources(&t), "pids", json_pack("{s:I}", "limit", (json_int_t)10));
+	json_object_set_new(cgr_resources(&t), "pids", json_pack("{s:I}", "limit", (json_int_t)10));
 	ht_run(&t, &r);
 	ck_assert_msg(!strstr(r.out, "done"), "the loop ran to its end:\n%s", r.out);
 	ck_assert_msg(strstr(r.err, "fork"), "stderr: %s", r.err);
@@ -439,9 +441,9 @@ START_TEST(memory_limit_oom_kills)
 	ht_sh(&t, "dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo rc=$? > /mnt/ready; sleep 1000");
 	json_t *mem = json_pack("{s:I}", "limit", (json_int_t)(16 << 20));
 	/* memory + swap equal to memory: no swap to escape to */
-	if (pure_v2() || access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
+	if (cgr_pure_v2() || access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
 		json_object_set_new(mem, "swap", json_integer(16 << 20));
-	json_object_set_new(resources(&t), "memory", mem);
+	json_object_set_new(cgr_resources(&t), "memory", mem);
 	ht_write_config(&t);
 	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
 	ht_ok(&t, "start", t.id, NULL);
@@ -449,7 +451,7 @@ START_TEST(memory_limit_oom_kills)
 	ck_assert_msg(!strcmp(line, "rc=137\n"), "dd: %s", line);
 	free(line);
 	const char *dir = cg_dir(&t, "memory");
-	if (pure_v2()) {
+	if (cgr_pure_v2()) {
 		ck_assert_int_gt(cg_num(dir, "memory.events", "oom_kill"), 0);
 		ck_assert_int_gt(cg_num(dir, "memory.events", "max"), 0);
 	} else {
@@ -465,234 +467,19 @@ START_TEST(memory_limit_oom_kills)
 }
 END_TEST
 
-/* The backing file of blkio_read_throttle's loop device and the cgroup of
- * v2_device_filter: named after the runner's pid (set in the unchecked
- * setup), so that the runner's teardown finds them after a test died. */
-static char loop_file[64];
-static char bpf_dir[128];
-
-/* Detaches every loop device backed by loop_file, then removes the file. */
-static void loop_teardown(void)
-{
-	DIR *d = opendir("/sys/block");
-	for (struct dirent *e; d && (e = readdir(d));) {
-		if (strncmp(e->d_name, "loop", 4))
-			continue;
-		char p[300];
-		snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", e->d_name);
-		char *bf = ht_read(p);
-		if (bf && !strncmp(bf, loop_file, strlen(loop_file)) && bf[strlen(loop_file)] == '\n') {
-			snprintf(p, sizeof(p), "/dev/%s", e->d_name);
-			int fd = open(p, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				ioctl(fd, LOOP_CLR_FD, 0);
-				close(fd);
-			}
-		}
-		free(bf);
-	}
-	if (d)
-		closedir(d);
-	unlink(loop_file);
-}
-
-/* A loop device over a 64 MiB file of real blocks, read-only, direct I/O. */
-static dev_t make_loop(void)
-{
-	int ffd = open(loop_file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	ck_assert_int_ge(ffd, 0);
-	/* Real blocks, not a hole: reads must reach the backing file's disk. */
-	static char chunk[1 << 20];
-	memset(chunk, 0x5a, sizeof(chunk));
-	for (int i = 0; i < 64; i++)
-		ck_assert_int_eq(write(ffd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
-	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(ctl, 0);
-	struct loop_config lc = { .fd = (unsigned)ffd, .info = { .lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO } };
-	int dfd = -1, loop_nr = -1;
-	for (int tries = 0; tries < 10 && dfd < 0; tries++) {
-		loop_nr = ioctl(ctl, LOOP_CTL_GET_FREE);
-		ck_assert_int_ge(loop_nr, 0);
-		char dev[32];
-		snprintf(dev, sizeof(dev), "/dev/loop%d", loop_nr);
-		dfd = open(dev, O_RDONLY | O_CLOEXEC);
-		ck_assert_int_ge(dfd, 0);
-		if (ioctl(dfd, LOOP_CONFIGURE, &lc) < 0) {
-			ck_assert_int_eq(errno, EBUSY);	/* raced with another user */
-			close(dfd);
-			dfd = -1;
-			loop_nr = -1;
-		}
-	}
-	ck_assert_int_ge(dfd, 0);
-	close(ctl);
-	close(ffd);
-	struct stat st;
-	ck_assert_int_eq(fstat(dfd, &st), 0);
-	close(dfd);
-	return st.st_rdev;
-}
-
-START_TEST(blkio_read_throttle)
-{
-	/* In the cgroup v2 guest, a virtio disk: io.max on a real block driver. */
-	const char *blockdev = getenv("HULL_TEST_BLOCKDEV");
-	struct stat st;
-	dev_t rdev;
-	if (blockdev && *blockdev) {
-		ck_assert_msg(stat(blockdev, &st) == 0 && S_ISBLK(st.st_mode), "%s: not a block device",
-			      blockdev);
-		rdev = st.st_rdev;
-	} else {
-		rdev = make_loop();
-	}
-	unsigned maj = major(rdev), min = minor(rdev);
-
-	struct ht t;
-	struct ht_result r;
-	ht_begin(&t, false);
-	/* Timed inside, around dd alone: the container's start is not the
-	 * throttle's business (and takes long under TCG). */
-	ht_sh(&t, "a=$(cut -d' ' -f1 /proc/uptime); "
-		  "dd if=/dev/hullloop of=/dev/null bs=1M count=30 iflag=direct 2>/dev/null; "
-		  "b=$(cut -d' ' -f1 /proc/uptime); echo \"$a $b\"");
-	json_t *l = json_object_get(t.cfg, "linux");
-	json_t *devs = json_object_get(l, "devices");
-	if (!devs) {
-		devs = json_array();
-		json_object_set_new(l, "devices", devs);
-	}
-	json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I}", "path", "/dev/hullloop", "type", "b", "major",
-					      (json_int_t)maj, "minor", (json_int_t)min));
-	json_t *res = resources(&t);
-	json_array_append_new(json_object_get(res, "devices"),
-			      json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", "b", "major", (json_int_t)maj,
-					"minor", (json_int_t)min, "access", "r"));
-	json_object_set_new(res, "blockIO",
-			    json_pack("{s:[{s:I, s:I, s:I}]}", "throttleReadBpsDevice", "major", (json_int_t)maj,
-				      "minor", (json_int_t)min, "rate", (json_int_t)(10 << 20)));
-	ht_run(&t, &r);
-	ht_assert_status(&r, 0);
-	double up0 = 0, up1 = 0;
-	ck_assert_msg(sscanf(r.out, "%lf %lf", &up0, &up1) == 2 && up1 > up0, "uptimes: %s", r.out);
-	double secs = up1 - up0;
-	double rate = 30.0 / secs;	/* MiB/s, as the throttle counts */
-	ck_assert_msg(rate >= 8.5 && rate <= 11.5, "read %.2f MiB/s (%.2f s for 30 MiB), want 10 +- 1.5\n%s", rate, secs,
-		      r.err);
-	ht_result_free(&r);
-	ht_finish(&t);
-	loop_teardown();
-}
-END_TEST
-
-/* --- the v2 device filter, through the library ------------------------ */
-
-static void bpf_teardown(void)
-{
-	for (int i = 0; i < 200 && rmdir(bpf_dir) < 0 && errno == EBUSY; i++)
-		usleep(10000);
-}
-
-/* A child moved into the cgroup opens /dev/null; its errno, 0 on success. */
-static int open_in_cgroup(const char *dir, int flags)
-{
-	int p[2];
-	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char procs[256], me[16];
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-		snprintf(me, sizeof(me), "%d", (int)getpid());
-		int fd = open(procs, O_WRONLY | O_CLOEXEC);
-		int e = fd < 0 || write(fd, me, strlen(me)) < 0 ? 1000 + errno : 0;
-		if (!e) {
-			int nf = open("/dev/null", flags | O_CLOEXEC);
-			e = nf < 0 ? errno : 0;
-		}
-		(void)!write(p[1], &e, sizeof(e));
-		_exit(0);
-	}
-	close(p[1]);
-	int e = -1;
-	ck_assert_int_eq(read(p[0], &e, sizeof(e)), (ssize_t)sizeof(e));
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
-	ck_assert_msg(e < 1000, "cannot join %s: %s", dir, strerror(e - 1000));
-	return e;
-}
-
-START_TEST(v2_device_filter)
-{
-	const char *mnt = pure_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
-	if (access(mnt, F_OK) < 0)
-		return;	/* v1 only: no unified tree to attach to */
-	ck_assert_int_eq(mkdir(bpf_dir, 0755), 0);
-	struct hull_cg_hier h = {
-		.v2 = true, .controllers = "", .mountpoint = (char *)mnt, .path = bpf_dir + strlen(mnt),
-		.dir = bpf_dir, .dirfd = open(bpf_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
-	};
-	ck_assert_int_ge(h.dirfd, 0);
-	struct hull_err err = { 0 };
-
-	/* /dev/null readable only; a later rule overrides an earlier one */
-	struct hull_device_rule rules[] = {
-		{ true, 'c', 1, 3, "rw" },
-		{ false, 'c', 1, 3, "w" },
-	};
-	int r = hull_cg_v2_devices(&h, rules, 2, &err);
-	ck_assert_msg(r == 0, "devices: %s", err.msg);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDONLY), 0);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_WRONLY), EPERM);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDWR), EPERM);
-
-	/* replaced, not stacked: the new program alone decides */
-	struct hull_device_rule all[] = { { true, 'c', 1, 3, "rwm" } };
-	r = hull_cg_v2_devices(&h, all, 1, &err);
-	ck_assert_msg(r == 0, "devices: %s", err.msg);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_WRONLY), 0);
-
-	/* default deny: a device no rule names */
-	struct hull_device_rule zero_only[] = { { true, 'c', 1, 5, "rwm" } };
-	r = hull_cg_v2_devices(&h, zero_only, 1, &err);
-	ck_assert_msg(r == 0, "devices: %s", err.msg);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDONLY), EPERM);
-
-	/* the defaults hull appends let /dev/null through */
-	r = hull_cg_v2_devices(&h, hull_cg_default_rules, hull_cg_n_default_rules, &err);
-	ck_assert_msg(r == 0, "devices: %s", err.msg);
-	ck_assert_int_eq(open_in_cgroup(bpf_dir, O_RDWR), 0);
-	close(h.dirfd);
-	bpf_teardown();
-	ck_assert_msg(access(bpf_dir, F_OK) < 0, "%s left behind", bpf_dir);
-}
-END_TEST
-
-static void setup(void)
-{
-	snprintf(loop_file, sizeof(loop_file), "/tmp/ht-loop-%d", (int)getpid());
-	snprintf(bpf_dir, sizeof(bpf_dir), "%s/hull-test-bpf-%d",
-		 pure_v2() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified", (int)getpid());
-}
-
-static void teardown(void)
-{
-	loop_teardown();
-	bpf_teardown();
-}
+HULL_TESTS(cgroups_devices);
 
 HULL_SUITE(cgroups_resources, integration)
 {
 	Suite *s = suite_create("cgroups_resources");
 	TCase *tc = tcase_create("resources");
-	tcase_add_unchecked_fixture(tc, setup, teardown);
-	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_unchecked_fixture(tc, cgr_setup, cgr_teardown);
+	tcase_add_checked_fixture(tc, NULL, cgr_teardown);
 	tcase_add_test(tc, config_then_update);
 	tcase_add_test(tc, update_refusals);
 	tcase_add_test(tc, pids_limit_stops_fork_loop);
 	tcase_add_test(tc, memory_limit_oom_kills);
-	tcase_add_test(tc, blkio_read_throttle);
-	tcase_add_test(tc, v2_device_filter);
+	hull_tests_cgroups_devices(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
