@@ -206,8 +206,7 @@ int hull_cgroup_update(struct hull_cgroup *cg, const struct hull_resources *res,
 		return 0;
 	if (cg->m == &hull_cg_disabled_manager)
 		return cg->m->update(cg, res, err);
-	if (res->n_devices)
-		return hull_errf(err, ENOTSUP, "linux.resources.devices: device rules cannot be updated (as in runc)");
+	/* Device rules are accepted and ignored, as runc 1.1 does (the CRI sends them): see hull_cg_write_all. */
 	int r = hull_cg_check_resources(cg, res, err);
 	if (r == 0)
 		r = check_usage(cg, res, err);

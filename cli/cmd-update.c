@@ -134,7 +134,11 @@ static int apply_flag(int ch, const char *name, const char *v, struct hull_resou
 		free(c->mems);
 		c->mems = hull_xstrdup(v);
 		return 0;
-	case OPT_PIDS_LIMIT: res->pids.present = res->pids.has_limit = true; return opt_i64(name, v, &res->pids.limit, err);
+	case OPT_PIDS_LIMIT:
+		res->pids.present = true;
+		r = opt_i64(name, v, &res->pids.limit, err);
+		res->pids.has_limit = res->pids.limit != 0;	/* runc: 0 leaves the limit */
+		return r;
 	case OPT_BLKIO_WEIGHT: {
 		uint64_t w;
 		if ((r = opt_u64(name, v, &w, err)) < 0)

@@ -101,7 +101,13 @@ static int parse_memory(json_t *o, const char *P, struct hull_resources *res, st
 	    limit(o, p, "kernel", &m->kernel, &m->has_kernel, err) < 0 ||
 	    limit(o, p, "kernelTCP", &m->kernel_tcp, &m->has_kernel_tcp, err) < 0)
 		return -EINVAL;
-	OPT(jo_u64(o, p, "swappiness", false, 100, &m->swappiness, err), m->has_swappiness);
+	/* runc reads -1 (UINT64_MAX once Go has made it unsigned) as "not set". */
+	OPT(jo_u64(o, p, "swappiness", false, UINT64_MAX, &m->swappiness, err), m->has_swappiness);
+	if (m->has_swappiness && m->swappiness > 100 && m->swappiness != UINT64_MAX) {
+		jpath_t q;
+		jp_key(q, p, "swappiness");
+		return jerr(err, q, "must be between 0 and 100 (or -1, not set)");
+	}
 	OPT(jo_bool(o, p, "disableOOMKiller", &m->disable_oom_killer, err),
 	    m->has_disable_oom_killer);
 	OPT(jo_bool(o, p, "useHierarchy", &m->use_hierarchy, err), m->has_use_hierarchy);
@@ -131,13 +137,19 @@ static int parse_cpu(json_t *o, const char *P, struct hull_resources *res, struc
 	return 0;
 }
 
-/* blkio weights: runtime-spec gives 10 - 1000. */
+/* blkio weights: runtime-spec gives 10 - 1000; 0 is "not set" as runc
+ * reads it (docker always writes "weight": 0). */
 static int weight(json_t *o, const char *parent, const char *key, uint16_t *out, bool *has,
 		  struct hull_err *err)
 {
 	int64_t x;
-	int r = jo_i64(o, parent, key, false, 10, 1000, &x, err);
-	if (r > 0) {
+	int r = jo_i64(o, parent, key, false, 0, 1000, &x, err);
+	if (r > 0 && x > 0 && x < 10) {
+		jpath_t p;
+		jp_key(p, parent, key);
+		return jerr(err, p, "must be between 10 and 1000 (or 0, not set)");
+	}
+	if (r > 0 && x) {
 		*out = (uint16_t)x;
 		*has = true;
 	}
@@ -240,6 +252,7 @@ static int parse_network(json_t *o, const char *P, struct hull_resources *res, s
 	int r;
 	n->present = true;
 	OPT(jo_u32(o, p, "classID", false, &n->class_id, err), n->has_class_id);
+	n->has_class_id = n->has_class_id && n->class_id;	/* runc: 0 is not set */
 	if ((r = jo_array(o, p, "priorities", false, &a, err)) < 0)
 		return r;
 	if (!a)
@@ -337,5 +350,10 @@ int hull_resources_parse(const char *buf, size_t len, struct hull_resources *out
 		hull_resources_free(out);
 		return -EINVAL;
 	}
+	/* At create 0 is a limit (runtime-spec 1.3); an update document with 0
+	 * leaves the limit, as runc's update does: docker sends a container's
+	 * old --pids-limit 0 ("unlimited" to docker) with every update. */
+	if (out->pids.has_limit && out->pids.limit == 0)
+		out->pids.has_limit = false;
 	return 0;
 }

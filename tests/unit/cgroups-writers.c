@@ -174,6 +174,96 @@ START_TEST(zero_is_unset)
 }
 END_TEST
 
+/* A v1 tree with the devices hierarchy too: the CRI's updates carry rules. */
+static struct hull_cgroup *load_fake_devices(void)
+{
+	dir("devices");
+	dir("devices/c");
+	put("devices/c/devices.allow", "");
+	put("devices/c/devices.deny", "");
+	char s[1024];
+	snprintf(s, sizeof(s), "v1;v1:memory:1:%s/memory:/c;v1:cpu:1:%s/cpu:/c;v1:pids:1:%s/pids:/c;"
+		 "v1:cpuset:1:%s/cpuset:/c;v1:devices:1:%s/devices:/c", top, top, top, top, top);
+	struct hull_cgroup *cg = NULL;
+	struct hull_err err = { 0 };
+	ck_assert_msg(hull_cgroup_load(s, &cg, &err) == 0, "%s", err.msg);
+	return cg;
+}
+
+/* docker 20.10's linux.resources as `docker run --memory 64m --cpus 0.5
+ * --pids-limit 50` writes it: "blockIO":{"weight":0} and zero shares are
+ * not set (this tree has no blkio hierarchy: a weight would be refused). */
+START_TEST(docker_create_resources)
+{
+	struct hull_cgroup *cg = load_fake_devices();
+	put("cpu/c/cpu.shares", "1024\n");
+	struct hull_resources res = { 0 };
+	parse_resources("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+			"\"memory\":{\"limit\":67108864,\"swap\":134217728,\"disableOOMKiller\":false},"
+			"\"cpu\":{\"shares\":0,\"quota\":50000,\"period\":100000},"
+			"\"pids\":{\"limit\":50},\"blockIO\":{\"weight\":0}}", &res);
+	ck_assert(!hull_cg_needs(&res, "blkio"));
+	struct hull_err err = { 0 };
+	ck_assert_msg(hull_cgroup_update(cg, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(get("memory/c/memory.limit_in_bytes"), "67108864");
+	ck_assert_str_eq(get("cpu/c/cpu.shares"), "1024");
+	ck_assert_str_eq(get("cpu/c/cpu.cfs_quota_us"), "50000");
+	ck_assert_str_eq(get("pids/c/pids.max"), "50");
+	hull_resources_free(&res);
+	hull_cgroup_free(cg);
+}
+END_TEST
+
+/* `docker update --pids-limit 20` sends every other value as 0: only the
+ * pids limit changes. A pids limit of 0 leaves the limit, as in runc. */
+START_TEST(docker_update_zeros)
+{
+	struct hull_cgroup *cg = load_fake(false);
+	put("memory/c/memory.limit_in_bytes", "67108864\n");
+	put("memory/c/memory.soft_limit_in_bytes", "0\n");
+	put("cpu/c/cpu.cfs_quota_us", "50000\n");
+	put("cpu/c/cpu.cfs_period_us", "100000\n");
+	put("pids/c/pids.max", "50\n");
+	struct hull_resources res = { 0 };
+	parse_resources("{\"memory\":{\"limit\":0,\"reservation\":0,\"kernel\":0},"
+			"\"cpu\":{\"shares\":0,\"quota\":0,\"period\":0},\"pids\":{\"limit\":20},"
+			"\"blockIO\":{\"weight\":0}}", &res);
+	struct hull_err err = { 0 };
+	ck_assert_msg(hull_cgroup_update(cg, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(get("memory/c/memory.limit_in_bytes"), "67108864");
+	ck_assert_str_eq(get("cpu/c/cpu.cfs_quota_us"), "50000");
+	ck_assert_str_eq(get("cpu/c/cpu.cfs_period_us"), "100000");
+	ck_assert_str_eq(get("pids/c/pids.max"), "20");
+	hull_resources_free(&res);
+	parse_resources("{\"pids\":{\"limit\":0},\"network\":{\"classID\":0}}", &res);
+	ck_assert(hull_cg_asks_nothing(&res));
+	ck_assert_msg(hull_cgroup_update(cg, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(get("pids/c/pids.max"), "20");
+	hull_resources_free(&res);
+	hull_cgroup_free(cg);
+}
+END_TEST
+
+/* The CRI's UpdateContainerResources sends the device rules with the
+ * limits: the limits are written, the rules ignored (runc 1.1 does so). */
+START_TEST(update_ignores_device_rules)
+{
+	struct hull_cgroup *cg = load_fake_devices();
+	struct hull_resources res = { 0 };
+	parse_resources("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+			"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}],"
+			"\"memory\":{\"limit\":33554432},\"cpu\":{\"shares\":256}}", &res);
+	struct hull_err err = { 0 };
+	ck_assert_msg(hull_cgroup_update(cg, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(get("memory/c/memory.limit_in_bytes"), "33554432");
+	ck_assert_str_eq(get("cpu/c/cpu.shares"), "256");
+	ck_assert_str_eq(get("devices/c/devices.allow"), "");
+	ck_assert_str_eq(get("devices/c/devices.deny"), "");
+	hull_resources_free(&res);
+	hull_cgroup_free(cg);
+}
+END_TEST
+
 START_TEST(attach_and_pids)
 {
 	struct hull_cgroup *cg = load_fake(true);
@@ -243,6 +333,9 @@ HULL_SUITE(cgroups_writers, unit)
 	tcase_add_test(t, v1_writes);
 	tcase_add_test(t, v2_writes);
 	tcase_add_test(t, zero_is_unset);
+	tcase_add_test(t, docker_create_resources);
+	tcase_add_test(t, docker_update_zeros);
+	tcase_add_test(t, update_ignores_device_rules);
 	tcase_add_test(t, attach_and_pids);
 	suite_add_tcase(s, t);
 	TCase *u = tcase_create("table");

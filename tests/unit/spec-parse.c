@@ -262,6 +262,26 @@ static void c_resources(const struct hull_spec *s)
 	S(r->unified.v[1].key, "io.weight");
 }
 
+/* What runc reads as "not set" (docker writes "blockIO":{"weight":0} and
+ * zero shares; Go's uint64(-1) for swappiness): accepted, and left unset
+ * where hull's writers would otherwise touch the file. */
+static void c_resources_unset(const struct hull_spec *s)
+{
+	const struct hull_resources *r = &s->linux_.resources;
+	T(r->block_io.present && !r->block_io.has_weight && !r->block_io.has_leaf_weight);
+	U(r->block_io.n_weight_device, 1);
+	T(!r->block_io.weight_device[0].has_weight && !r->block_io.weight_device[0].has_leaf_weight);
+	T(r->pids.present && !r->pids.has_limit);
+	T(r->network.present && !r->network.has_class_id);
+	T(r->memory.has_swappiness);
+	U(r->memory.swappiness, UINT64_MAX);
+	T(r->cpu.has_shares && r->cpu.has_quota && r->cpu.has_period);
+	U(r->cpu.shares, 0);
+	I(r->cpu.quota, -50);
+	S(r->cpu.cpus, "");
+	T(r->memory.has_limit && r->memory.limit == 0 && r->memory.has_reservation);
+}
+
 static void c_seccomp(const struct hull_spec *s)
 {
 	const struct hull_seccomp *sc = &s->linux_.seccomp;
@@ -436,6 +456,12 @@ static const struct {
 	      "'rdma':{'mlx5_1':{'hcaHandles':3}},"
 	      "'unified':{'memory.high':'max','io.weight':'default 100'}}}"),
 	  c_resources },
+	{ CFG("'linux':{'resources':{'memory':{'limit':0,'reservation':0,'kernel':0,"
+	      "'swappiness':18446744073709551615},"
+	      "'cpu':{'shares':0,'quota':-50,'period':0,'cpus':'','mems':''},'pids':{'limit':0},"
+	      "'blockIO':{'weight':0,'leafWeight':0,'weightDevice':[{'major':8,'minor':0,'weight':0}]},"
+	      "'network':{'classID':0}}}"),
+	  c_resources_unset },
 	{ CFG("'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':38,"
 	      "'architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86'],"
 	      "'flags':['SECCOMP_FILTER_FLAG_LOG'],'listenerPath':'/run/seccomp.sock',"
