@@ -1,5 +1,5 @@
 /* The commands that act on one existing container: start, state, kill,
- * delete, ps. */
+ * delete (ps is in cmd-ps.c). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -94,64 +94,4 @@ int hull_cmd_delete(const struct hull_globals *g, int argc, char **argv, struct 
 		return 1;
 	}
 	return hull_delete(&c, force, err) < 0 ? 1 : 0;
-}
-
-static void print_ps_table(const pid_t *pids, size_t n)
-{
-	printf("%-8s %-8s %-4s %s\n", "PID", "PPID", "STAT", "CMD");
-	for (size_t i = 0; i < n; i++) {
-		char path[64], stat[1024] = "", cmd[4096] = "";
-		_cleanup_free_ char *buf = NULL;
-		size_t len = 0;
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pids[i]);
-		if (hull_read_file_at(AT_FDCWD, path, &buf, &len, NULL) == 0) {
-			for (size_t k = 0; k + 1 < len; k++)
-				if (!buf[k])
-					buf[k] = ' ';
-			snprintf(cmd, sizeof(cmd), "%s", buf);
-		}
-		char state = '?';
-		int ppid = 0;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
-		_cleanup_free_ char *sb = NULL;
-		if (hull_read_file_at(AT_FDCWD, path, &sb, NULL, NULL) == 0) {
-			char *p = strrchr(sb, ')');
-			if (p && sscanf(p + 1, " %c %d", &state, &ppid) == 2 && !cmd[0]) {
-				char *o = strchr(sb, '(');
-				if (o)
-					snprintf(cmd, sizeof(cmd), "[%.*s]", (int)(p - o - 1), o + 1);
-			}
-		}
-		(void)stat;
-		printf("%-8d %-8d %-4c %s\n", (int)pids[i], ppid, state, cmd);
-	}
-}
-
-int hull_cmd_ps(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
-{
-	static const struct option opts[] = { { "format", required_argument, NULL, 'f' }, { 0 } };
-	_cleanup_container_ struct hull_container c = { .dirfd = -1 };
-	bool json = false;
-	int ch;
-	while ((ch = hull_getopt(argc, argv, "ps", "f:", opts, err)) != -1) {
-		if (ch != 'f')
-			return 1;
-		if (strcmp(optarg, "json") && strcmp(optarg, "table"))
-			return hull_errf(err, EINVAL, "ps: --format must be table or json, not \"%s\"", optarg), 1;
-		json = !strcmp(optarg, "json");
-	}
-	if (hull_operands(argc, argv, "ps", "ID", 1, 1, err) < 0 ||
-	    hull_container_open(g->root, argv[optind], false, &c, err) < 0)
-		return 1;
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t n;
-	if (hull_container_pids(&c, &pids, &n, err) < 0)
-		return 1;
-	if (json) {
-		_cleanup_free_ char *s = hull_pids_json(pids, n);
-		printf("%s\n", s ? s : "[]");
-	} else {
-		print_ps_table(pids, n);
-	}
-	return 0;
 }

@@ -24,7 +24,7 @@ static const struct hull_cmd commands[] = {
 	{ "kill", "[--all] ID [SIGNAL]", hull_cmd_kill },
 	{ "delete", "[--force] ID", hull_cmd_delete },
 	{ "list", "[--format table|json] [--quiet]", hull_cmd_list },
-	{ "ps", "[--format table|json] ID", hull_cmd_ps },
+	{ "ps", "[--format table|json] ID [PS OPTIONS...]", hull_cmd_ps },
 	{ "pause", "ID", hull_cmd_pause },
 	{ "resume", "ID", hull_cmd_resume },
 	{ "events", "[--stats] [--interval DURATION] ID", hull_cmd_events },
