@@ -271,7 +271,7 @@ static void c_resources_unset(const struct hull_spec *s)
 	T(r->block_io.present && !r->block_io.has_weight && !r->block_io.has_leaf_weight);
 	U(r->block_io.n_weight_device, 1);
 	T(!r->block_io.weight_device[0].has_weight && !r->block_io.weight_device[0].has_leaf_weight);
-	T(r->pids.present && !r->pids.has_limit);
+	T(r->pids.present && r->pids.has_limit && r->pids.limit == 0);	/* 1.3: a limit */
 	T(r->network.present && !r->network.has_class_id);
 	T(r->memory.has_swappiness);
 	U(r->memory.swappiness, UINT64_MAX);
