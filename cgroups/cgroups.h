@@ -32,6 +32,10 @@ struct hull_cgroup_opts {
 	int registry_fd;
 };
 
+/* Whether hull writes this controller's limits (by its v1 or v2 name):
+ * `hull features` says "rdma" from it. */
+bool hull_cgroup_controller_known(const char *name);
+
 /* Plans the container's cgroup in every hierarchy without making
  * anything: hull_cgroup_serialize() then names every directory that
  * hull_cgroup_realize() may make, for a record written before them.

@@ -101,6 +101,12 @@ const struct hull_cg_controller *hull_cg_controller(const char *name)
 	return NULL;
 }
 
+bool hull_cgroup_controller_known(const char *name)
+{
+	const struct hull_cg_controller *c = hull_cg_controller(name);
+	return c && (c->write_v1 || c->write_v2);
+}
+
 /* A unified key names its controller: "memory.high" needs memory. */
 static bool unified_names(const struct hull_resources *res, const char *name)
 {

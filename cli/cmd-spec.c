@@ -6,6 +6,7 @@
 
 #include "../base/cleanup.h"
 #include "../oci-spec/spec.h"
+#include "../runtime/features.h"
 #include "cli.h"
 
 enum { OPT_ROOTLESS = 256, OPT_SECCOMP };

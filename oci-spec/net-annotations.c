@@ -15,7 +15,7 @@
 #include "../netsetup/netsetup.h"
 #include "parse.h"
 
-#define NET_PREFIX "org.hull.net."
+#define NET_PREFIX SPEC_ANN_NET_PREFIX
 #define IFNAMSIZ_MAX 15
 
 static const char *const net_keys[] = {

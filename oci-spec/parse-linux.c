@@ -177,12 +177,12 @@ static int parse_net_devices(json_t *o, struct hull_linux *l, struct hull_err *e
 
 static const char *const personality_domains[] = { "LINUX", "LINUX32", NULL };
 
-static const char *const mpol_modes[] = {
+const char *const spec_mpol_modes[] = {
 	"MPOL_DEFAULT",	  "MPOL_BIND",		 "MPOL_INTERLEAVE",	"MPOL_WEIGHTED_INTERLEAVE",
 	"MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",		NULL,
 };
 
-static const char *const mpol_flags[] = {
+const char *const spec_mpol_flags[] = {
 	"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL,
 };
 
@@ -215,10 +215,10 @@ static int parse_memory_policy(json_t *o, struct hull_linux *l, struct hull_err 
 	    jo_string(o, p, "nodes", false, &l->memory_policy_nodes, err) < 0 ||
 	    jo_strv(o, p, "flags", &l->memory_policy_flags, err) < 0)
 		return -EINVAL;
-	if (!in(mpol_modes, l->memory_policy_mode))
+	if (!in(spec_mpol_modes, l->memory_policy_mode))
 		return jerr(err, "linux.memoryPolicy.mode", "unknown mode %s", l->memory_policy_mode);
 	for (size_t i = 0; i < l->memory_policy_flags.n; i++) {
-		if (!in(mpol_flags, l->memory_policy_flags.v[i])) {
+		if (!in(spec_mpol_flags, l->memory_policy_flags.v[i])) {
 			jpath_t fp;
 			jp_idx(fp, "linux.memoryPolicy.flags", i);
 			return jerr(err, fp, "unknown flag %s", l->memory_policy_flags.v[i]);

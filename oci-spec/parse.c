@@ -364,7 +364,8 @@ static int parse_top(json_t *top, struct hull_spec *spec, struct hull_err *err)
 		return r;
 	if (v && spec_parse_linux(v, &spec->linux_, err) < 0)
 		return -EINVAL;
-	if (spec_parse_net(&spec->annotations, &spec->linux_, &spec->net, err) < 0 ||
+	if (spec_parse_hull_annotations(&spec->annotations, spec, err) < 0 ||
+	    spec_parse_net(&spec->annotations, &spec->linux_, &spec->net, err) < 0 ||
 	    spec_parse_rootfs(&spec->annotations, spec->bundle, spec->root_readonly, &spec->overlay,
 			      err) < 0)
 		return -EINVAL;

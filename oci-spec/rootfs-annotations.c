@@ -10,7 +10,7 @@
 #include "../base/util.h"
 #include "parse.h"
 
-#define ROOTFS_PREFIX "org.hull.rootfs."
+#define ROOTFS_PREFIX SPEC_ANN_ROOTFS_PREFIX
 #define DEFAULT_UPPER_SIZE "64m"
 
 /* tmpfs's size= syntax: a positive count with k, m, g, t (binary) or %. */

@@ -373,6 +373,8 @@ struct hull_spec {
 	char *bundle;		/* absolute path of the bundle directory */
 	char *root_path;	/* absolute path of the rootfs */
 	bool root_readonly;
+	/* org.hull.cgroups.join: cgroupsPath may name a cgroup with processes */
+	bool cgroups_join;
 	char *hostname, *domainname;	/* NULL when absent */
 	bool has_process;
 	struct hull_process process;
@@ -429,8 +431,6 @@ struct hull_spec_gen_opts {
 };
 int hull_spec_generate(int fd, const struct hull_spec_gen_opts *opts, struct hull_err *err);
 
-/* The `hull features` document (runtime-spec features.md). Caller frees. */
-char *hull_features_json(const char *version);
 
 HULL_DEFINE_CLEANUP(struct hull_spec *, hull_spec_free)
 #define _cleanup_spec_ __attribute__((cleanup(hull_spec_freep)))

@@ -135,31 +135,12 @@ static int write_cgroup_record(struct hull_container *c, const char *cgroup, str
 	return r;
 }
 
-#define HULL_CGROUP_JOIN_ANNOTATION "org.hull.cgroups.join"
-
-static int join_annotation(const struct hull_spec *spec, bool *join, struct hull_err *err)
-{
-	*join = false;
-	for (size_t i = 0; i < spec->annotations.n; i++) {
-		const struct hull_kv *kv = &spec->annotations.v[i];
-		if (strcmp(kv->key, HULL_CGROUP_JOIN_ANNOTATION))
-			continue;
-		if (strcmp(kv->value, "true") && strcmp(kv->value, "false"))
-			return hull_errf(err, EINVAL, "config.json: annotations.%s: must be \"true\" or \"false\"",
-					 kv->key);
-		*join = !strcmp(kv->value, "true");
-	}
-	return 0;
-}
-
 /* Planned, recorded, then made: see write_cgroup_record. */
 static int make_cgroup(const struct hull_create_opts *o, const struct hull_spec *spec, struct hull_container *c,
 		       struct hull_cgroup **cg, struct hull_err *err)
 {
-	struct hull_cgroup_opts co = { .path = spec->linux_.cgroups_path, .id = o->id };
-	int r = join_annotation(spec, &co.join, err);
-	if (r < 0)
-		return r;
+	struct hull_cgroup_opts co = { .path = spec->linux_.cgroups_path, .id = o->id, .join = spec->cgroups_join };
+	int r;
 	_cleanup_close_ int reg = hull_cgroup_marks_open();
 	co.registry_fd = reg;
 	r = hull_cgroup_plan(&co, &spec->linux_.resources, cg, err);

@@ -59,7 +59,7 @@ START_TEST(test_layers)
 	hull_spec_free(spec);
 
 	/* Without the annotations: a plain root. */
-	ck_assert_int_eq(parse(false, "\"org.hull.other\":\"x\"", &spec, &err), 0);
+	ck_assert_int_eq(parse(false, "\"org.example.other\":\"x\"", &spec, &err), 0);
 	ck_assert_ptr_null(spec->overlay.layers);
 	hull_spec_free(spec);
 }

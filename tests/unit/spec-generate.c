@@ -1,4 +1,4 @@
-/* hull_spec_generate (the `hull spec` config) and hull_features_json. */
+/* hull_spec_generate (the `hull spec` config). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -155,96 +155,6 @@ START_TEST(test_write_error)
 }
 END_TEST
 
-static bool array_has(json_t *a, const char *s)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
-	return false;
-}
-
-START_TEST(test_features)
-{
-	char *text = hull_features_json("9.9.9");
-	ck_assert_ptr_nonnull(text);
-	ck_assert_ptr_nonnull(strstr(text, "\n  \"ociVersionMin\": \"1.0.0\",\n"));
-	json_error_t e;
-	json_t *f = json_loads(text, 0, &e);
-	ck_assert_msg(f != NULL, "%s", e.text);
-	free(text);
-	ck_assert_str_eq(json_string_value(json_object_get(f, "ociVersionMax")), "1.3.0");
-	json_t *hooks = json_object_get(f, "hooks");
-	ck_assert_uint_eq(json_array_size(hooks), 6);
-	ck_assert(array_has(hooks, "createRuntime") && array_has(hooks, "poststop"));
-	json_t *mo = json_object_get(f, "mountOptions");
-	ck_assert(array_has(mo, "rbind") && array_has(mo, "rro") && array_has(mo, "tmpcopyup"));
-	ck_assert(array_has(mo, "rprivate") && array_has(mo, "idmap") && array_has(mo, "nosymfollow"));
-	for (size_t i = 1; i < json_array_size(mo); i++)
-		ck_assert_int_lt(strcmp(json_string_value(json_array_get(mo, i - 1)),
-					json_string_value(json_array_get(mo, i))), 0);
-	json_t *l = json_object_get(f, "linux");
-	json_t *ns = json_object_get(l, "namespaces");
-	ck_assert_uint_eq(json_array_size(ns), 8);
-	ck_assert(array_has(ns, "cgroup") && array_has(ns, "uts") && array_has(ns, "user") &&
-		  array_has(ns, "time"));
-	json_t *caps = json_object_get(l, "capabilities");
-	ck_assert(array_has(caps, "CAP_CHOWN") && array_has(caps, "CAP_SYS_ADMIN"));
-	ck_assert(array_has(caps, "CAP_NET_BIND_SERVICE"));
-	ck_assert_str_eq(json_string_value(json_array_get(caps, 0)), "CAP_CHOWN");
-	json_t *cg = json_object_get(l, "cgroup");
-	ck_assert(json_is_true(json_object_get(cg, "v1")) && json_is_true(json_object_get(cg, "v2")));
-	ck_assert(json_is_false(json_object_get(cg, "systemd")));
-	ck_assert(json_is_false(json_object_get(cg, "systemdUser")));
-	json_t *sc = json_object_get(l, "seccomp");
-	ck_assert(json_is_true(json_object_get(sc, "enabled")));
-	ck_assert_uint_eq(json_array_size(json_object_get(sc, "actions")), 9);
-	ck_assert(array_has(json_object_get(sc, "actions"), "SCMP_ACT_NOTIFY"));
-	ck_assert_uint_eq(json_array_size(json_object_get(sc, "operators")), 7);
-	ck_assert(array_has(json_object_get(sc, "operators"), "SCMP_CMP_MASKED_EQ"));
-	ck_assert(array_has(json_object_get(sc, "archs"), "SCMP_ARCH_X86_64"));
-	ck_assert(array_has(json_object_get(sc, "archs"), "SCMP_ARCH_AARCH64"));
-	ck_assert_uint_eq(json_array_size(json_object_get(sc, "knownFlags")), 4);
-	/* libseccomp 2.5 on a 6.x kernel: all but WAIT_KILLABLE_RECV (2.6). */
-	ck_assert(array_has(json_object_get(sc, "supportedFlags"), "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));
-	ck_assert(array_has(json_object_get(sc, "supportedFlags"), "SECCOMP_FILTER_FLAG_LOG"));
-	ck_assert(json_is_false(json_object_get(json_object_get(l, "apparmor"), "enabled")));
-	ck_assert(json_is_false(json_object_get(json_object_get(l, "selinux"), "enabled")));
-	ck_assert(json_is_false(json_object_get(json_object_get(l, "intelRdt"), "enabled")));
-	ck_assert(json_is_false(json_object_get(
-		json_object_get(json_object_get(l, "mountExtensions"), "idmap"), "enabled")));
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "annotations"),
-							   "org.hull.version")),
-			 "9.9.9");
-	json_decref(f);
-}
-END_TEST
-
-/* Every option features lists is one the parser digests (none land in data). */
-START_TEST(test_features_options_known)
-{
-	char *text = hull_features_json("1");
-	json_t *f = json_loads(text, 0, NULL);
-	free(text);
-	json_t *mo = json_object_get(f, "mountOptions");
-	size_t i;
-	json_t *v;
-	json_array_foreach(mo, i, v) {
-		char json[512];
-		struct hull_spec *spec;
-		struct hull_err err;
-		snprintf(json, sizeof(json),
-			 CFG("'mounts':[{'destination':'/m','type':'bind','source':'/s','options':['%s']}]"),
-			 json_string_value(v));
-		ck_assert_msg(spec_test_parse(json, &spec, &err) == 0, "%s", err.msg);
-		ck_assert_msg(spec->mounts[0].data == NULL, "%s went to data", json_string_value(v));
-		hull_spec_free(spec);
-	}
-	json_decref(f);
-}
-END_TEST
-
 HULL_SUITE(spec_generate, unit)
 {
 	Suite *s = suite_create("spec_generate");
@@ -252,8 +162,6 @@ HULL_SUITE(spec_generate, unit)
 	tcase_add_test(tc, test_default);
 	tcase_add_test(tc, test_rootless);
 	tcase_add_test(tc, test_write_error);
-	tcase_add_test(tc, test_features);
-	tcase_add_test(tc, test_features_options_known);
 	suite_add_tcase(s, tc);
 	return s;
 }

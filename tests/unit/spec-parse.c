@@ -343,7 +343,7 @@ static void c_misc(const struct hull_spec *s)
 	U(s->annotations.n, 2);
 	S(s->annotations.v[0].key, "com.example.key1");
 	S(s->annotations.v[0].value, "value1");
-	S(s->annotations.v[1].key, "org.hull.x");
+	S(s->annotations.v[1].key, "org.example.x");
 	S(s->annotations.v[1].value, "");
 	U(s->linux_.sysctl.n, 2);
 	S(s->linux_.sysctl.v[0].key, "net.ipv4.ip_forward");
@@ -477,7 +477,7 @@ static const struct {
 	      "'poststop':[{'path':'/usr/sbin/cleanup.sh','args':['cleanup.sh','-f'],'timeout':5}]}"),
 	  c_hooks },
 	{ CFG("'hostname':'box','domainname':'example.org',"
-	      "'annotations':{'com.example.key1':'value1','org.hull.x':''},"
+	      "'annotations':{'com.example.key1':'value1','org.example.x':''},"
 	      "'linux':{'sysctl':{'net.ipv4.ip_forward':'1','kernel.shm_rmid_forced':'1'}}"),
 	  c_misc },
 	{ "{'ociVersion':'1.3.0','root':{'path':'rootfs'},'windows':{'layerFolders':['C:\\\\x']},"

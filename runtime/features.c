@@ -1,4 +1,6 @@
-/* `hull features`: what this build of hull implements (runtime-spec features.md). */
+/* `hull features`: what this build of hull implements (runtime-spec
+ * features.md), read from the tables the parser and the cgroup writers
+ * use, so that the document cannot claim what the code does not do. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,9 @@
 
 #include "../base/cleanup.h"
 #include "../base/util.h"
-#include "parse.h"
+#include "../cgroups/cgroups.h"
+#include "../oci-spec/parse.h"
+#include "features.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -107,24 +111,41 @@ static json_t *seccomp(void)
 			 "supportedFlags", supported);
 }
 
+static json_t *namespaces(void)
+{
+	json_t *a = json_array();
+	for (int t = 0; t < HULL_NS_TYPES; t++)
+		json_array_append_new(a, json_string(hull_ns_type_name(t)));
+	return a;
+}
+
+/* runtime-spec features-linux.md, the linux object. */
+static json_t *linux_features(void)
+{
+	return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, "
+			 "s:{s:o, s:o}, s:{s:b, s:b, s:b}, s:{s:{s:b}}, s:{s:b}}",
+			 "namespaces", namespaces(),
+			 "capabilities", capabilities(),
+			 "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
+			 "rdma", hull_cgroup_controller_known("rdma"),
+			 "seccomp", seccomp(),
+			 "apparmor", "enabled", 0,
+			 "selinux", "enabled", 0,
+			 "memoryPolicy", "modes", strv(spec_mpol_modes), "flags", strv(spec_mpol_flags),
+			 "intelRdt", "enabled", 1, "schemata", 1, "monitoring", 1,
+			 "mountExtensions", "idmap", "enabled", 1,
+			 "netDevices", "enabled", 1);
+}
+
 char *hull_features_json(const char *version)
 {
-	_cleanup_json_ json_t *top = json_pack(
-		"{s:s, s:s, s:o, s:o, s:{s:[s,s,s,s,s,s,s,s], s:o, s:{s:b, s:b, s:b, s:b, s:b}, "
-		"s:o, s:{s:b}, s:{s:b}, s:{s:b}, s:{s:{s:b}}}, s:{s:s}}",
-		"ociVersionMin", "1.0.0",
-		"ociVersionMax", "1.3.0",
-		"hooks", hooks(),
-		"mountOptions", mount_options(),
-		"linux",
-		"namespaces", "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts",
-		"capabilities", capabilities(),
-		"cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
-		"seccomp", seccomp(),
-		"apparmor", "enabled", 0,
-		"selinux", "enabled", 0,
-		"intelRdt", "enabled", 0,
-		"mountExtensions", "idmap", "enabled", 0,
-		"annotations", "org.hull.version", version);
+	_cleanup_json_ json_t *top = json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s}, s:o}",
+					       "ociVersionMin", "1.0.0",
+					       "ociVersionMax", "1.3.0",
+					       "hooks", hooks(),
+					       "mountOptions", mount_options(),
+					       "linux", linux_features(),
+					       "annotations", "org.hull.version", version,
+					       "potentiallyUnsafeConfigAnnotations", strv(spec_hull_annotations));
 	return top ? json_dumps(top, JSON_INDENT(2)) : NULL;
 }
