@@ -57,7 +57,7 @@ CHECK_SOAK_N = 200
 QEMU = qemu-system-x86_64
 CGROUP2_TIMEOUT = 900
 CGROUP2_CACHE = $(BUILDDIR)/cgroup2
-CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle rootfs_overlay
+CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle rootfs_overlay exec
 # the modules the guest loads (Debian's 6.1 has overlayfs as a module, and no
 # lowerdir+: rootfs_overlay tests the one-string mount(2) path there)
 CGROUP2_MODULES = virtio_pci virtio_blk loop overlay

@@ -4,7 +4,8 @@
  * fds, and the errors.
  *
  * This file: the namespaces, the cgroup, exit codes; the suite. The others
- * are in exec-process.c, exec-io.c and exec-errors.c (helpers: exec.h). */
+ * are in exec-process.c, exec-io.c, exec-errors.c and exec-cgroup.c
+ * (helpers: exec.h). */
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
@@ -200,6 +201,7 @@ END_TEST
 HULL_TESTS(exec_process);
 HULL_TESTS(exec_io);
 HULL_TESTS(exec_errors);
+HULL_TESTS(exec_cgroup);
 
 HULL_SUITE(exec, integration)
 {
@@ -214,6 +216,7 @@ HULL_SUITE(exec, integration)
 	hull_tests_exec_process(tc);
 	hull_tests_exec_io(tc);
 	hull_tests_exec_errors(tc);
+	hull_tests_exec_cgroup(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
