@@ -31,13 +31,8 @@ static int become_root(struct hull_err *err)
 	return 0;
 }
 
-/* The init stays in its time namespace (a process moves only at execve, to
- * the one it made for its children), so the offsets can still be written:
- * the kernel takes them only while the namespace has no process. */
-static int enter_time(const struct hull_ns_plan *plan, struct hull_err *err)
+static int write_time_offsets(const struct hull_ns_plan *plan, struct hull_err *err)
 {
-	if (unshare(CLONE_NEWTIME) < 0)
-		return hull_syserr(err, errno, "%s: unshare", hull_ns_label(HULL_NS_TIME));
 	size_t len = strlen(plan->time_offsets);
 	if (!len)
 		return 0;
@@ -52,6 +47,24 @@ static int enter_time(const struct hull_ns_plan *plan, struct hull_err *err)
 		return hull_syserr(err, errno, "linux.timeOffsets: write /proc/self/timens_offsets");
 	if ((size_t)n != len)
 		return hull_errf(err, EIO, "linux.timeOffsets: short write to /proc/self/timens_offsets");
+	return 0;
+}
+
+/* unshare() makes the time namespace for the init's children only, so the
+ * offsets can still be written: the kernel takes them only while the
+ * namespace has no process. Then the init enters it with setns(): Linux
+ * 6.1 (Debian 12) does not move a process there at execve, newer kernels
+ * do, and an init left in the host's time namespace would run the
+ * container's process there. */
+static int enter_time(const struct hull_ns_plan *plan, struct hull_err *err)
+{
+	if (unshare(CLONE_NEWTIME) < 0)
+		return hull_syserr(err, errno, "%s: unshare", hull_ns_label(HULL_NS_TIME));
+	if (write_time_offsets(plan, err) < 0)
+		return -EINVAL;
+	_cleanup_close_ int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWTIME) < 0)
+		return hull_syserr(err, errno, "%s: enter", hull_ns_label(HULL_NS_TIME));
 	return 0;
 }
 
