@@ -176,7 +176,8 @@ int hull_cg_check_resources(struct hull_cgroup *cg, const struct hull_resources 
 }
 
 /* The writes of every controller that lives in a hierarchy of this
- * version; device rules only at create (update refuses them, as runc). */
+ * version; device rules only at create (update accepts and ignores them:
+ * the CRI sends the whole resources block). */
 int hull_cg_write_all(struct hull_cgroup *cg, bool v2, const struct hull_resources *res, struct hull_err *err)
 {
 	for (size_t i = 0; i < hull_cg_n_controllers; i++) {

@@ -69,9 +69,9 @@ int hull_cmd_list(const struct hull_globals *g, int argc, char **argv, struct hu
 		for (size_t i = 0; i < k; i++) {
 			char created[40];
 			hull_format_rfc3339(sts[i]->created_sec, sts[i]->created_nsec, created);
-			struct passwd *pw = getpwuid(sts[i]->owner);
+			_cleanup_free_ char *owner = hull_state_owner_name(sts[i]->owner);
 			printf("%-20s %-8d %-10s %-40s %-31s %s\n", sts[i]->id, (int)sts[i]->pid, statuses[i],
-			       sts[i]->bundle, created, pw ? pw->pw_name : "");
+			       sts[i]->bundle, created, owner);
 		}
 	}
 	for (size_t i = 0; i < k; i++)

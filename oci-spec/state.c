@@ -211,8 +211,7 @@ int hull_state_file_parse(const char *buf, size_t len, struct hull_state_file *o
 	return r;
 }
 
-/* runc prints the owner's user name, or "#UID" when the uid has none. */
-static char *owner_name(uid_t uid)
+char *hull_state_owner_name(uid_t uid)
 {
 	struct passwd pw, *res = NULL;
 	long sz = sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -226,7 +225,7 @@ static char *owner_name(uid_t uid)
 static json_t *state_object(const struct hull_state_file *st, const char *status)
 {
 	char created[40];
-	_cleanup_free_ char *owner = owner_name(st->owner);
+	_cleanup_free_ char *owner = hull_state_owner_name(st->owner);
 	hull_format_rfc3339(st->created_sec, st->created_nsec, created);
 	json_t *o = json_object();
 	json_object_set_new(o, "ociVersion", json_string(s_or_empty(st->oci_version)));

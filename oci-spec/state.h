@@ -70,6 +70,8 @@ int hull_state_file_parse(const char *buf, size_t len, struct hull_state_file *o
 char *hull_state_json(const struct hull_state_file *st, const char *status, bool pretty);
 
 /* `hull list --format json`: a JSON array of the objects above (runc's shape). */
+/* runc prints the owner's user name, or "#UID" when the uid has none. */
+char *hull_state_owner_name(uid_t uid);
 char *hull_state_list_json(const struct hull_state_file *const *sts, const char *const *statuses,
 			   size_t n);
 

@@ -34,7 +34,8 @@ int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_s
 			struct hull_state_file s = *st;
 			s.pid = out->pid;
 			r = fd < 0 ? hull_errf(err, EPROTO, "sync with the %s: no seccomp fd", who)
-				   : hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &s, err);
+				   : hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &s,
+								eof_is_ready ? "running" : "creating", err);
 			if (fd >= 0)
 				close(fd);
 			if (r < 0)

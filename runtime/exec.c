@@ -89,6 +89,14 @@ static void strv_add(struct hull_strv *v, const char *s)
 	v->v[v->n] = NULL;
 }
 
+static bool strv_has(const struct hull_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return true;
+	return false;
+}
+
 static void strv_set(struct hull_strv *v, char *const *src, size_t n)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -137,8 +145,10 @@ static int make_process(const struct hull_exec_opts *o, struct hull_process *p, 
 			return hull_errf(err, EINVAL, "exec: no command given (hull exec ID CMD [ARGS...] "
 					 "or --process FILE)");
 		strv_set(&p->args, o->args, o->n_args);
-		/* The init's console size and oom score are not the new process's. */
+		/* The init's console size and oom score are not the new process's;
+		 * nor its terminal: runc gives one only with --tty. */
 		p->has_console_size = false;
+		p->terminal = false;
 	}
 	if (o->process_file && o->n_args)
 		return hull_errf(err, EINVAL, "exec: a command and --process: give one");
@@ -169,8 +179,9 @@ static int make_process(const struct hull_exec_opts *o, struct hull_process *p, 
 		strv_add(&p->caps.effective, o->caps[i]);
 		strv_add(&p->caps.permitted, o->caps[i]);
 		p->caps.has_bounding = p->caps.has_effective = p->caps.has_permitted = true;
-		/* Ambient needs inheritable, which --cap does not grant (runc's rule). */
-		if (p->caps.has_inheritable) {
+		/* Ambient needs inheritable, which --cap does not grant: runc tries
+		 * and ignores the kernel's refusal, hull adds what can be raised. */
+		if (strv_has(&p->caps.inheritable, o->caps[i])) {
 			strv_add(&p->caps.ambient, o->caps[i]);
 			p->caps.has_ambient = true;
 		}

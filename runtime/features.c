@@ -2,6 +2,10 @@
  * features.md), read from the tables the parser and the cgroup writers
  * use, so that the document cannot claim what the code does not do. */
 #include <ctype.h>
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -13,6 +17,7 @@
 #include "../cgroups/cgroups.h"
 #include "../oci-spec/parse.h"
 #include "features.h"
+#include "seccomp.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -86,28 +91,31 @@ static json_t *seccomp_archs(void)
 	return a;
 }
 
-/* supportedFlags: what this libseccomp and kernel can set (libseccomp's API
- * level: 2 TSYNC, 3 LOG, 4 SPEC_ALLOW); WAIT_KILLABLE_RECV needs 2.6. */
+/* Whether this kernel takes a filter flag: hull loads the filter with
+ * seccomp(2) itself, so the kernel, not libseccomp, decides. A NULL
+ * program makes a known flag fail with EFAULT (nothing is installed) and an
+ * unknown one with EINVAL; WAIT_KILLABLE_RECV is valid only with
+ * NEW_LISTENER. */
+static bool kernel_takes(unsigned flag)
+{
+	if (flag == HULL_SECCOMP_WAIT_KILLABLE_RECV)
+		flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
+}
+
 static json_t *seccomp(void)
 {
-	static const char *const known[] = {
-		"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-		"SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
-	};
-	unsigned level = seccomp_api_get();
-	json_t *supported = json_array();
-	for (unsigned i = 0; i < 3; i++)
-		if (level >= i + 2)
-			json_array_append_new(supported, json_string(known[i]));
-#if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-	if (level >= 7)
-		json_array_append_new(supported, json_string(known[3]));
-#endif
+	json_t *known = json_array(), *supported = json_array();
+	for (const struct hull_seccomp_flag *f = hull_seccomp_flags; f->name; f++) {
+		json_array_append_new(known, json_string(f->name));
+		if (kernel_takes(f->flag))
+			json_array_append_new(supported, json_string(f->name));
+	}
 	return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1,
 			 "actions", strv(spec_seccomp_actions),
 			 "operators", strv(spec_seccomp_operators),
 			 "archs", seccomp_archs(),
-			 "knownFlags", strv(known),
+			 "knownFlags", known,
 			 "supportedFlags", supported);
 }
 

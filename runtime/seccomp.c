@@ -69,22 +69,24 @@ static int add_arches(scmp_filter_ctx ctx, const struct hull_strv *archs, struct
 	return 0;
 }
 
+const struct hull_seccomp_flag hull_seccomp_flags[] = {
+	{ "SECCOMP_FILTER_FLAG_TSYNC", 1u << 0 },
+	{ "SECCOMP_FILTER_FLAG_LOG", 1u << 1 },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1u << 2 },
+	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", HULL_SECCOMP_WAIT_KILLABLE_RECV },
+	{ NULL, 0 },
+};
+
 /* The kernel's flags, given to seccomp(2) at load. */
 static int set_flags(struct hull_seccomp_filter *f, const struct hull_strv *flags, struct hull_err *err)
 {
-	static const struct { const char *name; unsigned flag; } known[] = {
-		{ "SECCOMP_FILTER_FLAG_TSYNC", 1u << 0 },
-		{ "SECCOMP_FILTER_FLAG_LOG", 1u << 1 },
-		{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1u << 2 },
-		{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 1u << 5 },
-	};
 	for (size_t i = 0; i < flags->n; i++) {
-		size_t k = 0;
-		while (k < sizeof(known) / sizeof(known[0]) && strcmp(flags->v[i], known[k].name))
+		const struct hull_seccomp_flag *k = hull_seccomp_flags;
+		while (k->name && strcmp(flags->v[i], k->name))
 			k++;
-		if (k == sizeof(known) / sizeof(known[0]))
+		if (!k->name)
 			return hull_errf(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag %s", i, flags->v[i]);
-		f->flags |= known[k].flag;
+		f->flags |= k->flag;
 	}
 	return 0;
 }
@@ -200,6 +202,10 @@ int hull_seccomp_compile(const struct hull_seccomp *s, struct hull_seccomp_filte
 		r = add_rules(f->ctx, s, def, &f->notify, err);
 	if (r == 0 && f->notify && !s->listener_path)
 		r = hull_errf(err, EINVAL, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules");
+	/* The kernel takes it only with a listener (EINVAL at load, after start). */
+	if (r == 0 && (f->flags & HULL_SECCOMP_WAIT_KILLABLE_RECV) && !f->notify)
+		r = hull_errf(err, EINVAL, "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
+				 "SCMP_ACT_NOTIFY rules");
 	if (r == 0)
 		r = hull_seccomp_build(f, s, def, err);
 	if (r < 0) {
@@ -232,7 +238,7 @@ int hull_seccomp_load(struct hull_seccomp_filter *f, int sync_fd, struct hull_er
 }
 
 int hull_seccomp_send_listener(const struct hull_seccomp *s, int notify_fd,
-			       const struct hull_state_file *st, struct hull_err *err)
+			       const struct hull_state_file *st, const char *status, struct hull_err *err)
 {
 	const char *path = s->listener_path;
 	if (!path)
@@ -250,7 +256,7 @@ int hull_seccomp_send_listener(const struct hull_seccomp *s, int notify_fd,
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return hull_syserr(err, errno, "linux.seccomp.listenerPath %s: connect", path);
-	_cleanup_free_ char *json = hull_seccomp_listener_json(st, "creating", s->listener_metadata);
+	_cleanup_free_ char *json = hull_seccomp_listener_json(st, status, s->listener_metadata);
 	if (!json)
 		return hull_errf(err, ENOMEM, "linux.seccomp.listenerPath %s: out of memory", path);
 	r = hull_send_fd(sock, json, strlen(json), notify_fd);

@@ -14,6 +14,15 @@
 
 struct hull_seccomp_filter;
 
+/* The filter flags of linux.seccomp.flags hull gives seccomp(2), by their
+ * runtime-spec names; the last entry has name NULL. */
+struct hull_seccomp_flag {
+	const char *name;
+	unsigned flag;
+};
+extern const struct hull_seccomp_flag hull_seccomp_flags[];
+#define HULL_SECCOMP_WAIT_KILLABLE_RECV (1u << 5)
+
 /* Builds the filter of s; *out is NULL when s is absent. Errors are
  * "linux.seccomp...: cause" (the caller prefixes "config.json"). */
 int hull_seccomp_compile(const struct hull_seccomp *s, struct hull_seccomp_filter **out,
@@ -31,7 +40,7 @@ int hull_seccomp_load(struct hull_seccomp_filter *f, int sync_fd, struct hull_er
 /* In the parent: hands notify_fd and the container process state
  * (runtime-spec config-linux.md, "seccomp listener") to s->listener_path. */
 int hull_seccomp_send_listener(const struct hull_seccomp *s, int notify_fd,
-			       const struct hull_state_file *st, struct hull_err *err);
+			       const struct hull_state_file *st, const char *status, struct hull_err *err);
 
 HULL_DEFINE_CLEANUP(struct hull_seccomp_filter *, hull_seccomp_free)
 #define _cleanup_seccomp_ __attribute__((cleanup(hull_seccomp_freep)))

@@ -276,6 +276,8 @@ static const struct {
 	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
 		      "'action':'SCMP_ACT_NOTIFY'}]"),
 	  "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules" },
+	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']"),
+	  "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs SCMP_ACT_NOTIFY rules" },
 	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/run/l.sock',"
 		      "'syscalls':[{'names':['mkdir','sendmsg'],'action':'SCMP_ACT_NOTIFY'}]"),
 	  "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg (hull's init "
