@@ -77,23 +77,18 @@ static int make_node(int rootfd, const struct node *n, const char *label, struct
 		return hull_syserr(err, -parent, "%s", label);
 	mode_t fmt = node_fmt(n->type);
 	dev_t dev = n->type == 'p' ? 0 : makedev((unsigned)n->major, (unsigned)n->minor);
-	for (int tries = 0;; tries++) {
-		if (mknodat(parent, base, fmt | (n->mode & 07777), dev) == 0)
-			break;
+	if (mknodat(parent, base, fmt | (n->mode & 07777), dev) < 0) {
 		if (errno == EPERM)
 			return bind_host_node(n, parent, base, label, err);
-		if (errno != EEXIST || tries > 0)
+		if (errno != EEXIST)
 			return hull_syserr(err, errno, "%s: mknod", label);
 		struct stat st;
 		if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return hull_syserr(err, errno, "%s: stat", label);
-		if ((st.st_mode & S_IFMT) == fmt && (n->type == 'p' || st.st_rdev == dev))
-			break;	/* already there, as the rootfs shipped it */
-		if (S_ISDIR(st.st_mode))
-			return hull_errf(err, EEXIST, "%s: a directory is in the way", label);
-		/* a file or symlink of the image: the spec's device wins */
-		if (unlinkat(parent, base, 0) < 0)
-			return hull_syserr(err, errno, "%s: remove what is in the way", label);
+		/* runtime-spec: what is there and is not this device is an error;
+		 * nothing of the image is removed. */
+		if ((st.st_mode & S_IFMT) != fmt || (n->type != 'p' && st.st_rdev != dev))
+			return hull_errf(err, EEXIST, "%s: a file that is not this device is already there", label);
 	}
 	/* mknod's mode went through the umask */
 	if (fchmodat(parent, base, n->mode & 07777, 0) < 0)

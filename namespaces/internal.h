@@ -44,8 +44,11 @@ const char *hull_fd_path(char buf[HULL_FD_PATH_LEN], int fd);
 
 #define HULL_MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 /* The per-mount flags a bind remount can change. */
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
 #define HULL_MS_MNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
-			   MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+			   MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW)
 
 /* Sets (set) and clears (clr) per-mount MS_* flags of the mount fd is the
  * root of, keeping every other flag as it is (mount_setattr; falls back to

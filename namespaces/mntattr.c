@@ -18,6 +18,7 @@ static void ms_to_attr(unsigned long set, unsigned long clr, struct mount_attr *
 		{ MS_NODEV, MOUNT_ATTR_NODEV },
 		{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
 		{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
+		{ MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		if (set & map[i].ms)

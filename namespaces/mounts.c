@@ -145,7 +145,7 @@ static uint64_t mount_attrs(unsigned long flags)
 		{ MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOSUID, MOUNT_ATTR_NOSUID },
 		{ MS_NODEV, MOUNT_ATTR_NODEV }, { MS_NOEXEC, MOUNT_ATTR_NOEXEC },
 		{ MS_NOATIME, MOUNT_ATTR_NOATIME }, { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
-		{ MS_STRICTATIME, MOUNT_ATTR_STRICTATIME },
+		{ MS_STRICTATIME, MOUNT_ATTR_STRICTATIME }, { MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
 	};
 	uint64_t a = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -253,12 +253,39 @@ static int mount_fs(const struct hull_mount *m, int rootfd, int *root, const cha
 	return r;
 }
 
+/* The "remount" option: the mount already at the destination (an earlier
+ * entry's, or the root's own) gets the entry's flags: per-mount ones for a
+ * bind, the filesystem's (and data such as size=) otherwise. */
+static int remount(const struct hull_mount *m, int rootfd, int *root, const char *label, struct hull_err *err)
+{
+	_cleanup_close_ int fd = resolve_dest(m, rootfd, HULL_RESOLVE_EXISTING, label, err);
+	if (fd < 0)
+		return fd;
+	int r;
+	if (m->is_bind) {
+		unsigned long set = m->flags & HULL_MS_MNT_FLAGS;
+		r = hull_mnt_setflags(fd, set, HULL_MS_MNT_FLAGS & ~set, false);
+	} else {
+		char p[HULL_FD_PATH_LEN];
+		unsigned long flags = m->flags & ~(unsigned long)(MS_BIND | MS_REC | HULL_MS_PROPAGATION);
+		r = mount(NULL, hull_fd_path(p, fd), NULL, flags | MS_REMOUNT, m->data) < 0 ? -errno : 0;
+	}
+	if (r < 0)
+		return hull_syserr(err, -r, "%s: remount%s", label, r == -EINVAL ? " (nothing is mounted there?)" : "");
+	r = finish(fd, m, label, err);
+	if (r == 0)
+		*root = steal_fd(fd);
+	return r;
+}
+
 int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 		   const struct hull_rootfs_opts *opts, int *root, struct hull_err *err)
 {
 	const struct hull_mount *m = &spec->mounts[i];
 	_cleanup_free_ char *label = hull_xasprintf("mounts[%zu] %s", i, HULL_Q(m->destination));
 	*root = -1;
+	if (m->flags & MS_REMOUNT)
+		return remount(m, rootfd, root, label, err);
 	if (m->is_bind)
 		return mount_bind(m, rootfd, opts->idmap_fds ? opts->idmap_fds[i] : -1, root, label, err);
 	if (is_type(m, "cgroup"))

@@ -129,14 +129,14 @@ static char *rewrite_big_ints(const char *buf, size_t len, size_t *out_len)
 
 int jload(const char *buf, size_t len, json_t **out, struct hull_err *err)
 {
+	/* glossary.md: an object MUST NOT have two members of one name. */
 	json_error_t e;
-	json_t *j = json_loadb(buf, len, 0, &e);
+	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
 	if (!j && strstr(e.text, "too big integer") && !strstr(e.text, "negative")) {
 		size_t n2 = 0;
 		_cleanup_free_ char *b2 = rewrite_big_ints(buf, len, &n2);
-		json_error_t e2;
 		if (b2)
-			j = json_loadb(b2, n2, JSON_ALLOW_NUL, &e2);
+			j = json_loadb(b2, n2, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &e);
 	}
 	if (!j)
 		return hull_errf(err, EINVAL, "line %d column %d: %s", e.line, e.column, e.text);
@@ -323,6 +323,8 @@ int jv_kvs(json_t *v, const char *path, struct hull_kvs *out, struct hull_err *e
 		jpath_t p;
 		jp_key(p, path, key);
 		char *s = NULL;
+		if (!*key)
+			return jerr(err, path, "a key must not be empty");
 		if (jv_string(val, p, &s, err) < 0)
 			return -EINVAL;
 		out->v[out->n].key = hull_xstrdup(key);

@@ -207,6 +207,8 @@ static int parse_block_io(json_t *o, const char *P, struct hull_resources *res, 
 			    weight(v, ep, "weight", &d->weight, &d->has_weight, err) < 0 ||
 			    weight(v, ep, "leafWeight", &d->leaf_weight, &d->has_leaf_weight, err) < 0)
 				return -EINVAL;
+			if (!jget(v, "weight") && !jget(v, "leafWeight"))
+				return jerr(err, ep, "needs weight or leafWeight");
 		}
 	}
 	if (parse_throttles(o, p, "throttleReadBpsDevice", &b->throttle_read_bps, err) < 0 ||
@@ -286,6 +288,8 @@ static int parse_rdma(json_t *o, const char *P, struct hull_resources *res, stru
 			return -EINVAL;
 		OPT(jo_u32(v, p, "hcaHandles", false, &d->hca_handles, err), d->has_hca_handles);
 		OPT(jo_u32(v, p, "hcaObjects", false, &d->hca_objects, err), d->has_hca_objects);
+		if (!d->has_hca_handles && !d->has_hca_objects)
+			return jerr(err, p, "needs hcaHandles or hcaObjects");
 	}
 	return 0;
 }

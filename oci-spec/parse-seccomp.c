@@ -120,6 +120,8 @@ int spec_parse_seccomp(json_t *o, const char *P, struct hull_seccomp *s, struct 
 		return -EINVAL;
 	if (s->listener_path && s->listener_path[0] != '/')
 		return jerr(err, "linux.seccomp.listenerPath", "must be an absolute path");
+	if (s->listener_metadata && !s->listener_path)
+		return jerr(err, "linux.seccomp.listenerMetadata", "needs listenerPath");
 	if ((r = jo_array(o, P, "syscalls", false, &a, err)) < 0)
 		return r;
 	if (!a)

@@ -196,7 +196,7 @@ static int parse_io_priority(json_t *proc, struct hull_process *p, struct hull_e
 		return jerr(err, "process.ioPriority.class", "unknown class %s",
 			    p->io_priority_class);
 	p->io_priority_class_num = c->num;
-	if (jo_i64(o, path, "priority", false, 0, 7, &prio, err) < 0)
+	if (jo_i64(o, path, "priority", true, 0, 7, &prio, err) < 0)
 		return -EINVAL;
 	p->io_priority = (int)prio;
 	return 0;
@@ -308,6 +308,49 @@ static int parse_process(json_t *proc, struct hull_process *p, struct hull_err *
 	return 0;
 }
 
+/* A numeric identifier: digits, no leading zero; *s moves past it. */
+static bool semver_number(const char **s)
+{
+	const char *p = *s;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == *s || (**s == '0' && p - *s > 1))
+		return false;
+	*s = p;
+	return true;
+}
+
+/* Dot-separated non-empty identifiers of [0-9A-Za-z-]; *s moves past them. */
+static bool semver_idents(const char **s)
+{
+	const char *p = *s;
+	for (;;) {
+		const char *start = p;
+		while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-')
+			p++;
+		if (p == start)
+			return false;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	*s = p;
+	return true;
+}
+
+/* SemVer 2.0.0: MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]. */
+static bool semver_ok(const char *v)
+{
+	const char *p = v;
+	if (!semver_number(&p) || *p++ != '.' || !semver_number(&p) || *p++ != '.' || !semver_number(&p))
+		return false;
+	if (*p == '-' && (++p, !semver_idents(&p)))
+		return false;
+	if (*p == '+' && (++p, !semver_idents(&p)))
+		return false;
+	return *p == 0;
+}
+
 static int parse_version(json_t *top, struct hull_spec *spec, struct hull_err *err)
 {
 	if (jo_string(top, "", "ociVersion", true, &spec->oci_version, err) < 0)
@@ -315,8 +358,10 @@ static int parse_version(json_t *top, struct hull_spec *spec, struct hull_err *e
 	const char *v = spec->oci_version;
 	if (!*v)
 		return jerr(err, "ociVersion", "must not be empty");
+	if (!semver_ok(v))
+		return jerr(err, "ociVersion", "%s is not a SemVer 2.0.0 version (such as 1.3.0)", v);
 	/* Any 1.x: minor versions only add fields, and unknown fields are ignored. */
-	if (strncmp(v, "1.", 2) != 0 || v[2] < '0' || v[2] > '9')
+	if (strncmp(v, "1.", 2) != 0)
 		return jerr(err, "ociVersion", "unsupported version %s (hull supports 1.x)", v);
 	return 0;
 }

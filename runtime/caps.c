@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 
 #include "../base/cleanup.h"
+#include "../base/log.h"
 #include "../base/util.h"
 #include "caps.h"
 
@@ -49,7 +50,11 @@ static int resolve_set(const struct cap_names *n, const struct hull_strv *names,
 		if (c > CAP_LAST_CAP)
 			return hull_errf(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability %s",
 					 set, i, names->v[i]);
-		/* A capability newer than the running kernel has nothing to grant or drop. */
+		/* A capability newer than the running kernel has nothing to grant
+		 * or drop; the spec asks for a warning. */
+		if (!(CAP_BIT(c) & kernel_mask))
+			hull_warn("process.capabilities.%s[%zu]: %s is not known to this kernel, not granted", set, i,
+				  names->v[i]);
 		*out |= CAP_BIT(c) & kernel_mask;
 	}
 	return 0;

@@ -84,7 +84,9 @@ int hull_process_chdir(const struct hull_process *p, struct hull_err *err)
 
 int hull_process_switch_user(const struct hull_process *p, struct hull_err *err)
 {
-	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
+	/* Where setgroups is denied (a rootless user namespace) an empty list
+	 * changes nothing that could be changed; asked groups are an error. */
+	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 && (errno != EPERM || p->n_additional_gids))
 		return hull_syserr(err, errno, "process.user.additionalGids");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return hull_syserr(err, errno, "process.user.gid %u", (unsigned)p->gid);

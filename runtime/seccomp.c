@@ -26,6 +26,8 @@ static int action_value(const char *name, bool has_ret, uint32_t ret, const char
 		return hull_errf(err, EINVAL, "%s.%s: %u does not fit in 16 bits", path, ekey, ret);
 	/* runc returns EPERM when errnoRet is not given, for TRACE as for ERRNO. */
 	uint32_t data = has_ret ? ret : EPERM;
+	if (has_ret && strcmp(name, "SCMP_ACT_ERRNO") && strcmp(name, "SCMP_ACT_TRACE"))
+		return hull_errf(err, EINVAL, "%s.%s: %s takes no errno", path, ekey, name);
 	if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
 		*out = SCMP_ACT_KILL_THREAD;
 	else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS"))

@@ -185,6 +185,59 @@ START_TEST(relative_destination)
 }
 END_TEST
 
+/* The "remount" option changes the mount an earlier entry made (here a
+ * tmpfs's size and read-only); nosymfollow holds on a bind mount. */
+START_TEST(remount_and_nosymfollow)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ht_mount(&t, "/mnt", "tmpfs", "tmpfs", "size=4m", NULL);
+	ht_mount(&t, "/mnt", "tmpfs", "tmpfs", "remount", "ro", "size=1m", NULL);
+	ht_mount(&t, "/b", "bind", t.bundle, "rbind", "nosymfollow", NULL);
+	ht_sh(&t, "grep ' /mnt ' /proc/self/mountinfo | awk '{print $6, $NF}'; "
+		  "grep -c ' /b .*nosymfollow' /proc/self/mountinfo");
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "ro,relatime ro,size=1024k\n1\n");
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+/* linux.devices: a file of the image where a device goes is an error, and
+ * the image keeps it. */
+START_TEST(device_over_a_file)
+{
+	struct ht t;
+	struct ht_result r;
+	char f[4300];
+	ht_begin(&t, true);
+	snprintf(f, sizeof(f), "%s/dev/ht-dev", t.rootfs);
+	FILE *fp = fopen(f, "we");
+	ck_assert_ptr_nonnull(fp);
+	fputs("image\n", fp);
+	fclose(fp);
+	json_t *mounts = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(t.cfg, "mounts"), i, m)
+		if (strcmp(json_string_value(json_object_get(m, "destination")), "/dev"))
+			json_array_append(mounts, m);
+	json_object_set_new(t.cfg, "mounts", mounts);
+	json_object_set_new(lnx(&t), "devices", json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/dev/ht-dev",
+							   "type", "c", "major", 1, "minor", 3));
+	ht_args(&t, "true", NULL);
+	ht_run(&t, &r);
+	ht_assert_error(&r, "linux.devices[0] /dev/ht-dev: a file that is not this device is already there");
+	ht_result_free(&r);
+	char *kept = ht_read(f);
+	ck_assert_str_eq(kept, "image\n");
+	free(kept);
+	ht_finish(&t);
+}
+END_TEST
+
 #define RDTGROUP_SUPER_MAGIC 0x7655821
 
 /* Where resctrl is not mounted, linux.intelRdt is an error, never ignored. */
@@ -218,6 +271,8 @@ HULL_SUITE(spec13, integration)
 	tcase_add_test(tc, pids_limit_zero);
 	tcase_add_test(tc, relative_destination);
 	tcase_add_test(tc, intel_rdt_refused);
+	tcase_add_test(tc, remount_and_nosymfollow);
+	tcase_add_test(tc, device_over_a_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

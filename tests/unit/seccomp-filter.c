@@ -276,6 +276,11 @@ static const struct {
 	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
 		      "'action':'SCMP_ACT_NOTIFY'}]"),
 	  "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY rules" },
+	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','defaultErrnoRet':5"),
+	  "linux.seccomp.defaultErrnoRet: SCMP_ACT_ALLOW takes no errno" },
+	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ERRNO','syscalls':[{'names':['mkdir'],"
+		      "'action':'SCMP_ACT_KILL_PROCESS','errnoRet':1}]"),
+	  "linux.seccomp.syscalls[0].errnoRet: SCMP_ACT_KILL_PROCESS takes no errno" },
 	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']"),
 	  "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs SCMP_ACT_NOTIFY rules" },
 	{ SECCOMP_CFG("'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/run/l.sock',"
