@@ -237,8 +237,17 @@ static int parse_intel_rdt(json_t *o, struct hull_linux *l, struct hull_err *err
 	    jo_bool(o, p, "enableMonitoring", &l->rdt_enable_monitoring, err) < 0)
 		return -EINVAL;
 	const char *id = l->rdt_clos_id;
-	if (id && (!*id || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, "..")))
+	/* "/" is the default CLOS, the root of resctrl */
+	if (id && strcmp(id, "/") && (!*id || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, "..")))
 		return jerr(err, "linux.intelRdt.closID", "\"%s\": not a resctrl group name", id);
+	if (l->rdt_mem_bw_schema && *l->rdt_mem_bw_schema && strncmp(l->rdt_mem_bw_schema, "MB:", 3))
+		return jerr(err, "linux.intelRdt.memBwSchema", "must start with MB:");
+	if ((l->rdt_l3_cache_schema && strchr(l->rdt_l3_cache_schema, '\n')) ||
+	    (l->rdt_mem_bw_schema && strchr(l->rdt_mem_bw_schema, '\n')))
+		return jerr(err, "linux.intelRdt", "a schema must not contain a newline");
+	for (size_t i = 0; i < l->rdt_schemata.n; i++)
+		if (strchr(l->rdt_schemata.v[i], '\n'))
+			return jerr(err, "linux.intelRdt.schemata", "[%zu] must not contain a newline", i);
 	return 0;
 }
 

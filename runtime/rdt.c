@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -39,7 +40,14 @@ static int write_line(int dir, const char *file, const char *line, struct hull_e
 	return r;
 }
 
-static int schemata(int dir, const struct hull_linux *l, struct hull_err *err)
+static bool has_schema(const struct hull_linux *l)
+{
+	return (l->rdt_l3_cache_schema && *l->rdt_l3_cache_schema) ||
+	       (l->rdt_mem_bw_schema && *l->rdt_mem_bw_schema) || l->rdt_schemata.n;
+}
+
+/* l3CacheSchema first, memBwSchema, then schemata: the spec's order. */
+static int write_schemata(int dir, const struct hull_linux *l, struct hull_err *err)
 {
 	int r = 0;
 	if (l->rdt_l3_cache_schema && *l->rdt_l3_cache_schema)
@@ -51,26 +59,117 @@ static int schemata(int dir, const struct hull_linux *l, struct hull_err *err)
 	return r;
 }
 
+/* One "ID=VALUE" of want, compared with the same domain in the kernel's
+ * line for the resource: case and leading zeros aside ("0fff" is "FFF"). */
+static bool domain_matches(const char *have_line, const char *id, size_t id_len, const char *val, size_t val_len)
+{
+	for (const char *d = have_line; d && *d; d = strchr(d, ';') ? strchr(d, ';') + 1 : NULL) {
+		while (*d == ' ')
+			d++;
+		if (strncmp(d, id, id_len) || d[id_len] != '=')
+			continue;
+		const char *hv = d + id_len + 1;
+		size_t hl = strcspn(hv, ";\n");
+		while (hl > 1 && *hv == '0')
+			hv++, hl--;
+		while (val_len > 1 && *val == '0')
+			val++, val_len--;
+		return hl == val_len && !strncasecmp(hv, val, hl);
+	}
+	return false;
+}
+
+/* Whether every domain of want ("L3:0=f;1=f") has that value in the
+ * group's schemata file (have). */
+bool hull_rdt_schema_matches(const char *have, const char *want)
+{
+	const char *colon = strchr(want, ':');
+	if (!colon)
+		return false;
+	size_t rl = (size_t)(colon - want);
+	const char *line = NULL;
+	for (const char *h = have; h && *h; h = strchr(h, '\n') ? strchr(h, '\n') + 1 : NULL) {
+		while (*h == ' ')
+			h++;
+		if (!strncmp(h, want, rl) && h[rl] == ':') {
+			line = h + rl + 1;
+			break;
+		}
+	}
+	if (!line)
+		return false;
+	for (const char *d = colon + 1; *d;) {
+		size_t len = strcspn(d, ";"), id_len = strcspn(d, "=");
+		if (id_len >= len || !domain_matches(line, d, id_len, d + id_len + 1, len - id_len - 1))
+			return false;
+		d += len + (d[len] == ';');
+	}
+	return true;
+}
+
+/* An existing closID group is shared: its schemata are compared, never
+ * written. */
+static int compare_schemata(int dir, const char *group, const struct hull_linux *l, struct hull_err *err)
+{
+	_cleanup_free_ char *have = NULL;
+	if (hull_read_file_at(dir, "schemata", &have, NULL, err) < 0) {
+		hull_err_prefix(err, "linux.intelRdt: %s", group);
+		return -EIO;
+	}
+	const char *const want[] = { l->rdt_l3_cache_schema, l->rdt_mem_bw_schema };
+	const char *const field[] = { "l3CacheSchema", "memBwSchema" };
+	for (size_t i = 0; i < 2; i++)
+		if (want[i] && *want[i] && !hull_rdt_schema_matches(have, want[i]))
+			return hull_errf(err, EINVAL, "linux.intelRdt.%s: %s is not what the existing group %s has "
+					 "(%s)", field[i], HULL_Q(want[i]), group, HULL_Q(have));
+	return 0;
+}
+
+/* The group's directory, made or checked by the spec's rules; *made: ours
+ * to remove at delete (only a group named after the container is). */
+static int open_group(const struct hull_linux *l, const char *group, const char *dir, bool *made,
+		      struct hull_err *err)
+{
+	bool clos = l->rdt_clos_id != NULL;
+	*made = false;
+	if (access(dir, F_OK) < 0) {
+		if (clos && !has_schema(l))
+			return hull_errf(err, ENOENT, "linux.intelRdt.closID: no resctrl group %s (with no schemata to "
+					 "make it from, it must exist)", dir);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
+		*made = !clos;
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
+		int r = write_schemata(fd, l, err);
+		return r < 0 ? (close(fd), r) : fd;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
+	int r = clos ? compare_schemata(fd, group, l, err) : write_schemata(fd, l, err);
+	return r < 0 ? (close(fd), r) : fd;
+}
+
 int hull_rdt_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid, struct hull_err *err)
 {
 	const struct hull_linux *l = &spec->linux_;
 	if (!l->has_intel_rdt)
 		return 0;
+	/* closID "/": the default CLOS, the root of resctrl */
 	const char *group = l->rdt_clos_id ? l->rdt_clos_id : c->id;
-	_cleanup_free_ char *dir = hull_xasprintf("%s/%s", RESCTRL, group);
-	bool made = access(dir, F_OK) < 0;
+	_cleanup_free_ char *dir = strcmp(group, "/") ? hull_xasprintf("%s/%s", RESCTRL, group) : hull_xstrdup(RESCTRL);
+	bool will_make = !l->rdt_clos_id && access(dir, F_OK) < 0;
 	/* group, made by us, monitoring group: recorded before either exists */
-	_cleanup_free_ char *rec = hull_xasprintf("%s\n%d\n%d\n", group, made, l->rdt_enable_monitoring);
+	_cleanup_free_ char *rec = hull_xasprintf("%s\n%d\n%d\n", group, will_make, l->rdt_enable_monitoring);
 	int r = hull_write_atomic_at(c->dirfd, RECORD, rec, strlen(rec), 0600, err);
 	if (r < 0)
 		return r;
-	if (made && mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool made;
+	_cleanup_close_ int fd = open_group(l, group, dir, &made, err);
 	if (fd < 0)
-		return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
-	if ((r = schemata(fd, l, err)) < 0)
-		return r;
+		return fd;
 	char v[24];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	if (!l->rdt_enable_monitoring)
@@ -94,7 +193,7 @@ int hull_rdt_teardown(struct hull_container *c, struct hull_err *err)
 	int made = 0, mon = 0;
 	if (sscanf(rec, "%255[^\n]\n%d\n%d", group, &made, &mon) != 3)
 		return hull_errf(err, EINVAL, "%s/%s: not a resctrl record", c->dir, RECORD);
-	_cleanup_free_ char *dir = hull_xasprintf("%s/%s", RESCTRL, group);
+	_cleanup_free_ char *dir = strcmp(group, "/") ? hull_xasprintf("%s/%s", RESCTRL, group) : hull_xstrdup(RESCTRL);
 	_cleanup_free_ char *mdir = hull_xasprintf("%s/mon_groups/%s", dir, c->id);
 	if (mon && rmdir(mdir) < 0 && errno != ENOENT)
 		return hull_syserr(err, errno, "linux.intelRdt: %s", mdir);

@@ -2,6 +2,7 @@
 #ifndef HULL_RDT_H
 #define HULL_RDT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "../oci-spec/spec.h"
@@ -11,6 +12,9 @@
 int hull_rdt_check(const struct hull_spec *spec, struct hull_err *err);
 /* Parent, before the init goes on: pid into the container's group. */
 int hull_rdt_setup(const struct hull_spec *spec, struct hull_container *c, pid_t pid, struct hull_err *err);
+/* Whether each domain of want ("L3:0=f;1=f") has that value in a resctrl
+ * schemata file's text (have), case and leading zeros aside. */
+bool hull_rdt_schema_matches(const char *have, const char *want);
 /* Idempotent: removes what setup made (from its record). */
 int hull_rdt_teardown(struct hull_container *c, struct hull_err *err);
 
