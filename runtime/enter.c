@@ -62,9 +62,6 @@ static int become_user(const struct hull_enter *e, bool cwd_done, struct hull_er
 static int prepare(const struct hull_enter *e, struct hull_err *err)
 {
 	const struct hull_process *p = &e->spec->process;
-	if (e->exec && p->exec_cpu_affinity_initial &&
-	    hull_cpu_affinity(p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)
-		return err->code;
 	if (setsid() < 0)
 		return hull_syserr(err, errno, "setsid");
 	int r = p->terminal ? open_terminal(e, err) : 0;

@@ -29,6 +29,7 @@
 #include "../base/sync.h"
 #include "../base/util.h"
 #include "../cgroups/cgroups.h"
+#include "placement.h"
 #include "caps.h"
 #include "console.h"
 #include "enter.h"
@@ -213,13 +214,19 @@ static int attach_v2(void *data, pid_t pid, struct hull_err *err)
 }
 
 /* The process, born through hull_spawn in the container's namespaces and
- * cgroups holding the sync socket and the preserved fds only. */
-static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *cg, pid_t init, int pidfd,
-			   int flags, int sync_fd, struct hull_err *err)
+ * cgroups holding the sync socket and the preserved fds only. It (and the
+ * helper that joins) runs on execCPUAffinity.initial until it is in the
+ * cgroup, as the spec asks; hull gets its own CPUs back. */
+static pid_t clone_process(const struct hull_exec_opts *o, const char *initial, struct hull_cgroup *cg, pid_t init,
+			   int pidfd, int flags, int sync_fd, struct hull_err *err)
 {
 	struct attach at = { .cg = cg, .init = init };
 	int v2_fd = -1, *tasks = NULL;
 	size_t n_tasks = 0;
+	cpu_set_t own;
+	bool pinned = initial && sched_getaffinity(0, sizeof(own), &own) == 0;
+	if (pinned && hull_cpu_affinity(initial, "process.execCPUAffinity.initial", err) < 0)
+		return -EINVAL;
 	if (cg) {
 		int r = hull_cgroup_attach_fds(cg, &v2_fd, &tasks, &n_tasks, err);
 		if (r < 0)
@@ -235,6 +242,8 @@ static pid_t clone_process(const struct hull_exec_opts *o, struct hull_cgroup *c
 	pid_t pid = hull_spawn(&sp, err);
 	if (pid != 0)
 		hull_cgroup_attach_fds_close(tasks, n_tasks);
+	if (pid != 0 && pinned)
+		sched_setaffinity(0, sizeof(own), &own);
 	return pid;
 }
 
@@ -324,7 +333,7 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		return r;
 	}
 	struct hull_created out = { .pid = -1, .pidfd = -1, .pty_master = -1 };
-	out.pid = clone_process(o, cg, c.st.pid, pidfd, flags, sv[1], err);
+	out.pid = clone_process(o, spec->process.exec_cpu_affinity_initial, cg, c.st.pid, pidfd, flags, sv[1], err);
 	if (out.pid == 0) {
 		struct hull_enter e = {
 			.spec = spec, .caps = &caps, .seccomp = filter, .sync_fd = sv[1],

@@ -144,6 +144,17 @@ START_TEST(cpu_affinity)
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, "Cpus_allowed_list:\t1\n");
 	ht_result_free(&r);
+
+	/* initial alone: the process joins the cgroup on CPU 1, then gets all */
+	p = json_deep_copy(json_object_get(t.cfg, "process"));
+	json_object_set_new(p, "args", json_pack("[s,s,s]", "grep", "Cpus_allowed_list", "/proc/self/status"));
+	json_object_set_new(p, "execCPUAffinity", json_pack("{s:s}", "initial", "1"));
+	ck_assert_int_eq(json_dump_file(p, file, 0), 0);
+	json_decref(p);
+	ht_hull(&t, &r, NULL, "exec", "--process", file, t.id, NULL);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, want);
+	ht_result_free(&r);
 	ht_ok(&t, "delete", "--force", t.id, NULL);
 	ht_finish(&t);
 	free(all);
