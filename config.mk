@@ -7,6 +7,9 @@ MANPREFIX = $(PREFIX)/share/man
 BUILDDIR = build
 # where root's hull marks the parent cgroups it made, for the whole machine
 CGROUP_MARKS = /run/hull/.cgroup-marks
+# how long delete, a failed create and a failed start wait for a SIGKILLed
+# init to be gone before they report it (ms)
+KILL_WAIT_MS = 10000
 
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
@@ -28,6 +31,7 @@ CHECK_LIBS = `pkg-config --libs check libcgroup 2>/dev/null`
 
 # flags
 CPPFLAGS = -D_GNU_SOURCE -DHULL_VERSION=\"$(VERSION)\" -DHULL_CGROUP_MARKS=\"$(CGROUP_MARKS)\" \
+	-DHULL_KILL_WAIT_MS=$(KILL_WAIT_MS) \
 	-D_FORTIFY_SOURCE=2
 CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -fstack-protector-strong -fPIE \
 	-Wno-missing-field-initializers

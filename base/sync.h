@@ -9,7 +9,8 @@
 #include "err.h"
 
 enum hull_sync_type {
-	HULL_SYNC_GO = 'G',	/* parent: maps, network and hooks are done, go on */
+	HULL_SYNC_GO = 'G',	/* parent: maps, network (later: the hooks) are done, go on */
+	HULL_SYNC_HOOKS = 'H',	/* init: the root is mounted, run prestart and createRuntime */
 	HULL_SYNC_READY = 'R',	/* init: set up, waiting for start */
 	HULL_SYNC_ERROR = 'E',	/* init: failed; payload is the message */
 	HULL_SYNC_PTY = 'P',	/* init: the pty master, for a foreground relay */

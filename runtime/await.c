@@ -7,6 +7,7 @@
 #include "../base/sync.h"
 #include "../base/trace.h"
 #include "../base/util.h"
+#include "hooks.h"
 #include "lifecycle.h"
 #include "seccomp.h"
 
@@ -36,6 +37,18 @@ int hull_await_child(int sock, const struct hull_spec *spec, const struct hull_s
 			r = fd < 0 ? hull_errf(err, EPROTO, "sync with the %s: no seccomp fd", who)
 				   : hull_seccomp_send_listener(&spec->linux_.seccomp, fd, &s,
 								eof_is_ready ? "running" : "creating", err);
+			if (fd >= 0)
+				close(fd);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		case HULL_SYNC_HOOKS: {
+			struct hull_state_file s = *st;
+			s.pid = out->pid;
+			r = hull_hooks_run_create(spec, &s, err);
+			if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, NULL, -1) < 0)
+				r = hull_errf(err, EPIPE, "%s exited before it was ready", who);
 			if (fd >= 0)
 				close(fd);
 			if (r < 0)

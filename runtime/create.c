@@ -153,18 +153,6 @@ static int make_cgroup(const struct hull_create_opts *o, const struct hull_spec 
 	return r;
 }
 
-/* prestart (deprecated) runs as createRuntime does, before it. */
-static int run_create_hooks(const struct hull_spec *spec, const struct hull_container *c, pid_t pid,
-			    struct hull_err *err)
-{
-	struct hull_state_file st = c->st;
-	st.pid = pid;
-	int r = hull_hooks_run(spec, HULL_HOOK_PRESTART, &st, "creating", err);
-	if (r == 0)
-		r = hull_hooks_run(spec, HULL_HOOK_CREATE_RUNTIME, &st, "creating", err);
-	return r;
-}
-
 static int attach_v2(void *cg, pid_t pid, struct hull_err *err)
 {
 	return hull_cgroup_attach_v2(cg, pid, err);
@@ -255,7 +243,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 {
 	struct hull_rootfs_opts ro = { .no_pivot = o->no_pivot, .cgroup_ns = plan->unshare_cgroup,
 				       .user_ns = plan->user_ns };
-	struct hull_hooks_ctx hc = { .spec = spec, .state = c->st };
+	struct hull_hooks_ctx hc = { .spec = spec, .state = c->st, .sync_fd = -1 };
 	ro.before_pivot = hull_hooks_before_pivot;
 	ro.before_pivot_data = &hc;
 	int r = hull_cgroup_mounts(cg, &ro.cgroups, &ro.n_cgroups, &ro.cgroup_links, &ro.n_cgroup_links);
@@ -275,6 +263,7 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return hull_syserr(err, errno, "socketpair");
 	_cleanup_close_ int sock = sv[0];
+	hc.sync_fd = sv[1];
 	_cleanup_free_ int *idmap = hull_xcalloc(spec->n_mounts + 1, sizeof(int));
 	if ((r = hull_idmap_prepare(spec, idmap, err)) < 0) {
 		close(sv[1]);
@@ -311,14 +300,10 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 			r = rs;
 	}
 	hull_trace("network");
-	/* As crun: the namespaces exist, the init has not gone on yet. */
-	if (r == 0)
-		r = run_create_hooks(spec, c, pid, err);
 	char host_pid[16];
 	snprintf(host_pid, sizeof(host_pid), "%d", (int)pid);
 	if (r == 0 && hull_sync_send(sock, HULL_SYNC_GO, host_pid, -1) < 0)
 		r = hull_errf(err, EPIPE, "container init exited before it was ready");
-	hull_trace("hooks");
 	if (r == 0)
 		r = hull_await_child(sock, spec, &c->st, out, false, "container init", err);
 	hull_trace("init");

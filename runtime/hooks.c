@@ -12,6 +12,7 @@
 
 #include "../base/cleanup.h"
 #include "../base/log.h"
+#include "../base/sync.h"
 #include "../base/util.h"
 #include "hooks.h"
 #include "state.h"
@@ -241,8 +242,22 @@ int hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, con
 	return hull_hooks_run(spec, kind, &c->st, status, err);
 }
 
+int hull_hooks_run_create(const struct hull_spec *spec, const struct hull_state_file *st, struct hull_err *err)
+{
+	int r = hull_hooks_run(spec, HULL_HOOK_PRESTART, st, "creating", err);
+	if (r == 0)
+		r = hull_hooks_run(spec, HULL_HOOK_CREATE_RUNTIME, st, "creating", err);
+	return r;
+}
+
 int hull_hooks_before_pivot(void *ctx, struct hull_err *err)
 {
 	const struct hull_hooks_ctx *c = ctx;
+	if (c->spec->hooks[HULL_HOOK_PRESTART].n || c->spec->hooks[HULL_HOOK_CREATE_RUNTIME].n) {
+		char type;
+		if (hull_sync_send(c->sync_fd, HULL_SYNC_HOOKS, NULL, -1) < 0 ||
+		    hull_sync_recv(c->sync_fd, &type, NULL, 0, NULL) < 0 || type != HULL_SYNC_GO)
+			_exit(1);	/* the parent failed a hook or died: it reports */
+	}
 	return hull_hooks_run(c->spec, HULL_HOOK_CREATE_CONTAINER, &c->state, "creating", err);
 }

@@ -35,10 +35,18 @@ int hull_hooks_run_saved(struct hull_container *c, enum hull_hook_kind kind, con
 struct hull_hooks_ctx {
 	const struct hull_spec *spec;
 	struct hull_state_file state;	/* shallow copy; pid: the init's on the host */
+	int sync_fd;	/* the init's end: the parent runs prestart and createRuntime */
 };
 
-/* hull_rootfs_opts.before_pivot: the createContainer hooks, in the
- * container's namespaces while the host's paths are still visible. */
+/* Parent: prestart (deprecated) then createRuntime, when the init says
+ * its root is mounted (HULL_SYNC_HOOKS); st->pid is the init's. */
+int hull_hooks_run_create(const struct hull_spec *spec, const struct hull_state_file *st, struct hull_err *err);
+
+/* hull_rootfs_opts.before_pivot, in the init once the root's mounts are
+ * made: the parent runs prestart and createRuntime (runtime-spec: after
+ * the environment is created, before pivot_root), then the createContainer
+ * hooks run here, in the container's namespaces while the host's paths are
+ * still visible. */
 int hull_hooks_before_pivot(void *ctx, struct hull_err *err);
 
 #endif

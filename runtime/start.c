@@ -5,6 +5,7 @@
  * before poststart and before start returns; a poststart hook that fails
  * stops the container and fails start. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,13 +37,20 @@ static int connect_init(struct hull_container *c, struct hull_err *err)
 }
 
 /* After a failed poststart hook: the container is stopped, as 1.3 says. */
+/* Killed and seen dead (bounded), so that the state start leaves says
+ * stopped. */
 static void stop(struct hull_container *c)
 {
 	struct hull_err ignore = { 0 };
+	_cleanup_close_ int pidfd = hull_pidfd_open(c->st.pid);
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	if (hull_container_cgroup(c, &cg, &ignore) == 0)
 		hull_cgroup_kill_all(cg, SIGKILL, -1, &ignore);
 	hull_signal(c, SIGKILL, false, &ignore);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	if (pidfd >= 0)
+		while (poll(&p, 1, HULL_KILL_WAIT_MS) < 0 && errno == EINTR)
+			;
 }
 
 int hull_start(struct hull_container *c, struct hull_err *err)

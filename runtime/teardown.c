@@ -18,8 +18,6 @@
 #include "net.h"
 #include "rdt.h"
 
-#define KILL_WAIT_MS 10000
-
 /* SIGKILL cannot be caught: waiting for the init is waiting for the
  * kernel. Our own child (a failed create's) is reaped; another's init is
  * awaited through its pidfd. */
@@ -38,11 +36,11 @@ static int kill_init(const struct hull_teardown *t, struct hull_err *err)
 	struct pollfd p = { .fd = t->init_pidfd, .events = POLLIN };
 	int r;
 	do
-		r = poll(&p, 1, KILL_WAIT_MS);
+		r = poll(&p, 1, HULL_KILL_WAIT_MS);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return hull_errf(err, ETIMEDOUT, "container %s: the init did not die within %d s of SIGKILL",
-				 t->c->id, KILL_WAIT_MS / 1000);
+				 t->c->id, HULL_KILL_WAIT_MS / 1000);
 	return 0;
 }
 

@@ -416,6 +416,39 @@ START_TEST(big_state_unread)
 }
 END_TEST
 
+/* runtime-spec: prestart and createRuntime run after the environment of
+ * config.json is made (the container's mounts are there, seen through the
+ * init's /proc/PID/mountinfo) and before pivot_root (the init's root is
+ * still the host's). */
+START_TEST(create_hooks_see_the_mounts)
+{
+	struct ht t;
+	struct ht_result r;
+	char dir[128], script[1024], path[512];
+	ht_begin(&t, false);
+	out_dir(&t, dir, sizeof(dir));
+	ht_mount(&t, "/ht-hookmnt", "tmpfs", "tmpfs", "size=64k", NULL);
+	ht_args(&t, "true", NULL);
+	for (int k = 0; k < 2; k++) {
+		const char *kind = k ? "createRuntime" : "prestart";
+		snprintf(script, sizeof(script),
+			 "pid=$(sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p'); "
+			 "echo %s $(grep -c '/ht-hookmnt ' /proc/$pid/mountinfo) "
+			 "$([ \"$(readlink /proc/$pid/root)\" = / ] && echo host-root) >> %s/log",
+			 kind, dir);
+		add_sh(&t, kind, script, 0);
+	}
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ht_result_free(&r);
+	out_path(&t, "log", path, sizeof(path));
+	char *log = ht_read(path);
+	ck_assert_str_eq(log, "prestart 1 host-root\ncreateRuntime 1 host-root\n");
+	free(log);
+	ht_finish(&t);
+}
+END_TEST
+
 HULL_SUITE(hooks, integration)
 {
 	Suite *s = suite_create("hooks");
@@ -427,6 +460,7 @@ HULL_SUITE(hooks, integration)
 	tcase_add_test(tc, missing_hook);
 	tcase_add_test(tc, start_container_fails);
 	tcase_add_test(tc, poststart_fails);
+	tcase_add_test(tc, create_hooks_see_the_mounts);
 	tcase_add_test(tc, post_hooks_warn);
 	tcase_add_test(tc, big_state_unread);
 	suite_add_tcase(s, tc);
