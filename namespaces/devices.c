@@ -138,10 +138,29 @@ static bool dev_is_bound(const struct hull_spec *spec)
 	return false;
 }
 
+/* A /dev bound from elsewhere is not hull's to write to (it may be the
+ * host's): the runtime-spec's default devices must already be there. */
+static int check_bound_dev(int rootfd, struct hull_err *err)
+{
+	_cleanup_close_ int dev = hull_resolve(rootfd, "/dev", HULL_RESOLVE_EXISTING);
+	if (dev < 0)
+		return hull_syserr(err, -dev, "/dev");
+	for (size_t i = 0; i < sizeof(default_nodes) / sizeof(default_nodes[0]); i++) {
+		const struct node *n = &default_nodes[i];
+		struct stat st;
+		const char *name = n->path + strlen("/dev/");
+		if (fstatat(dev, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISCHR(st.st_mode) ||
+		    st.st_rdev != makedev((unsigned)n->major, (unsigned)n->minor))
+			return hull_errf(err, ENOENT, "%s: not in the /dev bound into the container (a default device "
+					 "every container must have)", n->path);
+	}
+	return 0;
+}
+
 int hull_devices_setup(const struct hull_spec *spec, int rootfd, struct hull_err *err)
 {
 	if (dev_is_bound(spec))
-		return 0;
+		return check_bound_dev(rootfd, err);
 	const struct hull_linux *l = &spec->linux_;
 	int r;
 	for (size_t i = 0; i < sizeof(default_nodes) / sizeof(default_nodes[0]); i++) {

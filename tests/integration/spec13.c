@@ -196,6 +196,20 @@ START_TEST(relative_destination)
 }
 END_TEST
 
+/* The config's mounts without /dev (and, with below, those under it). */
+static void drop_dev_mounts(struct ht *t, bool below)
+{
+	json_t *mounts = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(t->cfg, "mounts"), i, m) {
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		if (below ? strncmp(d, "/dev", 4) : strcmp(d, "/dev"))
+			json_array_append(mounts, m);
+	}
+	json_object_set_new(t->cfg, "mounts", mounts);
+}
+
 /* The "remount" option changes the mount an earlier entry made (here a
  * tmpfs's size and read-only); nosymfollow holds on a bind mount. */
 START_TEST(remount_and_nosymfollow)
@@ -229,13 +243,7 @@ START_TEST(device_over_a_file)
 	ck_assert_ptr_nonnull(fp);
 	fputs("image\n", fp);
 	fclose(fp);
-	json_t *mounts = json_array();
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(t.cfg, "mounts"), i, m)
-		if (strcmp(json_string_value(json_object_get(m, "destination")), "/dev"))
-			json_array_append(mounts, m);
-	json_object_set_new(t.cfg, "mounts", mounts);
+	drop_dev_mounts(&t, false);
 	json_object_set_new(lnx(&t), "devices", json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/dev/ht-dev",
 							   "type", "c", "major", 1, "minor", 3));
 	ht_args(&t, "true", NULL);
@@ -245,6 +253,36 @@ START_TEST(device_over_a_file)
 	char *kept = ht_read(f);
 	ck_assert_str_eq(kept, "image\n");
 	free(kept);
+	ht_finish(&t);
+}
+END_TEST
+
+/* A /dev bound from elsewhere is used as it is (it may be the host's), but
+ * the default devices must be in it. */
+START_TEST(bound_dev_needs_default_devices)
+{
+	struct ht t;
+	struct ht_result r;
+	char empty[128];
+	ht_begin(&t, false);
+	snprintf(empty, sizeof(empty), "%s/empty-dev", t.bundle);
+	ck_assert_int_eq(mkdir(empty, 0755), 0);
+	drop_dev_mounts(&t, true);
+	ht_mount(&t, "/dev", "bind", empty, "rbind", NULL);
+	ht_args(&t, "true", NULL);
+	ht_run(&t, &r);
+	ht_assert_error(&r, "/dev/null: not in the /dev bound into the container");
+	ht_result_free(&r);
+	ht_finish(&t);
+
+	ht_begin(&t, false);
+	drop_dev_mounts(&t, true);
+	ht_mount(&t, "/dev", "bind", "/dev", "rbind", "nosuid", NULL);
+	ht_sh(&t, "test -c /dev/null && test -c /dev/tty && echo ok");
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "ok\n");
+	ht_result_free(&r);
 	ht_finish(&t);
 }
 END_TEST
@@ -284,6 +322,7 @@ HULL_SUITE(spec13, integration)
 	tcase_add_test(tc, intel_rdt_refused);
 	tcase_add_test(tc, remount_and_nosymfollow);
 	tcase_add_test(tc, device_over_a_file);
+	tcase_add_test(tc, bound_dev_needs_default_devices);
 	suite_add_tcase(s, tc);
 	return s;
 }
