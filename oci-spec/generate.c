@@ -126,7 +126,7 @@ int hull_spec_generate(int fd, const struct hull_spec_gen_opts *o, struct hull_e
 	if (o->args && !o->args[0])
 		return hull_errf(err, EINVAL, "spec: the process needs at least one argument");
 	_cleanup_json_ json_t *top = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}",
-					       "ociVersion", "1.2.0",
+					       "ociVersion", "1.3.0",
 					       "process", gen_process(o),
 					       "root", "path", "rootfs", "readonly", 1,
 					       "hostname", "hull",

@@ -53,7 +53,7 @@ START_TEST(test_default)
 	ck_assert_ptr_nonnull(strstr(text, "\"hostname\": \"hull\""));
 	free(text);
 
-	ck_assert_str_eq(s->oci_version, "1.2.0");
+	ck_assert_str_eq(s->oci_version, "1.3.0");
 	ck_assert_str_eq(s->root_path, "/bundle/rootfs");
 	ck_assert(s->root_readonly);
 	ck_assert_str_eq(s->hostname, "hull");
