@@ -47,7 +47,7 @@ START_TEST(test_default)
 	char *text;
 	struct hull_spec *s = generate(&o, &text);
 	/* two-space indent, keys in runc's order, a final newline */
-	const char *head = "{\n  \"ociVersion\": \"1.2.0\",\n  \"process\": {\n    \"terminal\": false,";
+	const char *head = "{\n  \"ociVersion\": \"1.3.0\",\n  \"process\": {\n    \"terminal\": false,";
 	ck_assert_msg(strncmp(text, head, strlen(head)) == 0, "%s", text);
 	ck_assert(text[strlen(text) - 1] == '\n');
 	ck_assert_ptr_nonnull(strstr(text, "\"hostname\": \"hull\""));
