@@ -90,10 +90,13 @@ void hull_cgroup_attach_fds_close(int *v1_fds, size_t n);
 /* Moves pid into the v2 hierarchy only (when CLONE_INTO_CGROUP was refused). */
 int hull_cgroup_attach_v2(struct hull_cgroup *cg, pid_t pid, struct hull_err *err);
 
-/* exec --cgroup [CONTROLLERS:]PATH: a cgroup below the container's, in
- * every hierarchy or in those of CONTROLLERS; it must exist, and is never
- * removed. */
-int hull_cgroup_sub(const struct hull_cgroup *cg, const char *spec, struct hull_cgroup **out, struct hull_err *err);
+/* exec --cgroup [CONTROLLERS:]PATH, given up to HULL_CGROUP_SUB_MAX times:
+ * a cgroup below the container's, in the hierarchies of the comma list
+ * CONTROLLERS, or in every other one without it; it must exist, and is
+ * never removed. */
+#define HULL_CGROUP_SUB_MAX 16
+int hull_cgroup_sub(const struct hull_cgroup *cg, char *const *args, size_t n, struct hull_cgroup **out,
+		    struct hull_err *err);
 
 /* hull_cgroup_attach_v2, and where the container's v2 cgroup takes no
  * process (EBUSY: it has enabled controllers for cgroups of its own), the

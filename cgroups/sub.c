@@ -27,43 +27,98 @@ static bool safe_sub(const char *p)
 	return true;
 }
 
-/* "[CONTROLLERS:]PATH": PATH below the container's cgroup, in every
- * hierarchy or in those of the comma list CONTROLLERS (v1). */
-int hull_cgroup_sub(const struct hull_cgroup *cg, const char *spec, struct hull_cgroup **out, struct hull_err *err)
+struct sub_spec {
+	char *controllers;	/* comma list, NULL: every hierarchy not named */
+	const char *path;
+};
+
+static bool names_any(const char *list, const char *controllers)
 {
-	_cleanup_free_ char *copy = hull_xstrdup(spec);
-	char *colon = strchr(copy, ':'), *path = colon ? colon + 1 : copy;
-	if (colon)
-		*colon = 0;
-	if (!safe_sub(path))
-		return hull_errf(err, EINVAL, "--cgroup %s: want [CONTROLLER:]PATH, PATH relative and without \"..\"",
-				 HULL_Q(spec));
+	_cleanup_free_ char *copy = hull_xstrdup(controllers);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+		if (hull_cg_list_has(list, c))
+			return true;
+	return false;
+}
+
+/* The spec of a hierarchy: the one naming one of its controllers (v1),
+ * else the one naming none; NULL: it stays in the container's cgroup. */
+static const struct sub_spec *spec_of(const struct hull_cg_hier *h, const struct sub_spec *s, size_t n)
+{
+	const struct sub_spec *all = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!s[i].controllers)
+			all = &s[i];
+		else if (!h->v2 && names_any(h->controllers, s[i].controllers))
+			return &s[i];
+	}
+	return all;
+}
+
+static int move_below(struct hull_cg_hier *h, const char *path, const char *arg, struct hull_err *err)
+{
+	char *np = hull_xasprintf("%s/%s", h->path, path);
+	free(h->path);
+	h->path = np;
+	free(h->dir);
+	h->dir = hull_xasprintf("%s%s", h->mountpoint, h->path);
+	if (h->dirfd >= 0)
+		close(h->dirfd);
+	h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->dirfd < 0)
+		return hull_syserr(err, errno, "--cgroup %s: %s", HULL_Q(arg), h->dir);
+	return 0;
+}
+
+static int parse_specs(char *const *args, size_t n, struct sub_spec *s, struct hull_err *err)
+{
+	size_t all = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *colon = strchr(args[i], ':');
+		s[i].path = colon ? colon + 1 : args[i];
+		s[i].controllers = colon ? hull_xstrndup(args[i], (size_t)(colon - args[i])) : NULL;
+		if (!safe_sub(s[i].path) || (colon && !*s[i].controllers))
+			return hull_errf(err, EINVAL, "--cgroup %s: want [CONTROLLER[,CONTROLLER...]:]PATH, PATH "
+					 "relative and without \"..\"", HULL_Q(args[i]));
+		if (!colon && ++all > 1)
+			return hull_errf(err, EINVAL, "--cgroup %s: a second PATH for every hierarchy", HULL_Q(args[i]));
+	}
+	return 0;
+}
+
+/* "[CONTROLLERS:]PATH" arguments: PATH below the container's cgroup, in
+ * the hierarchies of the comma list CONTROLLERS (v1), or in every other
+ * one without it; runc's rules. */
+int hull_cgroup_sub(const struct hull_cgroup *cg, char *const *args, size_t n, struct hull_cgroup **out,
+		    struct hull_err *err)
+{
+	struct sub_spec s[HULL_CGROUP_SUB_MAX] = { 0 };
+	if (n > HULL_CGROUP_SUB_MAX)
+		return hull_errf(err, E2BIG, "--cgroup: at most %d", HULL_CGROUP_SUB_MAX);
 	_cleanup_cgroup_ struct hull_cgroup *sub = NULL;
-	int r = hull_cgroup_load(cg->serialized, &sub, err);
-	if (r < 0)
-		return r;
-	bool any = false;
-	for (size_t i = 0; i < sub->n; i++) {
+	int r = parse_specs(args, n, s, err);
+	if (r == 0)
+		r = hull_cgroup_load(cg->serialized, &sub, err);
+	bool used[HULL_CGROUP_SUB_MAX] = { 0 };
+	for (size_t i = 0; r == 0 && i < sub->n; i++) {
 		struct hull_cg_hier *h = &sub->h[i];
 		h->created = 0;	/* never ours to remove */
-		if (colon && (h->v2 || !hull_cg_list_has(h->controllers, copy)))
-			continue;
-		any = true;
-		char *np = hull_xasprintf("%s/%s", h->path, path);
-		free(h->path);
-		h->path = np;
-		free(h->dir);
-		h->dir = hull_xasprintf("%s%s", h->mountpoint, h->path);
-		if (h->dirfd >= 0)
-			close(h->dirfd);
-		h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (h->dirfd < 0)
-			return hull_syserr(err, errno, "--cgroup %s: %s", HULL_Q(spec), h->dir);
+		const struct sub_spec *sp = spec_of(h, s, n);
+		if (sp) {
+			used[sp - s] = true;
+			r = move_below(h, sp->path, args[sp - s], err);
+		}
 	}
-	if (!any)
-		return hull_errf(err, ENOENT, "--cgroup %s: no hierarchy of the container has %s", HULL_Q(spec), copy);
-	*out = steal_ptr(sub);
-	return 0;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (!used[i])
+			r = hull_errf(err, ENOENT, "--cgroup %s: no hierarchy of the container has %s", HULL_Q(args[i]),
+				      s[i].controllers ? s[i].controllers : "it");
+	for (size_t i = 0; i < n; i++)
+		free(s[i].controllers);
+	if (r == 0)
+		*out = steal_ptr(sub);
+	return r;
 }
 
 /* The init's v2 cgroup, from /proc/PID/cgroup ("0::/path"), as a dir fd. */

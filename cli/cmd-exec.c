@@ -80,7 +80,11 @@ static int parse(int argc, char **argv, struct hull_exec_opts *o, struct hull_er
 		case OPT_LABEL: o->process_label = optarg; break;
 		case OPT_APPARMOR: o->apparmor = optarg; break;
 		case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
-		case OPT_CGROUP: o->cgroup = optarg; break;
+		case OPT_CGROUP:
+			if (o->n_cgroups == sizeof(o->cgroups) / sizeof(o->cgroups[0]))
+				return hull_errf(err, E2BIG, "exec: --cgroup: at most %zu", o->n_cgroups);
+			o->cgroups[o->n_cgroups++] = optarg;
+			break;
 		default:
 			return -EINVAL;
 		}

@@ -312,9 +312,9 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		r = ns_to_join(c.st.pid, &flags, err);
 	if (r == 0 && c.st.cgroup)
 		r = hull_cgroup_load(c.st.cgroup, &cg, err);
-	if (r == 0 && o->cgroup) {
+	if (r == 0 && o->n_cgroups) {
 		struct hull_cgroup *sub = NULL;
-		r = cg ? hull_cgroup_sub(cg, o->cgroup, &sub, err)
+		r = cg ? hull_cgroup_sub(cg, o->cgroups, o->n_cgroups, &sub, err)
 		       : hull_errf(err, ENOENT, "exec: --cgroup: container %s has no cgroup of its own", o->id);
 		hull_cgroup_free(cg);
 		cg = sub;

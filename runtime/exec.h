@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "../base/err.h"
+#include "../cgroups/cgroups.h"
 
 struct hull_exec_opts {
 	const char *root, *id;
@@ -22,7 +23,8 @@ struct hull_exec_opts {
 	gid_t *gids;			/* --additional-gids */
 	size_t n_gids;
 	bool no_new_privs, ignore_paused;
-	const char *cgroup;		/* --cgroup [CONTROLLERS:]PATH below the container's */
+	char *cgroups[HULL_CGROUP_SUB_MAX];	/* --cgroup [CONTROLLERS:]PATH below the container's */
+	size_t n_cgroups;
 	char **args;			/* the command, when no --process */
 	size_t n_args;
 };

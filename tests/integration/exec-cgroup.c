@@ -61,12 +61,26 @@ START_TEST(cgroup_sub)
 	ht_result_free(&r);
 
 	EXEC(&t, &r, "--cgroup", "../x", t.id, "true");
-	ht_assert_error(&r, "--cgroup ../x: want [CONTROLLER:]PATH, PATH relative and without \"..\"");
+	ht_assert_error(&r, "--cgroup ../x: want [CONTROLLER[,CONTROLLER...]:]PATH, PATH relative and without \"..\"");
+	ht_result_free(&r);
+	EXEC(&t, &r, "--cgroup", "a", "--cgroup", "b", t.id, "true");
+	ht_assert_error(&r, "--cgroup b: a second PATH for every hierarchy");
 	ht_result_free(&r);
 	if (pids) {
 		EXEC(&t, &r, "--cgroup", "nosuch:sub", t.id, "true");
 		ht_assert_error(&r, "--cgroup nosuch:sub: no hierarchy of the container has nosuch");
 		ht_result_free(&r);
+		/* a comma list, and a second --cgroup for another controller */
+		char *mem = host_cg_dir(init, "memory"), msub[4300];
+		ck_assert_ptr_nonnull(mem);
+		snprintf(msub, sizeof(msub), "%s/msub", mem);
+		ck_assert_int_eq(mkdir(msub, 0755), 0);
+		EXEC(&t, &r, "--cgroup", "nosuch,pids:sub", "--cgroup", "memory:msub", t.id, "cat", "/proc/self/cgroup");
+		ht_assert_status(&r, 0);
+		ck_assert_msg(strstr(r.out, ":pids:/sub\n") && strstr(r.out, ":memory:/msub\n"), "%s", r.out);
+		ht_result_free(&r);
+		ck_assert_int_eq(rmdir(msub), 0);
+		free(mem);
 	}
 	EXEC(&t, &r, "--cgroup", pids ? "pids:gone" : "gone", t.id, "true");
 	ck_assert_int_ne(r.status, 0);
