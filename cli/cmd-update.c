@@ -153,7 +153,7 @@ static int apply_flag(int ch, const char *name, const char *v, struct hull_resou
 	}
 	case OPT_L3_CACHE:
 	case OPT_MEM_BW:
-		return hull_errf(err, ENOTSUP, "update: --%s: Intel RDT is not supported", name);
+		return 0;	/* not cgroup resources: hull_update writes them to resctrl */
 	}
 	return hull_errf(err, EINVAL, "update: unknown option");
 }
@@ -207,8 +207,19 @@ int hull_cmd_update(const struct hull_globals *g, int argc, char **argv, struct 
 		if (apply_flag(flags[i].ch, flags[i].name, flags[i].value, &res, err) < 0)
 			return 1;
 
+	/* l3CacheSchema before memBwSchema, as the spec orders them */
+	const char *schemas[2];
+	size_t n_schemas = 0;
+	for (int want = OPT_L3_CACHE; want <= OPT_MEM_BW; want++)
+		for (size_t i = 0; i < n_flags; i++)
+			if (flags[i].ch == want) {
+				if (want == OPT_MEM_BW && strncmp(flags[i].value, "MB:", 3))
+					return hull_errf(err, EINVAL, "update: --mem-bw-schema: must start with MB:"), 1;
+				schemas[n_schemas++] = flags[i].value;
+				break;
+			}
 	_cleanup_container_ struct hull_container c = { .dirfd = -1 };
 	if (hull_container_open(g->root, argv[optind], true, &c, err) < 0)
 		return 1;
-	return hull_update(&c, &res, err) < 0 ? 1 : 0;
+	return hull_update(&c, &res, schemas, n_schemas, err) < 0 ? 1 : 0;
 }

@@ -115,7 +115,8 @@ int hull_events(struct hull_container *c, bool once, uint64_t interval, struct h
 
 /* Applies what res sets to a running container's cgroup (`hull update`). */
 struct hull_resources;
-int hull_update(struct hull_container *c, const struct hull_resources *res, struct hull_err *err);
+int hull_update(struct hull_container *c, const struct hull_resources *res, const char *const schemas[],
+		size_t n_schemas, struct hull_err *err);
 
 /* The pids of the container's processes (its cgroup), on the host. */
 int hull_container_pids(struct hull_container *c, pid_t **pids, size_t *n, struct hull_err *err);

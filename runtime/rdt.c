@@ -183,6 +183,31 @@ int hull_rdt_setup(const struct hull_spec *spec, struct hull_container *c, pid_t
 	return write_line(mfd, "tasks", v, err);
 }
 
+int hull_rdt_update(struct hull_container *c, const char *const schemas[], size_t n, struct hull_err *err)
+{
+	_cleanup_free_ char *rec = NULL;
+	struct hull_err none = { 0 };
+	if (hull_read_file_at(c->dirfd, RECORD, &rec, NULL, &none) < 0)
+		return hull_errf(err, ENOENT, "update: container %s has no linux.intelRdt group", c->id);
+	char group[256];
+	if (sscanf(rec, "%255[^\n]", group) != 1)
+		return hull_errf(err, EINVAL, "%s/%s: not a resctrl record", c->dir, RECORD);
+	/* A closID group is shared with other containers: not this one's to change. */
+	if (strcmp(group, c->id))
+		return hull_errf(err, EPERM, "update: container %s is in the shared resctrl group %s (closID): its "
+				 "schemata are not the container's to change", c->id, group);
+	_cleanup_free_ char *dir = hull_xasprintf("%s/%s", RESCTRL, group);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_syserr(err, errno, "linux.intelRdt: %s", dir);
+	for (size_t i = 0; i < n; i++) {
+		int r = write_line(fd, "schemata", schemas[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int hull_rdt_teardown(struct hull_container *c, struct hull_err *err)
 {
 	_cleanup_free_ char *rec = NULL;

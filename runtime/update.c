@@ -3,9 +3,11 @@
 
 #include "../cgroups/cgroups.h"
 #include "lifecycle.h"
+#include "rdt.h"
 
 
-int hull_update(struct hull_container *c, const struct hull_resources *res, struct hull_err *err)
+int hull_update(struct hull_container *c, const struct hull_resources *res, const char *const schemas[],
+		size_t n_schemas, struct hull_err *err)
 {
 	if (!c->has_state)
 		return hull_errf(err, EINVAL, "%s", c->state_err);
@@ -18,5 +20,7 @@ int hull_update(struct hull_container *c, const struct hull_resources *res, stru
 	int r = hull_container_cgroup(c, &cg, err);
 	if (r == 0)
 		r = hull_cgroup_update(cg, res, err);
+	if (r == 0 && n_schemas)
+		r = hull_rdt_update(c, schemas, n_schemas, err);
 	return r;
 }

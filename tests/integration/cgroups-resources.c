@@ -357,6 +357,12 @@ START_TEST(update_refusals)
 	ht_write_config(&t);
 	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
 
+	ht_hull(&t, &r, NULL, "update", "--l3-cache-schema", "L3:0=f", t.id, NULL);
+	ht_assert_error(&r, "has no linux.intelRdt group");
+	ht_result_free(&r);
+	ht_hull(&t, &r, NULL, "update", "--mem-bw-schema", "L3:0=f", t.id, NULL);
+	ht_assert_error(&r, "update: --mem-bw-schema: must start with MB:");
+	ht_result_free(&r);
 	ht_hull(&t, &r, "{\"memory\": {\"limit\": \"64m\"}}", "update", "--resources", "-", t.id, NULL);
 	ht_assert_error(&r, "update: --resources -: resources.memory.limit: expected an integer");
 	ht_result_free(&r);
