@@ -144,8 +144,17 @@ int hull_cg_memory_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const stru
 	/* cgroup v2 never had a kernel memory limit: kmem counts in memory.max. */
 	if (m->has_kernel && m->kernel)
 		hull_warn("linux.resources.memory.kernel: not supported by this kernel, ignored");
+	/* runc merges an update with what the cgroup has: a swap limit alone
+	 * is counted from the current memory.max. */
+	bool has_limit = m->has_limit;
+	int64_t limit = m->limit;
+	_cleanup_free_ char *cur = NULL;
+	struct hull_err none = { 0 };
+	if (m->has_swap && !has_limit && hull_cg_read(h, "memory.max", &cur, &none) == 0 &&
+	    (cur[strcspn(cur, "\n")] = 0, hull_parse_i64(cur, &limit) == 0))
+		has_limit = true;
 	int64_t swap;
-	int r = hull_cg_swap_v2(m->has_swap, m->swap, m->has_limit, m->limit, &swap, err);
+	int r = hull_cg_swap_v2(m->has_swap, m->swap, has_limit, limit, &swap, err);
 	if (r < 0)
 		return r;
 	if (swap != -2) {
@@ -202,6 +211,12 @@ int hull_cg_cpu_v2(struct hull_cgroup *cg, struct hull_cg_hier *h, const struct 
 		else if (r < 0)
 			return hull_cg_write(h, "cpu.max.burst", v, err);
 	}
+	/* A period alone keeps the quota the cgroup has (runc merges an update
+	 * with the current values): "max PERIOD" would lift it. */
+	_cleanup_free_ char *cur = NULL;
+	struct hull_err none = { 0 };
+	if (period && !quota && hull_cg_read(h, "cpu.max", &cur, &none) == 0 && strncmp(cur, "max", 3))
+		quota = strtoll(cur, NULL, 10);
 	if (quota || period) {
 		int n = quota > 0 ? snprintf(v, sizeof(v), "%" PRId64, quota) : snprintf(v, sizeof(v), "max");
 		if (period)

@@ -154,6 +154,25 @@ START_TEST(v2_writes)
 }
 END_TEST
 
+/* An update merges with what the v2 cgroup has, as runc's does: a period
+ * alone keeps the quota, a swap limit alone counts from memory.max. */
+START_TEST(v2_update_merges)
+{
+	struct hull_cgroup *cg = load_fake(true);
+	put("unified/c/cpu.max", "50000 100000\n");
+	put("unified/c/memory.max", "1048576\n");
+	struct hull_resources res = { 0 };
+	struct hull_err err = { 0 };
+	const char *doc = "{\"cpu\":{\"period\":200000},\"memory\":{\"swap\":3145728}}";
+	ck_assert_msg(hull_resources_parse(doc, strlen(doc), &res, &err) == 0, "%s", err.msg);
+	ck_assert_msg(hull_cgroup_update(cg, &res, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(get("unified/c/cpu.max"), "50000 200000");
+	ck_assert_str_eq(get("unified/c/memory.swap.max"), "2097152");
+	hull_resources_free(&res);
+	hull_cgroup_free(cg);
+}
+END_TEST
+
 /* Zero is "not set" for the fields runc reads that way: nothing written. */
 START_TEST(zero_is_unset)
 {
@@ -332,6 +351,7 @@ HULL_SUITE(cgroups_writers, unit)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, v1_writes);
 	tcase_add_test(t, v2_writes);
+	tcase_add_test(t, v2_update_merges);
 	tcase_add_test(t, zero_is_unset);
 	tcase_add_test(t, docker_create_resources);
 	tcase_add_test(t, docker_update_zeros);
