@@ -3,12 +3,16 @@
 Each round runs, in this order: `run` with hull, runc, crun; the floor
 (`unshare -fmpiun chroot ROOTFS /bin/true`: the namespaces and the root,
 no runtime); create, start, (the init's exit), delete with hull, runc,
-crun, each command timed alone. Medians, min, max; ratios of medians."""
+crun, each command timed alone; then hull's `run` again with --debug
+(its steps, logged to a file) and `hull --version` (one exec of hull).
+Medians, min, max; ratios of medians; the traced runs give the median of
+each step of `run` beside the floor (steps.py)."""
 import os
 
 from benchlib import FIXTURE
 from harness import ORDER, summary, ratio
 import report
+import steps
 
 
 def run(b, counts, res, outdir):
@@ -18,6 +22,9 @@ def run(b, counts, res, outdir):
     ops = ("run", "create", "start", "delete", "create+start+delete")
     t = {rt: {op: [] for op in ops} for rt in ORDER}
     t["floor"] = {"run": []}
+    t["hull --debug"] = {"run": []}
+    t["hull --version"] = {"run": []}
+    traces = []
     floor = ["/usr/bin/unshare", "-fmpiun", "/usr/sbin/chroot", rootfs, "/bin/true"]
     for i in range(rounds):
         for rt in ORDER:
@@ -35,12 +42,19 @@ def run(b, counts, res, outdir):
             d, _ = b.cmd(rt, "delete", cid)
             for op, v in (("create", c), ("start", s), ("delete", d), ("create+start+delete", c + s + d)):
                 t[rt][op].append(v)
+        ms, trace = b.traced("run", "--bundle", bundles["hull"], "t%d" % i)
+        t["hull --debug"]["run"].append(ms)
+        traces.append(trace)
+        rc, ms, _, err = b.spawn([b.paths["hull"], "--version"])
+        if rc != 0:
+            raise RuntimeError("hull --version: exit %d: %s" % (rc, err))
+        t["hull --version"]["run"].append(ms)
         b.progress.step("run, create/start/delete, floor", i + 1, rounds)
 
     med = {rt: {op: summary(v)["median"] for op, v in ops_.items()} for rt, ops_ in t.items()}
     rows = []
     for op in ops:
-        for rt in ORDER + ("floor",):
+        for rt in ORDER + ("floor", "hull --debug", "hull --version"):
             if op in t[rt]:
                 s = summary(t[rt][op])
                 rows.append([op, rt, s["median"], s["q1"], s["q3"], s["min"], s["max"], s["n"]])
@@ -56,7 +70,14 @@ def run(b, counts, res, outdir):
     res.target("run: hull/floor (median)", ratio(med["hull"]["run"], med["floor"]["run"]), "<=", 1.5)
     res.notes.append("floor: `unshare -fmpiun chroot %s /bin/true` (the namespaces and a chroot, "
                      "no runtime, no cgroup)" % rootfs)
+    step_med = steps.breakdown(
+        res, "hull's run of /bin/true step by step (hull --debug, median of each step over %d rounds), "
+        "beside the floor" % rounds, traces, t["hull --debug"]["run"], med["hull"]["run"],
+        med["floor"]["run"], med["hull --version"]["run"])
+    b.shared["latency"] = {"median_ms": {rt: med[rt]["run"] for rt in ORDER + ("floor",)},
+                           "steps": step_med}
     res.data["ms"] = t
+    res.data["steps_ms"] = traces
     res.data["median_ms"] = med
     boxes = [(rt, summary(t[rt]["run"])) for rt in ORDER + ("floor",)]
     report.boxplot(res, outdir, "latency-run", "run /bin/true: start to exit", "ms", boxes)

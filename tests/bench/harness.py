@@ -145,6 +145,7 @@ class Bench:
         self.versions = {}
         self.cg_parent = "hullbench-%d" % self.pid
         self.cg_made = []  # the parent in each hierarchy, once made
+        self.shared = {}  # what one experiment hands to a later one
 
     def setup(self):
         """Makes everything close() removes: called inside the try whose
@@ -181,9 +182,7 @@ class Bench:
         os.makedirs(self.errdir)
         self.versions = {rt: self.version(rt) for rt in ORDER}
         # The peak-RSS launcher (see maxrss.c), built static on the tmpfs.
-        self.maxrss_bin = os.path.join(self.tmp, "maxrss")
-        sh("cc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", self.maxrss_bin,
-           os.path.join(os.path.dirname(os.path.abspath(__file__)), "maxrss.c"))
+        self.maxrss_bin = self.helper("maxrss")
         # The cgroup parent: made here, in every v1 hierarchy, removed at the end.
         self.hier = v1_hierarchies()
         self.cleanups.append(("cgroups", self._rm_cgroups))
@@ -199,6 +198,14 @@ class Bench:
         if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
             raise BenchError("prctl PR_SET_CHILD_SUBREAPER: %s" % os.strerror(ctypes.get_errno()))
         self.cleanups.append(("containers", self._rm_containers))
+
+    def helper(self, name):
+        """tests/bench/NAME.c built static on the tmpfs (once): its path."""
+        exe = os.path.join(self.tmp, name)
+        if not os.path.exists(exe):
+            sh("cc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", exe,
+               os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".c"))
+        return exe
 
     def version(self, rt):
         r = subprocess.run([self.paths[rt], "--version"], capture_output=True, text=True)
@@ -318,6 +325,24 @@ class Bench:
         with open(out) as f:
             return int(f.read())
 
+    def traced(self, *args):
+        """`hull --debug --log FILE --root STATE args...`: (wall ms, {step:
+        ms}) with the steps of the command's timing line (parse_timing)."""
+        log = os.path.join(self.tmp, "trace-%d.log" % threading.get_ident())
+        argv = [self.paths["hull"], "--debug", "--log", log, "--root", self.state["hull"]] + list(args)
+        try:
+            rc, ms, _, err = self.spawn(argv)
+            if rc != 0:
+                raise BenchError("hull --debug %s: exit %d: %s" % (" ".join(args), rc, err.splitlines()[-1:] or ""))
+            with open(log) as f:
+                steps = parse_timing(f.read(), args[0])
+        finally:
+            if os.path.exists(log):
+                os.unlink(log)
+        if steps is None:
+            raise BenchError("hull --debug %s: no timing line in its log" % args[0])
+        return ms, steps
+
     def capture(self, rt, *args, timeout=120):
         """`RUNTIME --root STATE args...` with stdout read (for `run`, whose
         container is gone when it returns): the output."""
@@ -408,6 +433,36 @@ class Bench:
         except OSError:
             pass
         return False
+
+
+# --- hull --debug's step timings ------------------------------------------------
+
+def parse_timing(text, cmd):
+    """The step times of `hull --debug CMD` from its log text: {step: ms} in
+    the order logged; a step logged twice (run's "state") gets "#2"; the
+    init's own steps (after "| container init:") get "init:" in front.
+    None when the log has no timing line for CMD."""
+    for line in text.splitlines():
+        i = line.find("timing %s (ms): " % cmd)
+        if i < 0:
+            continue
+        body = line[i + len("timing %s (ms): " % cmd):]
+        body = body.split('"')[0] if '"' in body else body  # text format: msg="..."
+        steps = {}
+        for part in body.split(" | "):
+            prefix = ""
+            if part.startswith("container init: "):
+                prefix, part = "init:", part[len("container init: "):]
+            for kv in part.split():
+                k, _, v = kv.partition("=")
+                key = prefix + k
+                n = 2
+                while key in steps:
+                    key = "%s%s#%d" % (prefix, k, n)
+                    n += 1
+                steps[key] = float(v)
+        return steps
+    return None
 
 
 def write_json(path, obj):

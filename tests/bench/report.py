@@ -21,15 +21,16 @@ class Result:
 
     def __init__(self, key, title):
         self.key, self.title = key, title
-        self.tables = []   # (caption, header, rows)
+        self.tables = []   # (caption, header, rows, lines shown under it)
         self.targets = []  # {what, value, target, met}
         self.notes = []
         self.data = {}
         self.plots = []
         self.error = None
 
-    def table(self, caption, header, rows):
-        self.tables.append((caption, header, [[fmt(c) for c in r] for r in rows]))
+    def table(self, caption, header, rows, under=()):
+        """A table; under: sentences shown right below it."""
+        self.tables.append((caption, header, [[fmt(c) for c in r] for r in rows], list(under)))
 
     def target(self, what, value, op, limit, unit=""):
         """A target: value op limit (op "<=" or "<" or ">=")."""
@@ -40,7 +41,7 @@ class Result:
 
     def as_json(self):
         return {"experiment": self.key, "title": self.title, "notes": self.notes,
-                "tables": [{"caption": c, "header": h, "rows": r} for c, h, r in self.tables],
+                "tables": [{"caption": c, "header": h, "rows": r, "under": u} for c, h, r, u in self.tables],
                 "targets": self.targets, "data": self.data, "plots": self.plots,
                 "error": self.error}
 
@@ -68,9 +69,11 @@ def show(res):
         print("note: " + n)
     if res.error:
         print("ERROR: " + res.error)
-    for caption, header, rows in res.tables:
+    for caption, header, rows, under in res.tables:
         print("\n" + caption)
         print(text_table(header, rows))
+        for u in under:
+            print(u)
     if res.targets:
         print("\ntargets")
         print(text_table(["target", "measured", "wanted", ""], targets_rows(res)))
@@ -84,8 +87,10 @@ def markdown(res):
         out.append("")
     if res.error:
         out += ["**Error:** `%s`" % res.error, ""]
-    for caption, header, rows in res.tables:
+    for caption, header, rows, under in res.tables:
         out += ["**%s**" % caption, "", md_table(header, rows), ""]
+        for u in under:
+            out += [u, ""]
     if res.targets:
         out += ["**Targets**", "", md_table(["target", "measured", "wanted", ""], targets_rows(res)), ""]
     out += ["![%s](%s)" % (p, p) for p in res.plots]
