@@ -51,10 +51,10 @@ PACKAGES = ["runc", "crun", "gnuplot-nox", "sockperf", "iperf3", "busybox-static
 COUNTS = {
     "full": {"lat_rounds": 60, "mem_rounds": 30, "detached": 50, "scale": 200,
              "concurrency": (1, 8), "net_secs": 5, "net_parallel": False, "netsetup_runs": 40,
-             "cpu_secs": 5.0, "blkio_mib": 30, "mem_limit_mib": 32, "noisy_secs": 8},
+             "cpu_secs": 5.0, "blkio_mib": 30, "mem_limit_mib": 32, "noisy_secs": 2, "noisy_rounds": 5},
     "smoke": {"lat_rounds": 3, "mem_rounds": 2, "detached": 3, "scale": 8,
               "concurrency": (1, 8), "net_secs": 1, "net_parallel": True, "netsetup_runs": 2,
-              "cpu_secs": 0.4, "blkio_mib": 2, "mem_limit_mib": 16, "noisy_secs": 1},
+              "cpu_secs": 0.4, "blkio_mib": 2, "mem_limit_mib": 16, "noisy_secs": 1, "noisy_rounds": 1},
 }
 
 
