@@ -51,10 +51,12 @@ PACKAGES = ["runc", "crun", "gnuplot-nox", "sockperf", "iperf3", "busybox-static
 COUNTS = {
     "full": {"lat_rounds": 60, "mem_rounds": 30, "detached": 50, "scale": 200,
              "concurrency": (1, 8), "net_secs": 5, "net_parallel": False, "netsetup_runs": 40,
-             "cpu_secs": 5.0, "blkio_mib": 30, "mem_limit_mib": 32, "noisy_secs": 2, "noisy_rounds": 5},
+             "cpu_secs": 5.0, "blkio_mib": 30, "mem_limit_mib": 32, "noisy_secs": 2, "noisy_rounds": 5,
+             "guest_rounds": 20, "guest_timeout": 900},
     "smoke": {"lat_rounds": 3, "mem_rounds": 2, "detached": 3, "scale": 8,
               "concurrency": (1, 8), "net_secs": 1, "net_parallel": True, "netsetup_runs": 2,
-              "cpu_secs": 0.4, "blkio_mib": 2, "mem_limit_mib": 16, "noisy_secs": 1, "noisy_rounds": 1},
+              "cpu_secs": 0.4, "blkio_mib": 2, "mem_limit_mib": 16, "noisy_secs": 1, "noisy_rounds": 1,
+              "guest_rounds": 2, "guest_timeout": 300},
 }
 
 
@@ -65,12 +67,14 @@ def experiments():
     import exp_net
     import exp_resources
     import exp_noisy
+    import exp_guest
     return [("latency", "1. Start-to-exit latency", exp_latency.run),
             ("memory", "2. Memory", exp_memory.run),
             ("scale", "3. Scale", exp_scale.run),
             ("network", "4. Network (hull only)", exp_net.run),
             ("resources", "5. Resource-control accuracy", exp_resources.run),
-            ("noisy", "6. Noisy neighbour (hull only)", exp_noisy.run)]
+            ("noisy", "6. Noisy neighbour (hull only)", exp_noisy.run),
+            ("guest", "7. Latency on cgroup v2 (qemu guest)", exp_guest.run)]
 
 
 def outer(args):
@@ -182,7 +186,7 @@ def write_md(outdir, o, bench, results, load0, load1, secs):
 def main():
     ap = argparse.ArgumentParser(description="hull against runc and crun")
     ap.add_argument("--smoke", action="store_true", help="tiny counts (make bench-smoke)")
-    ap.add_argument("--only", help="experiment numbers, comma separated (1-6)")
+    ap.add_argument("--only", help="experiment numbers, comma separated (1-7)")
     o = ap.parse_args()
     if os.environ.get("HULL_BENCH_INNER") != "1":
         outer(sys.argv[1:])

@@ -9,7 +9,11 @@
 #
 # Knobs (config.mk passes them): QEMU, CGROUP2_TIMEOUT (s, whole boot),
 # CGROUP2_CACHE (kernel and images), CGROUP2_SUITES, BUILDDIR, FIXTURE,
-# HULL (binary), CGROUP2_DISK_MB (raw virtio disk for io.max; 0: none).
+# HULL (binary), CGROUP2_DISK_MB (raw virtio disk for io.max; 0: none),
+# CGROUP2_BENCH (a directory copied to /bench in the guest, whose /bench/run
+# the guest runs after the suites: the bench's guest mode, see
+# tests/bench/exp_guest.py; the libraries of its bin/* are copied too;
+# CGROUP2_SUITES may then be empty, and build/hull-tests is not needed).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,10 +22,11 @@ BUILDDIR=${BUILDDIR:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
 CGROUP2_TIMEOUT=${CGROUP2_TIMEOUT:-900}
 CGROUP2_CACHE=${CGROUP2_CACHE:-$BUILDDIR/cgroup2}
-CGROUP2_SUITES=${CGROUP2_SUITES:-cgroups_base cgroups_resources lifecycle}
+CGROUP2_SUITES=${CGROUP2_SUITES-cgroups_base cgroups_resources lifecycle}
 CGROUP2_MEM=${CGROUP2_MEM:-1024}
 CGROUP2_SMP=${CGROUP2_SMP:-2}
 CGROUP2_DISK_MB=${CGROUP2_DISK_MB:-64}
+CGROUP2_BENCH=${CGROUP2_BENCH:-}
 # per-test limit inside the guest: TCG runs about ten times slower than KVM
 CGROUP2_CK_TIMEOUT=${CGROUP2_CK_TIMEOUT:-120}
 # modules the guest loads (modprobe, with their dependencies); the rest of
@@ -39,19 +44,25 @@ die() {
 sh tests/deps.sh qemu-system-x86 cpio busybox-static || die "missing packages"
 command -v "$QEMU" >/dev/null || die "$QEMU not found (make deps installs qemu-system-x86)"
 [ -x "$hull" ] || die "$hull: not built (make hull)"
-[ -x "$tests" ] || die "$tests: not built (make $tests)"
 [ -f "$FIXTURE/config.json" ] || die "$FIXTURE: no bundle (make fixture)"
-# A suite that is not in the binary would run no check at all.
-for s in $CGROUP2_SUITES; do
-	grep -q "^HULL_SUITE($s, *integration)" "$BUILDDIR/tests/suites.inc" ||
-		die "CGROUP2_SUITES: no integration suite \"$s\" in $tests"
-done
-for s in $(sed -n 's/^HULL_SUITE(\(cgroups_[a-z0-9_]*\), *integration)$/\1/p' "$BUILDDIR/tests/suites.inc"); do
-	case " $CGROUP2_SUITES " in
-	*" $s "*) ;;
-	*) echo "hull: check-cgroup2: warning: suite $s is not in CGROUP2_SUITES (config.mk): not run on cgroup v2" >&2 ;;
-	esac
-done
+[ -z "$CGROUP2_BENCH" ] || [ -x "$CGROUP2_BENCH/run" ] || die "CGROUP2_BENCH: $CGROUP2_BENCH/run: not an executable"
+[ -n "$CGROUP2_SUITES$CGROUP2_BENCH" ] || die "CGROUP2_SUITES is empty and there is no CGROUP2_BENCH: nothing to run"
+if [ -n "$CGROUP2_SUITES" ]; then
+	[ -x "$tests" ] || die "$tests: not built (make $tests)"
+	# A suite that is not in the binary would run no check at all.
+	for s in $CGROUP2_SUITES; do
+		grep -q "^HULL_SUITE($s, *integration)" "$BUILDDIR/tests/suites.inc" ||
+			die "CGROUP2_SUITES: no integration suite \"$s\" in $tests"
+	done
+	for s in $(sed -n 's/^HULL_SUITE(\(cgroups_[a-z0-9_]*\), *integration)$/\1/p' "$BUILDDIR/tests/suites.inc"); do
+		case " $CGROUP2_SUITES " in
+		*" $s "*) ;;
+		*) echo "hull: check-cgroup2: warning: suite $s is not in CGROUP2_SUITES (config.mk): not run on cgroup v2" >&2 ;;
+		esac
+	done
+else
+	tests=""
+fi
 
 mkdir -p "$CGROUP2_CACHE"
 cache=$(cd "$CGROUP2_CACHE" && pwd)
@@ -141,8 +152,14 @@ if [ "$(id -u)" = 0 ]; then
 	mknod -m 666 "$st"/dev/null c 1 3
 fi
 cp "$hull" "$st"/hull
-cp "$tests" "$st"/hull-tests
-libs=$(ldd "$hull" "$tests" | awk '
+[ -z "$tests" ] || cp "$tests" "$st"/hull-tests
+bench_bins=""
+if [ -n "$CGROUP2_BENCH" ]; then
+	cp -a "$CGROUP2_BENCH" "$st"/bench
+	bench_bins=$(find "$st"/bench/bin -type f 2>/dev/null || true)
+fi
+# shellcheck disable=SC2086 # $tests and $bench_bins are empty or whole words
+libs=$(ldd "$hull" $tests $bench_bins 2>/dev/null | awk '
 	/not found/ { print "MISSING:" $1; next }
 	{ for (i = 1; i <= NF; i++) if ($i ~ /^\// && $i !~ /:$/) print $i }' | sort -u)
 for l in $libs; do
@@ -213,6 +230,9 @@ tr -d '\r' <"$log" | awk -v suites="$CGROUP2_SUITES" -v wall=$((t1 - t0)) '
 	/^hull-cgroup2: left behind: / { left = left $0 "\n"; next }
 	/^hull-cgroup2: setup: / { setup = setup $0 "\n"; next }
 	/^hull-cgroup2: done / { done = 1; next }
+	/^hull-cgroup2: begin bench$/ { inbench = 1; next }
+	/^hull-cgroup2: bench: / { if (inbench) bench = bench substr($0, 22) "\n"; next }
+	/^hull-cgroup2: end bench / { inbench = 0; benchrc = substr($4, 4); next }
 	/^hull-cgroup2: dmesg/ { cur = ""; indmesg = 1; next }
 	indmesg { dmesg = dmesg $0 "\n"; next }
 	cur != "" {
@@ -228,6 +248,7 @@ tr -d '\r' <"$log" | awk -v suites="$CGROUP2_SUITES" -v wall=$((t1 - t0)) '
 			ok = rc[x] == 0 && sum[x] ~ /^100%: Checks: [1-9][0-9]*, Failures: 0, Errors: 0$/
 			if (!ok) { printf "%s", out[x]; bad = 1 }
 		}
+		if (benchrc != "" && benchrc != 0) { printf "bench in the guest: exit %s\n%s", benchrc, bench; bad = 1 }
 		if (setup != "") { printf "%s", setup; bad = 1 }
 		if (left != "") { printf "%s", left; bad = 1 }
 		if (!done) { print "hull-cgroup2: the guest stopped before the end"; bad = 1 }
