@@ -33,7 +33,7 @@ RUN_SH = """#!/bin/sh
 cd /
 for rt in hull runc crun; do mkdir -p /tmp/st/$rt; done
 echo "uname $(uname -r)"
-echo "cgroupfs $(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts)"
+echo "cgroupfs $(awk '$2 == "/sys/fs/cgroup" {{ print $3 }}' /proc/mounts)"
 /bench/alternate {rounds} /tmp/alternate.err \\
 	:: hull /hull --root /tmp/st/hull run --bundle /bench/b/hull r%d \\
 	:: runc /bench/bin/runc --root /tmp/st/runc run --bundle /bench/b/runc r%d \\

@@ -143,8 +143,10 @@ class Pair:
             sh("ip", "addr", "add", "198.18.41.2/24", "dev", z)
             sh("ip", "link", "set", a, "up")
             sh("ip", "link", "set", z, "up")
-            self.server_net = (None, lambda c: c["linux"].update(netDevices={a: {"name": "eth0"}}))
-            return "198.18.41.1", lambda c: c["linux"].update(netDevices={z: {"name": "eth0"}}), None
+            # Back to the host at delete: the next run moves them in again.
+            back = {"org.hull.net.netdevices.give-back": "true"}
+            self.server_net = (back, lambda c: c["linux"].update(netDevices={a: {"name": "eth0"}}))
+            return "198.18.41.1", lambda c: c["linux"].update(netDevices={z: {"name": "eth0"}}), back
         if mode == "macvlan":
             ifb = "hb-mi" + t
             self.b.at_exit("ifb " + ifb, lambda: sh("ip", "link", "del", ifb, check=False))

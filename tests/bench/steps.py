@@ -15,7 +15,7 @@ STEPS = [
     ("state-dir", "state dir claimed", None),
     ("cgroup", "the container's cgroup made (each v1 hierarchy on this host; one directory on v2)", None),
     ("state", "state.json and config.json written", None),
-    ("fifo", "exec fifo, socketpair to the init", None),
+    ("start-socket", "the start socket, the socketpair to the init, id-mapped mount fds", None),
     ("clone", "clone3 of the init, into new namespaces and its cgroup", "unshare(2), fork"),
     ("network", "id maps, network (none here)", None),
     ("hooks", "hooks (none here), GO to the init", None),
@@ -31,7 +31,7 @@ STEPS = [
     ("init:enter", "  init: read-only root, hostname, rlimits, capabilities, no_new_privs, seccomp", None),
     ("state#2", "state.json saved with the init's pid", None),
     ("create", "pid file, pidfd", None),
-    ("start", "start: the exec fifo opened, the init execs /bin/true", "exec of /bin/true"),
+    ("start", "GO on the start socket; the init execs /bin/true (the socket closes on exec)", "exec of /bin/true"),
     ("wait", "/bin/true runs and exits, reaped", "the same"),
     ("delete", "the cgroup and the state dir removed", None),
 ]
