@@ -71,7 +71,8 @@ class Links:
             "bridge-200": (["sleep", "0.2"], brann, None),
             "macvlan": (["true"], {"org.hull.net.macvlan": self.ifb,
                                    "org.hull.net.address": "198.18.22.2/24"}, None),
-            "passthrough": (["true"], None,
+            # given back at delete, as hull did before it let them go with the netns
+            "passthrough": (["true"], {"org.hull.net.netdevices.give-back": "true"},
                             lambda c: c["linux"].update(netDevices={self.vh: {"name": "ctr0"}})),
         }
         out = {}
