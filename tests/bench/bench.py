@@ -1,19 +1,24 @@
 #!/usr/bin/python3
-"""hull side by side with runc and crun (issue 8): `make bench`, and
+"""hull side by side with runc and crun `make bench`, and
 `make bench-smoke` (the same experiments with tiny counts).
 
   1 latency     start-to-exit of `run` /bin/true; create, start, delete;
-                the floor `unshare -fmpiun chroot ROOTFS /bin/true`
+                the floor `unshare -fmpiun chroot ROOTFS /bin/true`; hull's
+                run step by step (--debug) beside the floor
   2 memory      peak RSS of the runtime starting a container; what 50
                 detached containers cost the host beyond their processes
   3 scale       200 containers created, started, waited, deleted, at
-                concurrency 1 and 8: total time and the cost of container k
+                concurrency 1 and 8: total time and the cost of container k;
+                at concurrency 1, what grows (hull's steps, the machine)
   4 network     hull only: bridge, passthrough, macvlan, loopback: sockperf
                 TCP/UDP ping-pong, iperf3 TCP throughput; netsetup time
   5 resources   cpu shares, quota, cpusets, memory limit, blkio throttle:
                 configured against measured, for all three runtimes
-  6 noisy       sockperf latency of a hull container alone, next to a CPU
-                hog, and next to it with cpuset or shares isolation
+  6 noisy       UDP ping-pong of a hull pair with the CPUs idle, with them
+                kept busy by SCHED_IDLE spinners (the baseline), next to a
+                CPU hog without limits, with quota, shares, cpuset
+  7 guest       experiment 1's `run` in the cgroup v2 guest (qemu, TCG) of
+                tests/cgroup2/run.sh: hull/crun, hull/floor, hull's steps
 
 Fairness: every runtime runs the same bundle (the fixture's `hull spec`
 config, ociVersion 1.0.2, a cgroupsPath under a parent cgroup the bench
