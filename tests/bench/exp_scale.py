@@ -36,10 +36,41 @@ def own_cpu_ms():
     return (t.user + t.system + t.children_user + t.children_system) * 1000.0
 
 
-def batch(b, rt, bundles, conc, tag, tick, others=None):
+def runnable():
+    """Tasks runnable on the machine now (/proc/loadavg's 4th field), this
+    one included."""
+    with open("/proc/loadavg") as f:
+        return int(f.read().split()[3].split("/")[0])
+
+
+def cpu_stall_ms():
+    """/proc/pressure/cpu "some" total: time at least one task waited for a
+    CPU, ms; None without PSI."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(f.readline().split("total=")[1]) / 1000.0
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class Machine:
+    """What the rest of the machine did during one cycle."""
+
+    def __init__(self):
+        self.busy, self.own, self.stall, self.run = machine_busy_ms(), own_cpu_ms(), cpu_stall_ms(), runnable()
+
+    def since(self, ms):
+        """{others_ms, runnable, stall_pct} since __init__; ms: the cycle."""
+        stall = cpu_stall_ms()
+        return {"others_ms": max(0.0, machine_busy_ms() - self.busy - (own_cpu_ms() - self.own)),
+                "runnable": (self.run + runnable()) / 2.0,
+                "stall_pct": None if stall is None or self.stall is None else min(100.0, (stall - self.stall) / ms * 100)}
+
+
+def batch(b, rt, bundles, conc, tag, tick, machine=None):
     """Runs the lifecycles; returns (total ms, [ms of container k]). With
-    others (a list; concurrency 1 only), appends to it the CPU ms the rest
-    of the machine used during each cycle."""
+    machine (a list; concurrency 1 only), appends to it what the rest of
+    the machine did during each cycle (Machine.since)."""
     lock = threading.Lock()
     nxt = [0]
     costs = []
@@ -54,15 +85,15 @@ def batch(b, rt, bundles, conc, tag, tick, others=None):
                 return
             cid = "%s%d" % (tag, i)
             try:
-                m0, o0 = machine_busy_ms(), own_cpu_ms()
+                m = Machine() if machine is not None else None
                 t0 = time.perf_counter_ns()
                 _, _, pid = b.create(rt, bundles[i], cid)
                 b.cmd(rt, "start", cid)
                 b.wait_exit(pid)
                 b.cmd(rt, "delete", cid)
                 ms = (time.perf_counter_ns() - t0) / 1e6
-                if others is not None:
-                    others.append(max(0.0, machine_busy_ms() - m0 - (own_cpu_ms() - o0)))
+                if m:
+                    machine.append(m.since(ms))
             except Exception as e:
                 errors.append(e)
                 return
@@ -113,41 +144,71 @@ def first_last(v, q):
     return summary(v[:q])["median"], summary(v[-q:])["median"]
 
 
-def explain(res, q, costs, others, traced):
-    """The table of what grows at concurrency 1 and the sentence under it."""
-    f, l = first_last(costs, q)
-    of, ol = (sum(others[:q]) / sum(costs[:q]) * 100, sum(others[-q:]) / sum(costs[-q:]) * 100)
-    ncpu = os.cpu_count()
-    rows = [["cycle, the measured batch (ms)", f, l, l - f, ratio(l, f)],
-             ["the machine's other work during a cycle (%% of one CPU, %d CPUs)" % ncpu, of, ol, ol - of, ""]]
-    tf, tl = first_last([t["cycle"] for t in traced], q)
-    rows.append(["cycle, the traced pass (ms)", tf, tl, tl - tf, ratio(tl, tf)])
+def step_growth(traced, q):
+    """{traced quantity: (first median, last median)}: the cycle, hull's
+    own steps summed, each step of the parent and each command's time
+    outside its steps."""
     own = [sum(v for k, v in t.items() if k != "cycle" and " init:" not in k and not k.endswith(" outside"))
            for t in traced]
-    sf, sl = first_last(own, q)
-    rows.append(["  traced: hull's own steps, their sum", sf, sl, sl - sf, ratio(sl, sf)])
-    steps = {}
+    out = {"cycle": first_last([t["cycle"] for t in traced], q), "hull's own steps, their sum": first_last(own, q)}
     for k in traced[0]:
         if k != "cycle" and " init:" not in k:
-            steps[k] = first_last([t.get(k, 0.0) for t in traced], q)
-    hull_d = sum(sl - sf for k, (sf, sl) in steps.items() if not k.endswith(" outside"))
-    out_d = sum(sl - sf for k, (sf, sl) in steps.items() if k.endswith(" outside"))
-    top = sorted(steps.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0]))[:6]
-    for k, (sf, sl) in top:
-        rows.append(["  traced: " + k, sf, sl, sl - sf, ratio(sl, sf)])
-    big = top[0]
-    verdict = ("flat within the bound" if ratio(l, f) <= 1.25 else
-               "not flat, and not from hull's steps: they grew %.2f ms of the traced cycle's %.2f ms"
-               % (hull_d, tl - tf) if abs(hull_d) < 0.5 * abs(tl - tf) or tl - tf <= 0 else
-               "not flat, and hull's steps grew %.2f ms of the traced cycle's %.2f ms (most: %s)"
-               % (hull_d, tl - tf, big[0]))
+            out[k] = first_last([t.get(k, 0.0) for t in traced], q)
+    return out
+
+
+def verdict(r, g, n):
+    """The sentence's first half: is the measured cycle flat, and whose is
+    the growth (g: step_growth)."""
+    (tf, tl), (sf, sl) = g["cycle"], g["hull's own steps, their sum"]
+    if r <= 1.25:
+        return "cycle cost last/first %.2f: flat within the bound" % r
+    steps = {k: v for k, v in g.items() if k not in ("cycle", "hull's own steps, their sum")}
+    top = max(steps, key=lambda k: steps[k][1] - steps[k][0])
+    if ratio(sl, sf) > 1.25:
+        return ("cycle cost last/first %.2f: not flat, and hull's own steps grow too (%.2f; most: %s %+.2f ms)"
+                % (r, ratio(sl, sf), top, steps[top][1] - steps[top][0]))
+    if ratio(tl, tf) <= 1.25:
+        return ("cycle cost last/first %.2f: not flat, and not hull's: the same %d cycles traced right after "
+                "run flat (%.2f) and hull's own steps change by %+.2f ms (%.2f)"
+                % (r, n, ratio(tl, tf), sl - sf, ratio(sl, sf)))
+    return ("cycle cost last/first %.2f: not flat, outside hull's steps: the traced cycle grows too (%.2f) while "
+            "hull's own steps change by %+.2f ms; most: %s %+.2f ms"
+            % (r, ratio(tl, tf), sl - sf, top, steps[top][1] - steps[top][0]))
+
+
+def explain(res, q, costs, machine, traced):
+    """The table of what grows at concurrency 1 and the sentence under it."""
+    f, l = first_last(costs, q)
+    others = [m["others_ms"] for m in machine]
+    run_ = [m["runnable"] for m in machine]
+    of, ol = sum(others[:q]) / sum(costs[:q]) * 100, sum(others[-q:]) / sum(costs[-q:]) * 100
+    rf, rl = first_last(run_, q)
+    rows = [["cycle, the measured batch (ms)", f, l, l - f, ratio(l, f)],
+            ["the rest of the machine's CPU time per cycle (%% of one CPU; %d CPUs)" % os.cpu_count(),
+             of, ol, ol - of, ""],
+            ["tasks runnable on the machine (/proc/loadavg, each cycle's start and end)", rf, rl, rl - rf, ""]]
+    stall = [m["stall_pct"] for m in machine]
+    if None not in stall:
+        pf, pl = first_last(stall, q)
+        rows.append(["CPU pressure: % of the cycle some task waited for a CPU (/proc/pressure/cpu)",
+                     pf, pl, pl - pf, ""])
+    g = step_growth(traced, q)
+    top = sorted((k for k in g if k not in ("cycle", "hull's own steps, their sum")),
+                 key=lambda k: -abs(g[k][1] - g[k][0]))[:5]
+    for k in ["cycle", "hull's own steps, their sum"] + top:
+        rows.append(["traced pass: " + k, g[k][0], g[k][1], g[k][1] - g[k][0], ratio(g[k][1], g[k][0])])
+    mid = summary(run_)["median"]
+    busy = [c for c, x in zip(costs, run_) if x > mid]
+    calm = [c for c, x in zip(costs, run_) if x <= mid]
+    load = ("the machine: %.1f runnable tasks in the first cycles, %.1f in the last, the rest of it using %.0f%% "
+            "and %.0f%% of a CPU; cycles with more runnable tasks than the median (%.1f) cost %s ms, the others "
+            "%s ms (medians)" % (rf, rl, of, ol, mid, "%.2f" % summary(busy)["median"] if busy else "-",
+                                 "%.2f" % summary(calm)["median"] if calm else "-"))
     res.table("hull at concurrency 1: the first %d cycles against the last %d (medians)" % (q, q),
               ["what", "first %d" % q, "last %d" % q, "last - first", "last/first"], rows,
-              under=["Cycle cost last/first %.2f: %s; in the traced pass hull's own steps changed by %+.2f ms "
-                     "and the time outside them (exec of hull, its startup and exit) by %+.2f ms, while the "
-                     "rest of the machine used %.0f%% of a CPU in the first cycles and %.0f%% in the last."
-                     % (ratio(l, f), verdict, hull_d, out_d, of, ol)])
-    res.data["c1_others_ms"] = others
+              under=["%s; %s." % (verdict(ratio(l, f), g, len(costs)), load)])
+    res.data["c1_machine"] = machine
     res.data["c1_traced"] = traced
 
 
@@ -162,10 +223,11 @@ def run(b, counts, res, outdir):
         done[0] += 1
         b.progress.step("%d containers per runtime and concurrency" % n, done[0], total_runs)
 
-    others = []
+    machine = []
     for c in concs:
         for rt in ORDER:
-            total, costs = batch(b, rt, bundles, c, "s%d-" % c, tick, others if (rt, c) == ("hull", 1) else None)
+            total, costs = batch(b, rt, bundles, c, "s%d-" % c, tick,
+                                 machine if (rt, c) == ("hull", 1) else None)
             out[(rt, c)] = (total, costs)
     traced = traced_pass(b, bundles, tick)
     rows = []
@@ -186,7 +248,7 @@ def run(b, counts, res, outdir):
         rrows.append([c, ratio(h, cr), ratio(h, rc)])
         res.target("concurrency %d: hull total / crun total" % c, ratio(h, cr), "<=", 0.8)
     if 1 in concs:
-        explain(res, q, out[("hull", 1)][1], others, traced)
+        explain(res, q, out[("hull", 1)][1], machine, traced)
     res.table("Ratios of total times", ["concurrency", "hull/crun", "hull/runc"], rrows)
     for c in concs:
         total, costs = out[("hull", c)]
