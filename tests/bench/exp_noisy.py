@@ -192,9 +192,10 @@ def run(b, counts, res, outdir):
         if base:
             r50 = per_round_ratio(name, base, "p50")
             r99 = per_round_ratio(name, base, "p99")
-            row += [r50[0], "%.2f (%.2f-%.2f)" % r99, base]
+            r999 = per_round_ratio(name, base, "p99.9")
+            row += [r50[0], "%.2f (%.2f-%.2f)" % r99, "%.2f (%.2f-%.2f)" % r999, base]
         else:
-            row += ["-", "-", "-"]
+            row += ["-", "-", "-", "-"]
         rows.append(row)
     w50, w99 = per_round_ratio("idle", "baseline", "p50"), per_round_ratio("idle", "baseline", "p99")
     wake = ("**Idle wake-up effect** (idle against baseline: the same pair, no neighbour, the CPUs "
@@ -205,7 +206,7 @@ def run(b, counts, res, outdir):
     res.table("UDP ping-pong round trip of the latency-sensitive pair, µs (%d rounds of %d s per scenario; "
               "medians over the rounds)" % (rounds, secs),
               ["scenario", "idle CPUs", "hog cpu", "pair cpu", "p50", "p99", "p99 range", "p99.9",
-               "p50 / base", "p99 / base (range)", "base"], rows,
+               "p50 / base", "p99 / base (range)", "p99.9 / base (range)", "base"], rows,
               under=["Every row but `idle` runs with a SCHED_IDLE spinner on each CPU, in an idle cgroup beside "
                      "the containers, so no CPU halts and the bench's cgroups stand the same against the "
                      "machine's other work in every row: a ratio to the base (the same placement of the pair "
