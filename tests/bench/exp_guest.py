@@ -136,7 +136,7 @@ def run(b, counts, res, outdir):
     host = b.shared.get("latency", {}).get("median_ms")
     rrows = []
     if host:
-        rrows.append(["this host (hybrid v1 + v2, KVM)", host["hull"], host["crun"], host["runc"], host["floor"],
+        rrows.append(["this host (hybrid v1 + v2, a VM)", host["hull"], host["crun"], host["runc"], host["floor"],
                       ratio(host["hull"], host["crun"]), ratio(host["hull"], host["runc"]),
                       ratio(host["hull"], host["floor"])])
     rrows.append(["cgroup v2 guest (qemu TCG)", med["hull"], med["crun"], med["runc"], med["floor"],
