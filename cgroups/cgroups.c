@@ -15,6 +15,7 @@
 #include "../base/util.h"
 #include "../oci-spec/events.h"
 #include "internal.h"
+#include "systemd.h"
 
 /* How long destroy waits for killed processes to leave their cgroup. */
 #define DESTROY_WAIT_NS (2ull * 1000 * 1000 * 1000)
@@ -231,7 +232,7 @@ int hull_cgroup_load(const char *serialized, struct hull_cgroup **out, struct hu
 	int r = hull_cg_unserialize(serialized, cg, err);
 	if (r < 0)
 		return r;
-	cg->m = hull_cg_manager_for(cg->mode);
+	cg->m = cg->sd ? &hull_cg_systemd_manager : hull_cg_manager_for(cg->mode);
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
 		h->dirfd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -288,6 +289,11 @@ const struct hull_cg_manager *hull_cg_manager_for(enum hull_cg_mode mode)
 {
 	return mode == HULL_CG_V1 ? &hull_cg_v1_manager : mode == HULL_CG_V2 ? &hull_cg_v2_manager
 									 : &hull_cg_hybrid_manager;
+}
+
+int hull_cgroup_start(struct hull_cgroup *cg, pid_t pid, const struct hull_resources *res, struct hull_err *err)
+{
+	return cg->m->start ? cg->m->start(cg, pid, res, err) : 0;
 }
 
 int hull_cgroup_attach(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
@@ -400,6 +406,7 @@ void hull_cgroup_free(struct hull_cgroup *cg)
 	free(cg->serialized);
 	free(cg->mounts);
 	free(cg->warning);
+	hull_cg_sd_free(cg->sd);
 	free(cg);
 }
 

@@ -30,6 +30,11 @@ struct hull_cgroup_opts {
 	/* Where the parent cgroups hull makes are marked, so the last
 	 * container under one removes it (parents.c). -1: none. */
 	int registry_fd;
+	/* --systemd-cgroup: path is "slice:prefix:name", the cgroup a
+	 * transient scope systemd makes (hull_cgroup_start) with the
+	 * org.systemd.property.* annotations among these. */
+	bool systemd;
+	const struct hull_kvs *annotations;
 };
 
 /* Whether hull writes this controller's limits (by its v1 or v2 name):
@@ -59,6 +64,11 @@ int hull_cgroup_realize(struct hull_cgroup **cgp, const struct hull_resources *r
  * parent marks: for callers that need neither (tests, tools). */
 int hull_cgroup_create(const char *cgroups_path, const char *id, const struct hull_resources *res,
 		       struct hull_cgroup **out, struct hull_err *err);
+
+/* After the clone, before the child does anything: where the cgroup needs
+ * a process to exist (the systemd driver's scope), makes it with pid in it
+ * and applies res. Nothing for the cgroupfs driver. */
+int hull_cgroup_start(struct hull_cgroup *cg, pid_t pid, const struct hull_resources *res, struct hull_err *err);
 
 /* Re-opens a container's cgroup from the string hull_cgroup_serialize()
  * gave; NULL (a container with no cgroup of its own) gives a cgroup whose

@@ -10,6 +10,7 @@
 #include "../base/cleanup.h"
 #include "../base/util.h"
 #include "internal.h"
+#include "systemd.h"
 
 /* How long a failed create waits for what it made to empty. */
 #define UNDO_WAIT_NS (2ull * 1000 * 1000 * 1000)
@@ -103,14 +104,17 @@ int hull_cgroup_plan(const struct hull_cgroup_opts *o, const struct hull_resourc
 	cg->joined = o->join;
 	cg->default_path = !o->path || !*o->path;
 	_cleanup_free_ char *rel = NULL;
-	bool abs;
-	int r = hull_cg_path_normalize(o->path, o->id, &rel, &abs, err);
+	bool abs = true;
+	/* The systemd unit's properties depend on the host's mode: discovered first. */
+	int r = o->systemd ? 0 : hull_cg_path_normalize(o->path, o->id, &rel, &abs, err);
 	if (r == 0 && o->join && res && res->present && !hull_cg_asks_nothing(res))
 		r = hull_errf(err, EINVAL, "linux.resources: a joined cgroup (org.hull.cgroups.join) is not "
 			      "hull's to limit");
 	if (r == 0)
 		r = hull_cg_discover(cg, err);
-	cg->m = hull_cg_manager_for(cg->mode);
+	cg->m = o->systemd ? &hull_cg_systemd_manager : hull_cg_manager_for(cg->mode);
+	if (r == 0 && o->systemd)
+		r = hull_cg_sd_plan(cg, o, res, &rel, err);
 	if (r == 0)
 		r = hull_cg_check_resources(cg, res, err);
 	if (r < 0)
@@ -118,8 +122,11 @@ int hull_cgroup_plan(const struct hull_cgroup_opts *o, const struct hull_resourc
 	set_paths(cg, rel, abs);
 	if (cg->mode != HULL_CG_V2)
 		hull_cg_find_links(cg);
+	if (cg->sd)
+		hull_cg_sd_mark(cg);
+	/* The unit's own directories are systemd's to make and remove. */
 	for (size_t i = 0; i < cg->n; i++)
-		cg->h[i].created = hull_levels(cg, &cg->h[i], -1);
+		cg->h[i].created = cg->h[i].systemd ? 0 : hull_levels(cg, &cg->h[i], -1);
 	hull_cg_finish(cg);
 	*out = steal_ptr(cg);
 	return 0;
@@ -152,6 +159,8 @@ static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, s
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
+		if (h->systemd)
+			continue;	/* made with the unit, after the clone */
 		/* Marked before they exist: see parents.c. */
 		unsigned planned = h->created;
 		_cleanup_free_ char *p = hull_xstrdup(h->dir);

@@ -23,6 +23,9 @@ struct hull_cg_hier {
 	char *dir;		/* mountpoint + path */
 	unsigned created;	/* trailing components of path that hull created */
 	int dirfd;		/* dir, O_DIRECTORY; -1 when it does not exist */
+	/* systemd driver, create only: the unit's cgroup, made and removed by
+	 * systemd (v2, and the v1 controllers systemd manages). */
+	bool systemd;
 };
 
 struct hull_cgroup {
@@ -46,6 +49,7 @@ struct hull_cgroup {
 	bool joined;		/* org.hull.cgroups.join: an existing cgroup, not hull's */
 	bool default_path;	/* no linux.cgroupsPath: "hull/ID", and "hull" is hull's */
 	int registry;		/* where the parents hull made are marked (parents.c), or -1 */
+	struct hull_cg_sd *sd;	/* the systemd driver's unit (systemd.h), else NULL */
 };
 
 /* --- discover.c: what this process sees -------------------------------- */
@@ -171,12 +175,25 @@ struct hull_cg_manager {
 	int (*stats)(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct hull_err *err);
 	/* Removes the directories hull created, waiting until deadline. */
 	int (*destroy)(struct hull_cgroup *cg, uint64_t deadline, struct hull_err *err);
+	/* After the clone, before the child goes on (hull_cgroup_start): for
+	 * a manager whose cgroup needs a process to exist (a systemd scope),
+	 * makes it with pid in it and applies res. NULL: nothing to do. */
+	int (*start)(struct hull_cgroup *cg, pid_t pid, const struct hull_resources *res, struct hull_err *err);
 };
 
 extern const struct hull_cg_manager hull_cg_v1_manager;
 extern const struct hull_cg_manager hull_cg_v2_manager;
 extern const struct hull_cg_manager hull_cg_hybrid_manager;
 extern const struct hull_cg_manager hull_cg_disabled_manager;
+extern const struct hull_cg_manager hull_cg_systemd_manager;
+
+/* systemd.c: plan's part under --systemd-cgroup, after discovery: the
+ * unit from linux.cgroupsPath and its properties; *rel is the unit's
+ * cgroup below each hierarchy's root. */
+int hull_cg_sd_plan(struct hull_cgroup *cg, const struct hull_cgroup_opts *o, const struct hull_resources *res,
+		    char **rel, struct hull_err *err);
+/* The hierarchies systemd makes the unit's cgroup in. */
+void hull_cg_sd_mark(struct hull_cgroup *cg);
 
 /* The manager of a discovered or loaded cgroup's mode. */
 const struct hull_cg_manager *hull_cg_manager_for(enum hull_cg_mode mode);

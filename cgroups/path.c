@@ -28,10 +28,11 @@ int hull_cg_path_normalize(const char *cgroups_path, const char *id, char **out,
 	for (const char *c = p; *c; c++)
 		colons += *c == ':';
 	/* runc reads "slice:prefix:name" as a systemd unit only with
-	   --systemd-cgroup; without systemd support that path cannot mean a
-	   directory, so it is refused whatever the flag says. */
+	   --systemd-cgroup; without it such a path is a mistake, not a
+	   directory with colons in its name. */
 	if (colons == 2 && !strchr(p, '/'))
-		return hull_errf(err, EINVAL, "linux.cgroupsPath: %s: systemd cgroups are not supported", p);
+		return hull_errf(err, EINVAL, "linux.cgroupsPath: %s: a systemd path (slice:prefix:name) needs "
+				 "--systemd-cgroup", p);
 
 	*abs = p[0] == '/';
 	size_t len = strlen(p);

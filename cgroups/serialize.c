@@ -2,9 +2,10 @@
  * a later command (delete, kill, ps) finds the same directories and removes
  * only those hull created:
  *
- *   MODE;v1:CONTROLLERS:CREATED:MOUNTPOINT:PATH;...;v2::CREATED:MOUNTPOINT:PATH[;join];link:NAME:TARGET
+ *   MODE;v1:CONTROLLERS:CREATED:MOUNTPOINT:PATH;...;v2::CREATED:MOUNTPOINT:PATH[;join][;unit:NAME];link:NAME:TARGET
  *
  * join: a cgroup joined on purpose (org.hull.cgroups.join), not hull's.
+ * unit: the systemd driver's scope (systemd.c), stopped at delete.
  * MODE is v1, v2 or hybrid; '%', ':', ';' and control characters in a field
  * are written %XX. */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "../base/cleanup.h"
 #include "../base/util.h"
 #include "internal.h"
+#include "systemd.h"
 
 static const char *const mode_names[] = { [HULL_CG_V1] = "v1", [HULL_CG_V2] = "v2",
 					  [HULL_CG_HYBRID] = "hybrid" };
@@ -68,6 +70,10 @@ char *hull_cg_serialize(const struct hull_cgroup *cg)
 	}
 	if (cg->joined)
 		put_s(&b, ";join");
+	if (cg->sd) {
+		put_s(&b, ";unit:");
+		put_field(&b, cg->sd->unit);
+	}
 	for (size_t i = 0; i < cg->n_links; i++) {
 		put_s(&b, ";link:");
 		put_field(&b, cg->links[i][0]);
@@ -147,6 +153,19 @@ static int parse_entry(struct hull_cgroup *cg, const char *s, const char *end)
 {
 	if (end - s == 4 && !strncmp(s, "join", 4)) {
 		cg->joined = true;
+		return 0;
+	}
+	if (end - s > 5 && !strncmp(s, "unit:", 5)) {
+		char *f[1];
+		if (cg->sd || !split(s + 5, end, f, 1))
+			return -EINVAL;
+		if (!*f[0] || strchr(f[0], '/')) {
+			free_fields(f, 1);
+			return -EINVAL;
+		}
+		cg->sd = hull_xcalloc(1, sizeof(*cg->sd));
+		cg->sd->unit = f[0];
+		cg->sd->asked = true;
 		return 0;
 	}
 	if (end - s > 5 && !strncmp(s, "link:", 5)) {

@@ -71,7 +71,7 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 
 int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
 {
-	struct hull_create_opts o = { .root = g->root, .bundle = "." };
+	struct hull_create_opts o = { .root = g->root, .bundle = ".", .systemd_cgroup = g->systemd_cgroup };
 	bool detach = false, keep = false;
 	const char *stats_file = NULL;
 	if (parse(argc, argv, false, &o, &detach, &keep, &stats_file, err) < 0)
@@ -87,7 +87,7 @@ int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct 
 
 int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
 {
-	struct hull_create_opts o = { .root = g->root, .bundle = "." };
+	struct hull_create_opts o = { .root = g->root, .bundle = ".", .systemd_cgroup = g->systemd_cgroup };
 	bool detach = false, keep = false;
 	const char *stats_file = NULL;
 	if (parse(argc, argv, true, &o, &detach, &keep, &stats_file, err) < 0)

@@ -56,7 +56,7 @@ void hull_cmd_usage(const struct hull_cmd *cmd, int fd)
 		    "  --log FILE           log to FILE\n"
 		    "  --log-format FORMAT  text or json\n"
 		    "  --debug              log debug messages\n"
-		    "  --systemd-cgroup     accepted; systemd cgroup paths are refused\n"
+		    "  --systemd-cgroup     the cgroup is a systemd scope (cgroupsPath slice:prefix:name)\n"
 		    "  --version, --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		dprintf(fd, "  %-9s %s\n", commands[i].name, commands[i].synopsis);

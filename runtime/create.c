@@ -104,7 +104,8 @@ static int check_opts(const struct hull_create_opts *o, const struct hull_spec *
 }
 
 /* The state as far as it is known before the clone: pid 0 says "creating". */
-static void fill_state(struct hull_container *c, const struct hull_spec *spec, const struct hull_cgroup *cg)
+static void fill_state(struct hull_container *c, const struct hull_spec *spec, const struct hull_cgroup *cg,
+		       bool systemd_cgroup)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -117,6 +118,7 @@ static void fill_state(struct hull_container *c, const struct hull_spec *spec, c
 	c->st.owner = geteuid();
 	copy_kvs(&c->st.annotations, &spec->annotations);
 	c->st.cgroup = cg ? hull_xstrdup(hull_cgroup_serialize(cg)) : NULL;
+	c->st.systemd_cgroup = systemd_cgroup;
 	c->st.has_hooks = true;
 	for (int k = 0; k < HULL_HOOK_KINDS; k++)
 		if (spec->hooks[k].n)
@@ -139,7 +141,8 @@ static int write_cgroup_record(struct hull_container *c, const char *cgroup, str
 static int make_cgroup(const struct hull_create_opts *o, const struct hull_spec *spec, struct hull_container *c,
 		       struct hull_cgroup **cg, struct hull_err *err)
 {
-	struct hull_cgroup_opts co = { .path = spec->linux_.cgroups_path, .id = o->id, .join = spec->cgroups_join };
+	struct hull_cgroup_opts co = { .path = spec->linux_.cgroups_path, .id = o->id, .join = spec->cgroups_join,
+				       .systemd = o->systemd_cgroup, .annotations = &spec->annotations };
 	int r;
 	_cleanup_close_ int reg = hull_cgroup_marks_open();
 	co.registry_fd = reg;
@@ -288,7 +291,11 @@ static int spawn_init(const struct hull_create_opts *o, struct hull_container *c
 	out->pid = pid;
 	hull_trace("clone");
 
-	r = hull_ns_write_id_maps(spec, pid, err);
+	/* The systemd driver's scope is made now, with the init in it. */
+	r = hull_cgroup_start(cg, pid, &spec->linux_.resources, err);
+	hull_trace("cgroup-start");
+	if (r == 0)
+		r = hull_ns_write_id_maps(spec, pid, err);
 	if (r == 0)
 		r = hull_rdt_setup(spec, c, pid, err);
 	if (r == 0 && hull_net_wanted(spec)) {
@@ -381,7 +388,7 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	r = make_cgroup(o, spec, c, &cg, err);
 	hull_trace("cgroup");
 	if (r == 0) {
-		fill_state(c, spec, cg);
+		fill_state(c, spec, cg, o->systemd_cgroup);
 		r = hull_container_save(c, err);
 	}
 	if (r == 0 && (r = hull_write_atomic_at(c->dirfd, HULL_CONFIG_FILE, spec->raw, spec->raw_len, 0600,

@@ -19,6 +19,7 @@ struct hull_create_opts {
 	bool no_new_keyring;
 	int preserve_fds;
 	bool foreground;	/* `run` without --detach: the caller waits for the init */
+	bool systemd_cgroup;	/* --systemd-cgroup: the cgroup is a systemd scope */
 };
 
 struct hull_created {

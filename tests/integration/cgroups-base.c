@@ -476,7 +476,7 @@ START_TEST(test_bad_paths)
 	struct hull_cgroup *cg = NULL;
 	struct hull_err err = { 0 };
 	ck_assert_int_lt(hull_cgroup_create("system.slice:hull:x", "t4", NULL, &cg, &err), 0);
-	ck_assert_str_eq(err.msg, "linux.cgroupsPath: system.slice:hull:x: systemd cgroups are not supported");
+	ck_assert_str_eq(err.msg, "linux.cgroupsPath: system.slice:hull:x: a systemd path (slice:prefix:name) needs --systemd-cgroup");
 	hull_err_clear(&err);
 	char p[256];
 	snprintf(p, sizeof(p), "%s/../../escape", prefix);

@@ -82,7 +82,7 @@ static const struct {
 	{ time_offsets_without_timens, "hull: config.json: linux.timeOffsets: offsets given but no time namespace\n" },
 	{ hostname_without_uts, "hull: config.json: hostname: needs a uts namespace\n" },
 	{ cgroups_path_dotdot, "cgroupsPath" },
-	{ cgroups_path_systemd, "systemd cgroups are not supported" },
+	{ cgroups_path_systemd, "a systemd path (slice:prefix:name) needs --systemd-cgroup" },
 	{ memory_limit_string, "hull: config.json: linux.resources.memory.limit: expected an integer\n" },
 	{ bad_device_type, "linux.devices[0].type" },
 	{ bad_option_type, "options[0]: expected a string" },

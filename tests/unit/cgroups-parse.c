@@ -96,7 +96,7 @@ START_TEST(test_path_normalize)
 	norm_ok("a/b", "x", "a/b", false);
 	norm_ok("a:b", "x", "a:b", false);
 	norm_ok("/a:b:c", "x", "a:b:c", true);
-	norm_bad("system.slice:hull:c1", "linux.cgroupsPath: system.slice:hull:c1: systemd cgroups are not supported");
+	norm_bad("system.slice:hull:c1", "linux.cgroupsPath: system.slice:hull:c1: a systemd path (slice:prefix:name) needs --systemd-cgroup");
 	norm_bad("a/../b", "linux.cgroupsPath: a/../b: \"..\" is not allowed");
 	norm_bad("/..", "linux.cgroupsPath: /..: \"..\" is not allowed");
 	norm_bad("/", "linux.cgroupsPath: /: names no cgroup below the root");
