@@ -90,7 +90,7 @@ static int parse_literal(const char **s, struct hull_sd_prop *p)
 	char *end;
 	errno = 0;
 	long long i = strtoll(c, &end, 0);
-	if (end != c && !errno && !strchr(".eE", *end)) {
+	if (end != c && !errno && (!*end || !strchr(".eE", *end))) {
 		snprintf(p->type, sizeof(p->type), "x");
 		p->i = i;
 		*s = end;
@@ -100,7 +100,7 @@ static int parse_literal(const char **s, struct hull_sd_prop *p)
 		/* Beyond int64: a uint64 (the only type it fits). */
 		errno = 0;
 		unsigned long long u = strtoull(c, &end, 0);
-		if (errno || strchr(".eE", *end))
+		if (errno || (*end && strchr(".eE", *end)))
 			return -ERANGE;
 		snprintf(p->type, sizeof(p->type), "t");
 		p->u = u;
