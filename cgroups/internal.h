@@ -244,6 +244,9 @@ int hull_cg_stats_all(struct hull_cgroup *cg, struct hull_cgroup_stats *st, stru
 
 /* --- shared by the managers -------------------------------------------- */
 
+/* v1.c: a blank cpuset level gets its parent's cpus and mems (the kernel
+ * attaches nothing to a blank one), top down. */
+int hull_cg_cpuset_inherit(const struct hull_cg_hier *h, struct hull_err *err);
 /* cgroup.procs of each hierarchy of that version. */
 int hull_cg_attach_version(struct hull_cgroup *cg, bool v2, pid_t pid, struct hull_err *err);
 /* Removes what hull made in each hierarchy of that version. */

@@ -102,10 +102,19 @@ static int bus_connect(struct hull_cgroup *cg, struct hull_err *err)
 }
 
 /* Before the clone: the bus is there (a host without systemd fails here,
- * before anything runs); hull's own v1 directories are made already. */
+ * before anything runs); hull's own v1 directories are made already, and
+ * a cpuset one is filled so that the init can move itself in. */
 static int sd_setup(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
 	(void)res;
+	for (size_t i = 0; i < cg->n; i++) {
+		struct hull_cg_hier *h = &cg->h[i];
+		int r = !h->systemd && !h->v2 && h->created && hull_cg_list_has(h->controllers, "cpuset")
+				? hull_cg_cpuset_inherit(h, err)
+				: 0;
+		if (r < 0)
+			return r;
+	}
 	return bus_connect(cg, err);
 }
 

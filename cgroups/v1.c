@@ -28,7 +28,7 @@ static bool blank(const char *s) { return s[strspn(s, " \t\n")] == 0; }
  * shared parent that a concurrent create has just made is still blank
  * until that create fills it, and filling it with the same values here is
  * harmless (a blank cpuset is of no use to anyone). */
-static int cpuset_inherit(const struct hull_cg_hier *h, struct hull_err *err)
+int hull_cg_cpuset_inherit(const struct hull_cg_hier *h, struct hull_err *err)
 {
 	_cleanup_free_ char *dir = hull_xstrdup(h->dir);
 	char *levels[64];
@@ -74,7 +74,7 @@ static int v1_setup(struct hull_cgroup *cg, const struct hull_resources *res, st
 {
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
-		int r = !h->v2 && h->created && hull_cg_list_has(h->controllers, "cpuset") ? cpuset_inherit(h, err) : 0;
+		int r = !h->v2 && h->created && hull_cg_list_has(h->controllers, "cpuset") ? hull_cg_cpuset_inherit(h, err) : 0;
 		if (r < 0)
 			return r;
 	}
