@@ -157,6 +157,9 @@ static int check_reused(struct hull_cgroup *cg, struct hull_cg_hier *h, struct h
 /* The directories, then the manager's setup (prepare and write res). */
 static int make_dirs(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
+	int r0 = cg->sd ? hull_cg_sd_prepare(cg, err) : 0;
+	if (r0 < 0)
+		return r0;
 	for (size_t i = 0; i < cg->n; i++) {
 		struct hull_cg_hier *h = &cg->h[i];
 		if (h->systemd)

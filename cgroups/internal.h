@@ -192,6 +192,8 @@ extern const struct hull_cg_manager hull_cg_systemd_manager;
  * cgroup below each hierarchy's root. */
 int hull_cg_sd_plan(struct hull_cgroup *cg, const struct hull_cgroup_opts *o, const struct hull_resources *res,
 		    char **rel, struct hull_err *err);
+/* realize, first: the bus, and no running unit of that name. */
+int hull_cg_sd_prepare(struct hull_cgroup *cg, struct hull_err *err);
 /* The hierarchies systemd makes the unit's cgroup in. */
 void hull_cg_sd_mark(struct hull_cgroup *cg);
 

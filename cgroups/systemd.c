@@ -101,9 +101,29 @@ static int bus_connect(struct hull_cgroup *cg, struct hull_err *err)
 	return cg->sd->bus ? 0 : hull_sd_bus_open(&cg->sd->bus, err);
 }
 
-/* Before the clone: the bus is there (a host without systemd fails here,
- * before anything runs); hull's own v1 directories are made already, and
- * a cpuset one is filled so that the init can move itself in. */
+/* A unit of that name that runs is another container's. */
+static int refuse_running(struct hull_cgroup *cg, struct hull_err *err)
+{
+	_cleanup_free_ char *state = NULL;
+	int r = hull_sd_active_state(cg->sd->bus, cg->sd->unit, &state, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (strcmp(state, "failed") && strcmp(state, "inactive"))
+		return hull_errf(err, EEXIST, "systemd unit %s: already exists (%s): another container "
+				 "uses this linux.cgroupsPath", cg->sd->unit, state);
+	return 0;
+}
+
+int hull_cg_sd_prepare(struct hull_cgroup *cg, struct hull_err *err)
+{
+	int r = bus_connect(cg, err);
+	return r < 0 ? r : refuse_running(cg, err);
+}
+
+/* Before the clone, hull's own v1 directories made: a cpuset one is
+ * filled so that the init can move itself in. */
 static int sd_setup(struct hull_cgroup *cg, const struct hull_resources *res, struct hull_err *err)
 {
 	(void)res;
@@ -115,7 +135,7 @@ static int sd_setup(struct hull_cgroup *cg, const struct hull_resources *res, st
 		if (r < 0)
 			return r;
 	}
-	return bus_connect(cg, err);
+	return 0;
 }
 
 /* A unit of that name that is not running (failed, or stopping) is a
@@ -134,14 +154,9 @@ static int start_unit(struct hull_cgroup *cg, pid_t pid, struct hull_err *err)
 	}
 	if (r != -EEXIST)
 		return r;
-	_cleanup_free_ char *state = NULL;
-	struct hull_err e2 = { 0 };
-	if (hull_sd_active_state(sd->bus, sd->unit, &state, &e2) == 0 && strcmp(state, "failed") &&
-	    strcmp(state, "inactive"))
-		return hull_errf(err, EEXIST, "systemd unit %s: already exists (%s): another container "
-				 "uses this linux.cgroupsPath", sd->unit, state);
 	hull_err_clear(err);
-	r = hull_sd_reset_failed(sd->bus, sd->unit, err);
+	if ((r = refuse_running(cg, err)) == 0)
+		r = hull_sd_reset_failed(sd->bus, sd->unit, err);
 	if (r == 0)
 		r = hull_sd_start_unit(sd->bus, sd->unit, &sd->props, pid, err);
 	return r;

@@ -205,7 +205,8 @@ def main():
                 '<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>'
                 '<allow receive_sender="*"/></policy></busconfig>\n' % d)
     daemon = subprocess.Popen(['dbus-daemon', '--config-file=' + conf, '--nofork', '--nopidfile',
-                               '--print-address=1'], stdout=subprocess.PIPE, text=True)
+                               '--print-address=1'], stdout=subprocess.PIPE, stderr=open(os.path.join(d, 'dbus.log'), 'w'),
+                              text=True)
     address = daemon.stdout.readline().strip()
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = dbus.bus.BusConnection(address)
