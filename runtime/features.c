@@ -134,7 +134,7 @@ static json_t *linux_features(void)
 			 "s:{s:o, s:o}, s:{s:b, s:b, s:b}, s:{s:{s:b}}, s:{s:b}}",
 			 "namespaces", namespaces(),
 			 "capabilities", capabilities(),
-			 "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0,
+			 "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 0,
 			 "rdma", hull_cgroup_controller_known("rdma"),
 			 "seccomp", seccomp(),
 			 "apparmor", "enabled", 0,
@@ -143,6 +143,15 @@ static json_t *linux_features(void)
 			 "intelRdt", "enabled", 1, "schemata", 1, "monitoring", 1,
 			 "mountExtensions", "idmap", "enabled", 1,
 			 "netDevices", "enabled", 1);
+}
+
+/* hull's own, and the unit properties the systemd driver hands to systemd
+ * (--systemd-cgroup), as runc lists them. */
+static json_t *unsafe_annotations(void)
+{
+	json_t *a = strv(spec_hull_annotations);
+	json_array_append_new(a, json_string("org.systemd.property."));
+	return a;
 }
 
 char *hull_features_json(const char *version)
@@ -154,6 +163,6 @@ char *hull_features_json(const char *version)
 					       "mountOptions", mount_options(),
 					       "linux", linux_features(),
 					       "annotations", "org.hull.version", version,
-					       "potentiallyUnsafeConfigAnnotations", strv(spec_hull_annotations));
+					       "potentiallyUnsafeConfigAnnotations", unsafe_annotations());
 	return top ? json_dumps(top, JSON_INDENT(2)) : NULL;
 }
