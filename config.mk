@@ -14,7 +14,8 @@ KILL_WAIT_MS = 10000
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
 	libsystemd-dev busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
-	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace
+	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace \
+	python3-dbus python3-gi dbus-daemon
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
