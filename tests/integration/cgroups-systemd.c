@@ -227,6 +227,11 @@ START_TEST(lifecycle)
 	ht_assert_status(&r, 0);
 	ck_assert_msg(strstr(r.out, want), "ps: %s", r.out);
 	ht_result_free(&r);
+	/* events reads the scope's statistics: the limit systemd was given */
+	ht_hull(&t, &r, NULL, "events", "--stats", t.id, NULL);
+	ht_assert_status(&r, 0);
+	ck_assert_msg(strstr(r.out, "\"type\":\"stats\"") && strstr(r.out, "67108864"), "events: %s", r.out);
+	ht_result_free(&r);
 	ht_ok(&t, "pause", t.id, NULL);
 	char status[32];
 	ht_state_pid(&t, t.id, status, sizeof(status));
