@@ -272,18 +272,28 @@ static int sd_frozen(struct hull_cgroup *cg, bool *frozen, struct hull_err *err)
 	return fs(cg)->frozen(cg, frozen, err);
 }
 
+/* systemd removes a scope once the last of its processes is gone (the
+ * container's init exited, `run` is about to delete): nothing to signal. */
+static bool scope_gone(const struct hull_cg_hier *h)
+{
+	return h && access(h->dir, F_OK) < 0 && errno == ENOENT;
+}
+
 /* The scope is the container's alone: cgroup.kill kills it whole. */
 static int sd_kill(struct hull_cgroup *cg, int sig, struct hull_err *err)
 {
 	struct hull_cg_hier *h = hull_cg_v2(cg);
-	if (sig == SIGKILL && h && h->dirfd >= 0) {
-		int r = hull_cg_try_write(h, "cgroup.kill", "1");
-		if (r == 0)
-			return 0;
-		if (r != -ENOENT)
-			return hull_cg_write(h, "cgroup.kill", "1", err);
-	}
-	return fs(cg)->kill(cg, sig, err);
+	if (sig == SIGKILL && h && h->dirfd >= 0 && hull_cg_try_write(h, "cgroup.kill", "1") == 0)
+		return 0;
+	if (scope_gone(h))
+		return 0;
+	struct hull_err mine = { 0 };
+	int r = fs(cg)->kill(cg, sig, &mine);
+	if (r < 0 && scope_gone(h))
+		return 0;	/* it went while we signalled */
+	if (r < 0 && err && !err->code)
+		*err = mine;
+	return r;
 }
 
 static int sd_pids(struct hull_cgroup *cg, pid_t **pids, size_t *n, struct hull_err *err)

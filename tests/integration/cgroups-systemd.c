@@ -259,6 +259,28 @@ START_TEST(lifecycle)
 }
 END_TEST
 
+/* `run` of a process that ends at once: systemd removes the scope as
+ * soon as it is empty, while run is about to delete it; five times. */
+START_TEST(run_true)
+{
+	if (skipped())
+		return;
+	for (int i = 0; i < 5; i++) {
+		struct ht t;
+		struct ht_result r;
+		char unit[128];
+		begin(&t, unit, sizeof(unit));
+		ht_args(&t, "true", NULL);
+		ht_write_config(&t);
+		ht_hull(&t, &r, NULL, "--systemd-cgroup", "run", "--bundle", t.bundle, t.id, NULL);
+		ht_assert_status(&r, 0);
+		ck_assert_str_eq(r.err, "");
+		ht_result_free(&r);
+		finish(&t, unit);
+	}
+}
+END_TEST
+
 /* An error: one line naming want, no unit, no cgroup, no state left. */
 static void expect_create_error(struct ht *t, const char *unit, const char *want)
 {
@@ -374,6 +396,7 @@ HULL_SUITE(systemd_driver, integration)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lifecycle);
+	tcase_add_test(tc, run_true);
 	tcase_add_test(tc, bad_path);
 	tcase_add_test(tc, bad_annotation);
 	tcase_add_test(tc, no_bus);

@@ -9,8 +9,9 @@ hierarchies systemd manages), moves the PIDs in and sends JobRemoved;
 SetUnitProperties records; StopUnit kills the processes, removes the
 cgroups it made and sends JobRemoved; ResetFailedUnit, GetUnit, and
 org.freedesktop.DBus.Properties.Get on the unit objects (busctl
-get-property reads them back). Differences from systemd: the unit stays
-after its processes exit (until StopUnit); Description 'fail' makes the
+get-property reads them back); as systemd, a scope whose processes are
+all gone is removed at once (cgroup.events of its v2 cgroup polls
+POLLPRI when "populated" changes; every 20 ms where there is none). Description 'fail' makes the
 start job fail. Every call is appended to DIR/calls.log (one JSON a line).
 
 Usage: fake-systemd.py DIR   (prints the bus address, then serves until
@@ -115,7 +116,25 @@ class Manager(dbus.service.Object):
             for pid in p.get('PIDs', []):
                 with open(d + '/cgroup.procs', 'w') as f:
                     f.write(str(int(pid)))
+            if os.path.exists(d + '/cgroup.events'):
+                self.watch(name, d + '/cgroup.events')
         return self.new_job(name, 'done')
+
+    def watch(self, name, events):
+        fd = os.open(events, os.O_RDONLY)
+
+        def changed(_fd, _cond):
+            try:
+                empty = 'populated 0' in os.pread(fd, 4096, 0).decode()
+            except OSError:
+                empty = True
+            if empty and name in self.units and not self.pids(name):
+                self.remove(name)
+            if name not in self.units:
+                os.close(fd)
+                return False
+            return True
+        GLib.io_add_watch(fd, GLib.PRIORITY_DEFAULT, GLib.IO_PRI | GLib.IO_ERR, changed)
 
     @dbus.service.method(MANAGER, in_signature='sba(sv)', out_signature='')
     def SetUnitProperties(self, name, runtime, props):
@@ -125,16 +144,26 @@ class Manager(dbus.service.Object):
             raise Failed('org.freedesktop.systemd1.NoSuchUnit', 'Unit %s not loaded.' % name)
         self.units[name].update(p)
 
+    def pids(self, name):
+        found = set()
+        for d in self.dirs(name):
+            for root, _sub, _files in os.walk(d):
+                try:
+                    found |= set(open(root + '/cgroup.procs').read().split())
+                except OSError:
+                    pass
+        return found
+
+    def reap(self):
+        """Scopes whose processes are all gone go, as systemd's do."""
+        for name in [n for n in self.units if not self.pids(n)]:
+            self.remove(name)
+        return True
+
     def remove(self, name):
         dirs = self.dirs(name)
         for _ in range(500):
-            pids = set()
-            for d in dirs:
-                for root, _sub, _files in os.walk(d):
-                    try:
-                        pids |= set(open(root + '/cgroup.procs').read().split())
-                    except OSError:
-                        pass
+            pids = self.pids(name)
             if not pids:
                 break
             for pid in pids:
@@ -213,6 +242,7 @@ def main():
     name = dbus.service.BusName('org.freedesktop.systemd1', bus)
     manager = Manager(bus, d)
     Units(bus, manager)
+    GLib.timeout_add(20, manager.reap)
     loop = GLib.MainLoop()
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
     print(address, flush=True)
