@@ -165,7 +165,7 @@ static int parse_entry(struct hull_cgroup *cg, const char *s, const char *end)
 		}
 		cg->sd = hull_xcalloc(1, sizeof(*cg->sd));
 		cg->sd->unit = f[0];
-		cg->sd->asked = true;
+		cg->sd->ours = true;
 		return 0;
 	}
 	if (end - s > 5 && !strncmp(s, "link:", 5)) {

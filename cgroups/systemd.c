@@ -116,10 +116,18 @@ static int refuse_running(struct hull_cgroup *cg, struct hull_err *err)
 	return 0;
 }
 
+/* Before a directory is made. Asked first only where hull makes
+ * directories of its own (v1 hierarchies systemd does not manage), so
+ * that a running unit is named as such rather than as a cgroup of hull's
+ * holding processes; on cgroup v2 StartTransientUnit answers it (one
+ * round trip less). */
 int hull_cg_sd_prepare(struct hull_cgroup *cg, struct hull_err *err)
 {
 	int r = bus_connect(cg, err);
-	return r < 0 ? r : refuse_running(cg, err);
+	bool own_dirs = false;
+	for (size_t i = 0; i < cg->n; i++)
+		own_dirs |= !cg->h[i].systemd;
+	return r < 0 || !own_dirs ? r : refuse_running(cg, err);
 }
 
 /* Before the clone, hull's own v1 directories made: a cpuset one is
@@ -212,9 +220,11 @@ static const struct hull_cg_manager *fs(const struct hull_cgroup *cg)
 static int sd_start(struct hull_cgroup *cg, pid_t pid, const struct hull_resources *res, struct hull_err *err)
 {
 	int r = bus_connect(cg, err);
-	cg->sd->asked = true;
+	cg->sd->ours = true;
 	if (r == 0)
 		r = start_unit(cg, pid, err);
+	if (r == -EEXIST)
+		cg->sd->ours = false;
 	if (r == 0)
 		r = open_unit_dirs(cg, pid, err);
 	/* The same writes as the cgroupfs driver's, in the scope. */
@@ -282,6 +292,9 @@ static bool scope_gone(const struct hull_cg_hier *h)
 /* The scope is the container's alone: cgroup.kill kills it whole. */
 static int sd_kill(struct hull_cgroup *cg, int sig, struct hull_err *err)
 {
+	/* Another container's unit: hull's init (its own child) is killed by pid. */
+	if (!cg->sd->ours)
+		return 0;
 	struct hull_cg_hier *h = hull_cg_v2(cg);
 	if (sig == SIGKILL && h && h->dirfd >= 0 && hull_cg_try_write(h, "cgroup.kill", "1") == 0)
 		return 0;
@@ -310,11 +323,12 @@ static int sd_stats(struct hull_cgroup *cg, struct hull_cgroup_stats *st, struct
  * a failed one reset so its name is free, then hull's own directories. */
 static int sd_destroy(struct hull_cgroup *cg, uint64_t deadline, struct hull_err *err)
 {
-	/* A create that failed before it asked systemd has no unit to stop. */
-	int r = cg->sd->asked ? bus_connect(cg, err) : 0;
-	if (r == 0 && cg->sd->asked)
+	/* A create that failed before it asked systemd, or was told the unit
+	 * exists, has no unit to stop. */
+	int r = cg->sd->ours ? bus_connect(cg, err) : 0;
+	if (r == 0 && cg->sd->ours)
 		r = hull_sd_stop_unit(cg->sd->bus, cg->sd->unit, err);
-	if (r == 0 && cg->sd->asked)
+	if (r == 0 && cg->sd->ours)
 		r = hull_sd_reset_failed(cg->sd->bus, cg->sd->unit, err);
 	int r2 = fs(cg)->destroy(cg, deadline, r < 0 ? NULL : err);
 	return r < 0 ? r : r2;

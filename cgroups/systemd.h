@@ -87,7 +87,10 @@ struct hull_cg_sd {
 	char *slice;
 	struct hull_sd_props props;	/* create: the unit's properties */
 	struct hull_sd_bus *bus;	/* connected on first use */
-	bool asked;			/* StartTransientUnit sent (or a loaded record) */
+	/* The unit is ours: StartTransientUnit sent and not answered
+	 * UnitExists (or a loaded record). A unit that existed is another
+	 * container's: a failed create must not kill or stop it. */
+	bool ours;
 };
 
 void hull_cg_sd_free(struct hull_cg_sd *sd);

@@ -255,7 +255,7 @@ START_TEST(test_saved_unit)
 	ck_assert_int_eq(hull_cg_unserialize(s, &back, &err), 0);
 	ck_assert_ptr_nonnull(back.sd);
 	ck_assert_str_eq(back.sd->unit, "hull-a.scope");
-	ck_assert(back.sd->asked);
+	ck_assert(back.sd->ours);
 	free(s);
 	free(back.h[0].controllers);
 	free(back.h[0].mountpoint);
