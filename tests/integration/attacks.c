@@ -263,116 +263,151 @@ static enum cwd_outcome classify_cwd(const struct ht_result *r, const char *mark
 	return CWD_ODD;
 }
 
+/* What the 36 execs of exec_cwd_escape did. */
+struct cwd_tally {
+	unsigned escaped, inside, refused, odd;
+	char esc_fds[2][128];	/* per variant, the Ns that escaped */
+	char esc_cwd[2][300];	/* per variant, the cwd of the first escape */
+	char refused_msg[512];	/* the first refusal's line */
+	char odd_msg[2048];	/* what the unexpected results were */
+};
+
+static const char *const cwd_variants[2] = { "--cwd /proc/self/fd/N",
+					     "config cwd /atk/wd -> /proc/self/fd/N" };
+
+/* t's container, running: its root has a marker; /atk is a tmpfs it can
+ * write; the config's cwd is /atk/wd, a dir when the init starts. The
+ * host's side: hostdir, a dir only the host has, where markers would land. */
+static void cwd_container(struct ht *t, char *hostdir, size_t cap)
+{
+	char path[4300];
+	ht_begin(t, true);
+	snprintf(hostdir, cap, "%s/host", t->bundle);
+	ck_assert_int_eq(mkdir(hostdir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ht-inside-marker", t->rootfs);
+	put_file(path, "inside\n", 0644);
+	snprintf(path, sizeof(path), "%s/atk", t->rootfs);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ht_mount(t, "/atk", "tmpfs", "tmpfs", "mode=755", NULL);
+	json_object_set_new(process(t), "cwd", json_string("/atk/wd"));
+	ht_args(t, "sleep", "120", NULL);
+	ht_write_config(t);
+	ht_ok(t, "run", "--detach", "--bundle", t->bundle, t->id, NULL);
+}
+
+/* The probe: says where it runs, climbs 16 levels, and writes the marker
+ * mname into hostdir if it finds it up there. */
+static void cwd_probe(char *probe, size_t cap, const char *hostdir, const char *mname)
+{
+	snprintf(probe, cap,
+		 "echo ran; echo cwd=$(readlink /proc/self/cwd); "
+		 "[ -e " UP16 "ht-inside-marker ] && echo inside; "
+		 "if [ -d " UP16 "%s ]; then echo escaped; echo pwned > " UP16 "%s/%s; fi; true",
+		 hostdir + 1, hostdir + 1, mname);
+}
+
+/* One exec of the probe with the cwd /proc/self/fd/fd: on the command
+ * line (variant 0), or left by the container as /atk/wd (variant 1). */
+static void cwd_try(struct ht *t, const char *probe, int variant, int fd, struct ht_result *r)
+{
+	char cwd[64];
+	snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", fd);
+	if (variant == 0) {
+		ht_hull(t, r, NULL, "exec", "--cwd", cwd, t->id, "sh", "-c", probe, NULL);
+		return;
+	}
+	/* The container turns its cwd into the link, then the next plain exec runs there. */
+	char relink[160], want[80];
+	snprintf(relink, sizeof(relink), "rm -rf /atk/wd && ln -s %s /atk/wd && readlink /atk/wd", cwd);
+	snprintf(want, sizeof(want), "%s\n", cwd);
+	ht_hull(t, r, NULL, "exec", "--cwd", "/", t->id, "sh", "-c", relink, NULL);
+	ck_assert_msg(r->status == 0 && !strcmp(r->out, want),
+		      "the container could not relink /atk/wd to %s: exit %d\nstdout: %s\n"
+		      "stderr: %s", cwd, r->status, r->out, r->err);
+	ht_result_free(r);
+	ht_hull(t, r, NULL, "exec", t->id, "sh", "-c", probe, NULL);
+}
+
+static void cwd_count(struct cwd_tally *c, int variant, int fd, const struct ht_result *r, const char *marker)
+{
+	char l[256];
+	switch (classify_cwd(r, marker)) {
+	case CWD_ESCAPED:
+		c->escaped++;
+		appendf(c->esc_fds[variant], sizeof(c->esc_fds[variant]), " %d%s", fd,
+			access(marker, F_OK) == 0 ? "" : "(no marker)");
+		const char *cw = strstr(r->out, "cwd=");
+		if (!*c->esc_cwd[variant] && cw)
+			snprintf(c->esc_cwd[variant], sizeof(c->esc_cwd[variant]), "N=%d: %s", fd,
+				 line1(cw, l, sizeof(l)));
+		break;
+	case CWD_INSIDE:
+		c->inside++;
+		break;
+	case CWD_REFUSED:
+		c->refused++;
+		if (!*c->refused_msg)
+			appendf(c->refused_msg, sizeof(c->refused_msg), "%s", line1(r->err, l, sizeof(l)));
+		break;
+	case CWD_ODD:
+		c->odd++;
+		appendf(c->odd_msg, sizeof(c->odd_msg), "  %s, N=%d: exit %d, stdout \"%s\", stderr \"%s\"\n",
+			cwd_variants[variant], fd, r->status, r->out, r->err);
+		break;
+	}
+}
+
+/* The files in dir (not . nor ..) whose names begin with prefix. */
+static unsigned files_named(const char *dir, const char *prefix)
+{
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.' && !strncmp(e->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}
+
 START_TEST(exec_cwd_escape)
 {
 	struct ht t;
 	struct ht_result r;
-	char hostdir[128], path[4300], probe[1024], cwd[64], l[256];
-	char escaped[2048] = "", odd[2048] = "", refused[512] = "", esc_fds[2][128] = { "", "" };
-	char esc_cwd[2][300] = { "", "" };
-	const char *const names[2] = { "--cwd /proc/self/fd/N", "config cwd /atk/wd -> /proc/self/fd/N" };
-	unsigned n_escaped = 0, n_inside = 0, n_refused = 0, n_odd = 0;
+	struct cwd_tally c = { 0 };
+	char hostdir[128], probe[1024], escaped[2048] = "";
 	double t0 = now_s();
-	ht_begin(&t, true);
-	/* The host's side: a dir only the host has, where markers would land. */
-	snprintf(hostdir, sizeof(hostdir), "%s/host", t.bundle);
-	ck_assert_int_eq(mkdir(hostdir, 0755), 0);
-	/* The container's side: its root has a marker; /atk is a tmpfs it can
-	 * write; the config's cwd is /atk/wd, a dir when the init starts. */
-	snprintf(path, sizeof(path), "%s/ht-inside-marker", t.rootfs);
-	put_file(path, "inside\n", 0644);
-	snprintf(path, sizeof(path), "%s/atk", t.rootfs);
-	ck_assert_int_eq(mkdir(path, 0755), 0);
-	ht_mount(&t, "/atk", "tmpfs", "tmpfs", "mode=755", NULL);
-	json_object_set_new(process(&t), "cwd", json_string("/atk/wd"));
-	ht_args(&t, "sleep", "120", NULL);
-	ht_write_config(&t);
-	ht_ok(&t, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
+	cwd_container(&t, hostdir, sizeof(hostdir));
 
 	/* Control: from a plain dir the probe climbs to the container's root. */
-	snprintf(probe, sizeof(probe),
-		 "echo ran; echo cwd=$(readlink /proc/self/cwd); "
-		 "[ -e " UP16 "ht-inside-marker ] && echo inside; "
-		 "if [ -d " UP16 "%s ]; then echo escaped; echo pwned > " UP16 "%s/control; fi; true",
-		 hostdir + 1, hostdir + 1);
+	cwd_probe(probe, sizeof(probe), hostdir, "control");
 	ht_hull(&t, &r, NULL, "exec", "--cwd", "/atk", t.id, "sh", "-c", probe, NULL);
 	ck_assert_msg(r.status == 0 && !strcmp(r.out, "ran\ncwd=/atk\ninside\n"),
 		      "control exec from /atk: exit %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
 	ht_result_free(&r);
 
-	for (int variant = 0; variant < 2; variant++) {
-		const char *name = names[variant];
+	for (int variant = 0; variant < 2; variant++)
 		for (int fd = 3; fd <= 20; fd++) {
 			char marker[200], mname[32];
 			snprintf(mname, sizeof(mname), "%s-%d", variant ? "cfg" : "arg", fd);
 			snprintf(marker, sizeof(marker), "%s/%s", hostdir, mname);
-			snprintf(probe, sizeof(probe),
-				 "echo ran; echo cwd=$(readlink /proc/self/cwd); "
-				 "[ -e " UP16 "ht-inside-marker ] && echo inside; "
-				 "if [ -d " UP16 "%s ]; then echo escaped; echo pwned > " UP16 "%s/%s; fi; true",
-				 hostdir + 1, hostdir + 1, mname);
-			snprintf(cwd, sizeof(cwd), "/proc/self/fd/%d", fd);
-			if (variant == 0) {
-				ht_hull(&t, &r, NULL, "exec", "--cwd", cwd, t.id, "sh", "-c", probe, NULL);
-			} else {
-				/* The container turns its cwd into the link, then the
-				 * next plain exec runs there. */
-				char relink[160], want[80];
-				snprintf(relink, sizeof(relink), "rm -rf /atk/wd && ln -s %s /atk/wd && readlink /atk/wd",
-					 cwd);
-				snprintf(want, sizeof(want), "%s\n", cwd);
-				ht_hull(&t, &r, NULL, "exec", "--cwd", "/", t.id, "sh", "-c", relink, NULL);
-				ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
-					      "the container could not relink /atk/wd to %s: exit %d\nstdout: %s\n"
-					      "stderr: %s", cwd, r.status, r.out, r.err);
-				ht_result_free(&r);
-				ht_hull(&t, &r, NULL, "exec", t.id, "sh", "-c", probe, NULL);
-			}
-			switch (classify_cwd(&r, marker)) {
-			case CWD_ESCAPED:
-				n_escaped++;
-				appendf(esc_fds[variant], sizeof(esc_fds[variant]), " %d%s", fd,
-					access(marker, F_OK) == 0 ? "" : "(no marker)");
-				const char *c = strstr(r.out, "cwd=");
-				if (!*esc_cwd[variant] && c)
-					snprintf(esc_cwd[variant], sizeof(esc_cwd[variant]), "N=%d: %s", fd,
-						 line1(c, l, sizeof(l)));
-				break;
-			case CWD_INSIDE:
-				n_inside++;
-				break;
-			case CWD_REFUSED:
-				n_refused++;
-				if (!*refused)
-					appendf(refused, sizeof(refused), "%s", line1(r.err, l, sizeof(l)));
-				break;
-			case CWD_ODD:
-				n_odd++;
-				appendf(odd, sizeof(odd), "  %s, N=%d: exit %d, stdout \"%s\", stderr \"%s\"\n", name,
-					fd, r.status, r.out, r.err);
-				break;
-			}
+			cwd_probe(probe, sizeof(probe), hostdir, mname);
+			cwd_try(&t, probe, variant, fd, &r);
+			cwd_count(&c, variant, fd, &r, marker);
 			ht_result_free(&r);
 		}
-	}
 	for (int v = 0; v < 2; v++)
-		if (*esc_fds[v])
-			appendf(escaped, sizeof(escaped), "  %s: escaped for N =%s (%s)\n", names[v], esc_fds[v],
-				esc_cwd[v]);
+		if (*c.esc_fds[v])
+			appendf(escaped, sizeof(escaped), "  %s: escaped for N =%s (%s)\n", cwd_variants[v],
+				c.esc_fds[v], c.esc_cwd[v]);
 	/* Whatever the process said, the host's side decides too. */
-	unsigned on_host = 0;
-	DIR *d = opendir(hostdir);
-	ck_assert_ptr_nonnull(d);
-	for (struct dirent *e; (e = readdir(d));)
-		on_host += e->d_name[0] != '.';
-	closedir(d);
+	unsigned on_host = files_named(hostdir, "");
 	fprintf(stderr, "attacks: exec_cwd_escape: %u escaped, %u inside, %u refused (%s), %u odd, %.1f s\n%s",
-		n_escaped, n_inside, n_refused, refused, n_odd, now_s() - t0, escaped);
+		c.escaped, c.inside, c.refused, c.refused_msg, c.odd, now_s() - t0, escaped);
 	delete_and_finish(&t);
-	ck_assert_msg(n_escaped == 0 && on_host == 0 && n_odd == 0,
+	ck_assert_msg(c.escaped == 0 && on_host == 0 && c.odd == 0,
 		      "exec's cwd escaped the container %u times of 36 (%u marker files on the host):\n%s"
-		      "%u unexpected results:\n%s", n_escaped, on_host, escaped, n_odd, odd);
-	ck_assert_uint_eq(n_inside + n_refused, 36);
+		      "%u unexpected results:\n%s", c.escaped, on_host, escaped, c.odd, c.odd_msg);
+	ck_assert_uint_eq(c.inside + c.refused, 36);
 }
 END_TEST
 
@@ -692,77 +727,102 @@ static void add_cap(json_t *caps, const char *set, const char *cap)
 	json_array_append_new(a, json_string(cap));
 }
 
-START_TEST(ptrace_exec_fds)
+/* The state of ptrace_exec_fds: the copy of hull the test runs, its
+ * bytes and identity, the host dir, what the execs did. */
+struct ptrace_run {
+	char hostdir[128], dev[32], ino[32], copy[200], real_hull[4096];
+	char *before;
+	size_t before_len;
+	unsigned execs, failed;
+	char fail[512];
+};
+
+/* hull copied into the bundle (its bytes, device and inode kept), the
+ * host dir with its marker, the scanner compiled into the rootfs, and
+ * CAP_SYS_PTRACE in every set. */
+static void ptrace_prepare(struct ht *t, struct ptrace_run *pr)
 {
 	static const char *const flags[] = { "-static", "-O2", "-w", NULL };
-	struct ht t;
-	struct ht_result r;
-	char hostdir[128], path[4300], dev[32], ino[32], copy[200], real_hull[4096];
-	double t0 = now_s();
-	ht_begin(&t, true);
-	snprintf(real_hull, sizeof(real_hull), "%s", getenv("HULL"));
-	snprintf(copy, sizeof(copy), "%s/bin", t.bundle);
-	ck_assert_int_eq(mkdir(copy, 0755), 0);
-	snprintf(copy, sizeof(copy), "%s/bin/hull", t.bundle);
-	copy_file(real_hull, copy, 0755);
-	size_t before_len;
-	char *before = slurp(copy, &before_len);
-	ck_assert_ptr_nonnull(before);
+	char path[4300];
+	snprintf(pr->real_hull, sizeof(pr->real_hull), "%s", getenv("HULL"));
+	snprintf(pr->copy, sizeof(pr->copy), "%s/bin", t->bundle);
+	ck_assert_int_eq(mkdir(pr->copy, 0755), 0);
+	snprintf(pr->copy, sizeof(pr->copy), "%s/bin/hull", t->bundle);
+	copy_file(pr->real_hull, pr->copy, 0755);
+	pr->before = slurp(pr->copy, &pr->before_len);
+	ck_assert_ptr_nonnull(pr->before);
 	struct stat st;
-	ck_assert_int_eq(stat(copy, &st), 0);
-	snprintf(dev, sizeof(dev), "%llu", (unsigned long long)st.st_dev);
-	snprintf(ino, sizeof(ino), "%llu", (unsigned long long)st.st_ino);
-	snprintf(hostdir, sizeof(hostdir), "%s/host", t.bundle);
-	ck_assert_int_eq(mkdir(hostdir, 0755), 0);
-	snprintf(path, sizeof(path), "%s/host-marker", hostdir);
+	ck_assert_int_eq(stat(pr->copy, &st), 0);
+	snprintf(pr->dev, sizeof(pr->dev), "%llu", (unsigned long long)st.st_dev);
+	snprintf(pr->ino, sizeof(pr->ino), "%llu", (unsigned long long)st.st_ino);
+	snprintf(pr->hostdir, sizeof(pr->hostdir), "%s/host", t->bundle);
+	ck_assert_int_eq(mkdir(pr->hostdir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/host-marker", pr->hostdir);
 	put_file(path, "host\n", 0644);
-	snprintf(path, sizeof(path), "%s/atk-scan", t.rootfs);
+	snprintf(path, sizeof(path), "%s/atk-scan", t->rootfs);
 	compile(scanner_src, path, flags);
-	json_t *caps = json_object_get(process(&t), "capabilities");
+	json_t *caps = json_object_get(process(t), "capabilities");
 	const char *sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
 	for (size_t i = 0; i < 5; i++)
 		add_cap(caps, sets[i], "CAP_SYS_PTRACE");
-	ht_add_sync(&t);
-	make_fifo(&t, "stop");
-	make_fifo(&t, "report");
-	ht_args(&t, "/atk-scan", hostdir + 1, dev, ino, "40", NULL);
-	int report_fd = fifo_reader(&t, "report");
-	setenv("HULL", copy, 1);
-	ht_write_config(&t);
-	ht_hull(&t, &r, NULL, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
-	setenv("HULL", real_hull, 1);
+}
+
+/* The scanner's container, run by the copy; returns the report fifo's
+ * reading end once the scanner says it scans. */
+static int ptrace_start(struct ht *t, struct ptrace_run *pr)
+{
+	struct ht_result r;
+	ht_add_sync(t);
+	make_fifo(t, "stop");
+	make_fifo(t, "report");
+	ht_args(t, "/atk-scan", pr->hostdir + 1, pr->dev, pr->ino, "40", NULL);
+	int report_fd = fifo_reader(t, "report");
+	setenv("HULL", pr->copy, 1);
+	ht_write_config(t);
+	ht_hull(t, &r, NULL, "run", "--detach", "--bundle", t->bundle, t->id, NULL);
+	setenv("HULL", pr->real_hull, 1);
 	ht_assert_status(&r, 0);
 	ht_result_free(&r);
-	char *ready = ht_wait_ready(&t);
+	char *ready = ht_wait_ready(t);
 	ck_assert_str_eq(ready, "scanning\n");
 	free(ready);
+	return report_fd;
+}
 
-	unsigned execs = 0, failed = 0;
-	char fail[512] = "";
+/* `hull exec ID true` with the copy, 200 times or 20 s. */
+static void ptrace_execs(struct ht *t, struct ptrace_run *pr)
+{
+	struct ht_result r;
 	double end = now_s() + 20;
-	setenv("HULL", copy, 1);
-	while (execs < 200 && now_s() < end) {
-		ht_hull(&t, &r, NULL, "exec", t.id, "true", NULL);
-		execs++;
-		if (r.status != 0 && !failed++)
-			snprintf(fail, sizeof(fail), "exit %d: %s", r.status, r.err);
+	setenv("HULL", pr->copy, 1);
+	while (pr->execs < 200 && now_s() < end) {
+		ht_hull(t, &r, NULL, "exec", t->id, "true", NULL);
+		pr->execs++;
+		if (r.status != 0 && !pr->failed++)
+			snprintf(pr->fail, sizeof(pr->fail), "exit %d: %s", r.status, r.err);
 		ht_result_free(&r);
 	}
-	setenv("HULL", real_hull, 1);
+	setenv("HULL", pr->real_hull, 1);
+}
+
+START_TEST(ptrace_exec_fds)
+{
+	struct ht t;
+	struct ptrace_run pr = { 0 };
+	double t0 = now_s();
+	ht_begin(&t, true);
+	ptrace_prepare(&t, &pr);
+	int report_fd = ptrace_start(&t, &pr);
+	ptrace_execs(&t, &pr);
 	/* No hull process runs the copy now: the scanner's last try. */
 	bool told = fifo_tell(&t, "stop", "stop\n");
 	char *report = fifo_read_all(report_fd, 10000);
-	unsigned on_host = 0;
-	DIR *d = opendir(hostdir);
-	ck_assert_ptr_nonnull(d);
-	for (struct dirent *e; (e = readdir(d));)
-		on_host += !strncmp(e->d_name, "escaped-", 8);
-	closedir(d);
+	unsigned on_host = files_named(pr.hostdir, "escaped-");
 	size_t after_len;
-	char *after = slurp(copy, &after_len);
-	bool same = after && after_len == before_len && !memcmp(before, after, before_len);
+	char *after = slurp(pr.copy, &after_len);
+	bool same = after && after_len == pr.before_len && !memcmp(pr.before, after, pr.before_len);
 	fprintf(stderr, "attacks: ptrace_exec_fds: %u execs (%u failed%s%s), %u files on the host, copy %s, "
-		"scanner: %s%.1f s\n", execs, failed, *fail ? ", first: " : "", fail, on_host,
+		"scanner: %s%.1f s\n", pr.execs, pr.failed, *pr.fail ? ", first: " : "", pr.fail, on_host,
 		same ? "unchanged" : "CHANGED", report ? report : "(no report)\n", now_s() - t0);
 	delete_and_finish(&t);
 	ck_assert_msg(told && report, "the scanner did not report (stop %s)", told ? "sent" : "not sent");
@@ -770,13 +830,13 @@ START_TEST(ptrace_exec_fds)
 	ck_assert_msg(esc == 0 && on_host == 0 && same && field(report, "pwned") == 0,
 		      "a container with CAP_SYS_PTRACE reached the host through `hull exec`'s process "
 		      "(%u files written on the host, hull's binary %s, %u execs): %s", on_host,
-		      same ? "unchanged" : "CHANGED", execs, report);
+		      same ? "unchanged" : "CHANGED", pr.execs, report);
 	/* Not vacuous: it looked into the processes exec made, and was
 	 * still looking when they were done. */
 	ck_assert_msg(insp >= 20 && seen >= insp && field(report, "stopped") == 1,
-		      "the scanner inspected too few exec processes (%u execs): %s", execs, report);
+		      "the scanner inspected too few exec processes (%u execs): %s", pr.execs, report);
 	free(report);
-	free(before);
+	free(pr.before);
 	free(after);
 }
 END_TEST
