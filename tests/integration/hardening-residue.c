@@ -25,14 +25,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 
-#include "../../netsetup/netsetup.h"
 #include "../../runtime/net.h"
 #include "../lib/ht-net.h"
 
@@ -43,13 +39,6 @@ static bool saved_names;
 
 /* Appends to the test's list of faults (a char fail[] in scope). */
 #define FAIL(...) snprintf(fail + strlen(fail), sizeof(fail) - strlen(fail), __VA_ARGS__)
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool exists(const char *path)
 {
@@ -109,13 +98,13 @@ static void sweep_cgroups(const char *name, bool in_test)
 	sweep_name = name;
 	n_swept = 0;
 	nftw("/sys/fs/cgroup", sweep_kill, 32, FTW_PHYS);
-	long t0 = now_ms();
+	long t0 = ht_now_ms();
 	for (size_t i = 0; i < n_swept; i++) {
 		int fd = (int)syscall(SYS_pidfd_open, swept[i], 0);
 		if (fd < 0)
 			continue;
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left = 5000 - (now_ms() - t0);
+		long left = 5000 - (ht_now_ms() - t0);
 		poll(&p, 1, left > 0 ? (int)left : 0);
 		close(fd);
 		if (in_test)
@@ -127,25 +116,12 @@ static void sweep_cgroups(const char *name, bool in_test)
 		nftw("/sys/fs/cgroup", sweep_rmdir, 32, FTW_PHYS | FTW_DEPTH);
 }
 
-static void delete_link(const char *name)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/sys/class/net/%s", name);
-	if (!name[0] || access(p, F_OK) < 0)
-		return;
-	struct hull_nl *nl = NULL;
-	struct hull_err err = { 0 };
-	if (hull_nl_open(-1, &nl, &err) == 0)
-		hull_link_delete(nl, name, &err);
-	hull_nl_close(nl);
-}
-
 static void sweep_links(void)
 {
 	DIR *d = opendir("/sys/class/net");
 	for (struct dirent *e; d && (e = readdir(d));)
 		if (!strncmp(e->d_name, br_prefix, strlen(br_prefix)))
-			delete_link(e->d_name);
+			ht_link_delete(e->d_name);
 	if (d)
 		closedir(d);
 }
@@ -313,30 +289,6 @@ static bool write_file(const char *path, const char *text)
 		return false;
 	bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
 	return close(fd) == 0 && ok;
-}
-
-/* Waits (5 s at most, woken by RTMGRP_LINK) until no link is named name. */
-static bool link_gone(const char *name, int ms)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/sys/class/net/%s", name);
-	if (access(p, F_OK) < 0)
-		return true;
-	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	ck_assert_int_ge(s, 0);
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	long t0 = now_ms();
-	while (access(p, F_OK) == 0 && now_ms() - t0 < ms) {
-		struct pollfd pf = { .fd = s, .events = POLLIN };
-		if (poll(&pf, 1, (int)(ms - (now_ms() - t0))) > 0) {
-			char buf[16384];
-			while (recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-				;
-		}
-	}
-	close(s);
-	return access(p, F_OK) < 0;
 }
 
 /* Ends a test: on faults, cleans the host without assertions and fails
@@ -555,7 +507,7 @@ START_TEST(kill9_random_then_delete)
 	const char *hull = getenv("HULL");
 	unsigned seed = (unsigned)(time(NULL) ^ getpid()), s = seed;
 	unsigned n_leaks = 0, n_cg = 0, n_state = 0, n_del = 0, n_procs = 0, shown = 0;
-	long t0 = now_ms();
+	long t0 = ht_now_ms();
 	for (int i = 0; i < 60; i++) {
 		char id[96], sdir[160];
 		snprintf(id, sizeof(id), "%s-%d", t.id, i);
@@ -601,7 +553,7 @@ START_TEST(kill9_random_then_delete)
 		}
 		ht_result_free(&r);
 	}
-	long took = now_ms() - t0;
+	long took = ht_now_ms() - t0;
 	if (n_cg) {
 		/* Removes the default parents left empty: any container of the
 		 * default path takes the "hull" level away with it. */
@@ -738,7 +690,7 @@ START_TEST(bridge_goes_with_last_port)
 			FAIL("delete --force %s: exit %d, stderr \"%.300s\"; ", creator_first ? "B" : "A",
 			     r.status, r.err);
 		ht_result_free(&r);
-		if (!link_gone(br, 5000))
+		if (!ht_link_gone(br, 5000))
 			FAIL("bridge %s (remove-empty, made by A) left after %s, the last port, was "
 			     "deleted (A first: %s); ", br, creator_first ? "B" : "A",
 			     creator_first ? "yes" : "no");
@@ -746,9 +698,9 @@ START_TEST(bridge_goes_with_last_port)
 	if (*fail) {
 		ht_force_clean(&b);
 		ht_force_clean(&a);
-		delete_link(va);
-		delete_link(vb);
-		delete_link(br);
+		ht_link_delete(va);
+		ht_link_delete(vb);
+		ht_link_delete(br);
 		ck_abort_msg("%s", fail);
 	}
 	ht_finish(&b);
