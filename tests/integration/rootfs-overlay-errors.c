@@ -125,6 +125,8 @@ START_TEST(five_hundred_layers)
 		ht_assert_error(&r, "hull: " LAYERS ": 500 layers make a mount option of ");
 		ht_result_free(&r);
 		ht_finish(&t);
+		ht_skip_part("this kernel has no lowerdir+ (before Linux 6.8): 500 layers are the documented "
+			     "error, no root made of them was checked");
 		return;
 	}
 	ht_assert_status(&r, 0);

@@ -333,10 +333,11 @@ START_TEST(rootless_limits_without_cgroup)
 	ht_write_config(&t);
 	hull_as_user(pw, xdg, &r, "run", "--bundle", t.bundle, t.id, NULL);
 	if (r.status == 0 && !*r.err) {
-		/* a delegated cgroup: the limit applied, nothing to check here */
+		/* a delegated cgroup: the limit applied */
 		ht_result_free(&r);
 		ht_finish(&t);
 		remove_dir(xdg);
+		ht_skip("the test user has a delegated cgroup here: the limit applies, there is no error to check");
 		return;
 	}
 	ht_assert_error(&r, "hull: linux.resources: cgroups: no write access to ");

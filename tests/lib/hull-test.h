@@ -3,6 +3,7 @@
 #define HULL_TEST_H
 
 #include <check.h>
+#include <stdbool.h>
 
 /* Registers a suite with the runner: kind is unit (no root, no binary) or
  * integration (root, runs $HULL against bundles made from $HULL_FIXTURE).
@@ -14,5 +15,18 @@
  * its tests to a test case of the suite; the suite's file declares it
  * with HULL_TESTS(part); and calls hull_tests_part(tc). */
 #define HULL_TESTS(part) void hull_tests_##part(TCase *tc)
+
+/* A check that cannot run on this host (a kernel feature or a tool it
+ * needs is missing) says so and why instead of returning silently:
+ * ht_skip(...), then return; a check that goes on without one of its
+ * parts says ht_skip_part(...). Each prints "hull-tests: skipped: TEST:
+ * REASON" at once; the runner lists them again after the run and
+ * counts skipped checks apart from the passed ones. */
+#define ht_skip(...) ht_skip_at(false, __VA_ARGS__)
+#define ht_skip_part(...) ht_skip_at(true, __VA_ARGS__)
+void ht_skip_at(bool part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The runner's side: the record before the run, the report after it. */
+void ht_skip_open(void);
+void ht_skip_report(int run, int failed);
 
 #endif

@@ -48,8 +48,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hull-tests: no %s suite\n", want);
 		return 2;
 	}
+	ht_skip_open();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
+	ht_skip_report(srunner_ntests_run(sr), failed);
 	if (strcmp(want, "unit"))
 		ht_sweep();
 	srunner_free(sr);
