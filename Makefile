@@ -59,6 +59,14 @@ check-integration: hull $(BUILDDIR)/hull-tests
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
 		$(BUILDDIR)/hull-tests integration
 
+# The edit loop's check, about a minute: the unit suites and the
+# integration ones but for the test cases tagged CHECK_FAST_EXCLUDE_TAGS
+# (daemons, slow: see tests/lib/hull-test.h). make check runs them all.
+check-fast: hull $(BUILDDIR)/hull-tests
+	@sh tests/fixture.sh $(FIXTURE)
+	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_EXCLUDE_TAGS="$(CHECK_FAST_EXCLUDE_TAGS)" HULL=$(CURDIR)/hull \
+		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) $(BUILDDIR)/hull-tests all
+
 # The containerd suite alone: containerd-shim-runc-v2 driving hull, through
 # ctr and through a CRI runtime entry with options BinaryName.
 check-containerd: hull $(BUILDDIR)/hull-tests
@@ -189,4 +197,4 @@ clean:
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.d) \
 	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(ASAN_CLI_OBJ:.o=.d) $(BUILDDIR)/asan/cli/main.d
 
-.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean
+.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean

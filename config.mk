@@ -52,6 +52,9 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_er
 
 # tests: the unprivileged and the root parts of the suite
 CHECK_TIMEOUT = 60
+# make check-fast leaves out the test cases with these tags (tcase_set_tags):
+# daemon (containerd, iperf3 servers), slow (seconds each)
+CHECK_FAST_EXCLUDE_TAGS = daemon slow
 # make soak: create/start/wait/delete cycles (make soak N=200 overrides)
 SOAK_N = 1000
 # make check runs the soak this many cycles

@@ -197,6 +197,11 @@ HULL_SUITE(attacks, integration)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exec_cwd_escape);
 	hull_tests_attacks_exe(tc);
+	suite_add_tcase(s, tc);
+	/* Seconds each: 200 execs under a scanner, 200 starts against a swapper. */
+	tc = tcase_create("attacks_races");
+	tcase_set_tags(tc, "slow");
+	tcase_set_timeout(tc, 60);
 	hull_tests_attacks_ptrace(tc);
 	hull_tests_attacks_proc(tc);
 	suite_add_tcase(s, tc);

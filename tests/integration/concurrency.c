@@ -268,6 +268,7 @@ HULL_SUITE(concurrency, integration)
 {
 	Suite *s = suite_create("concurrency");
 	TCase *tc = tcase_create("concurrency");
+	tcase_set_tags(tc, "slow");	/* storms of parallel hulls */
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, NULL, hf_sweep);
 	tcase_add_test(tc, same_id_creates);

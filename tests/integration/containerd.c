@@ -405,12 +405,14 @@ HULL_SUITE(containerd, integration)
 {
 	Suite *s = suite_create("containerd");
 	TCase *tc = tcase_create("ctr");
+	tcase_set_tags(tc, "daemon");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, ctd_setup_ctr, ctd_teardown);
 	hull_tests_containerd_ctr(tc);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cri");
+	tcase_set_tags(tc, "daemon");
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, ctd_setup_cri, ctd_teardown);
 	hull_tests_containerd_cri(tc);

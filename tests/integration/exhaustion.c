@@ -205,6 +205,7 @@ HULL_SUITE(exhaustion, integration)
 {
 	Suite *s = suite_create("exhaustion");
 	TCase *tc = tcase_create("exhaustion");
+	tcase_set_tags(tc, "slow");	/* a sweep of fd limits, a full state root */
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, NULL, hf_sweep);
 	tcase_add_test(tc, state_root_full);

@@ -243,6 +243,7 @@ HULL_SUITE(faults, integration)
 {
 	Suite *s = suite_create("faults");
 	TCase *tc = tcase_create("inject");
+	tcase_set_tags(tc, "slow");	/* every run traced by strace, most twice */
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, NULL, hf_sweep);
 	tcase_add_test(tc, mount_first);
@@ -260,6 +261,7 @@ HULL_SUITE(faults, integration)
 	hull_tests_faults_exec(tc);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("kill9");
+	tcase_set_tags(tc, "slow");
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, NULL, hf_sweep);
 	hull_tests_faults_kill(tc);

@@ -182,6 +182,7 @@ HULL_SUITE(net_iperf, integration)
 {
 	Suite *s = suite_create("net_iperf");
 	TCase *tc = tcase_create("iperf");
+	tcase_set_tags(tc, "daemon");	/* iperf3 servers, seconds of traffic */
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, data_flows);

@@ -246,7 +246,9 @@ END_TEST
 
 void res_teardown_tests(Suite *s)
 {
-	tcase_add_loop_test(res_tcase(s, "kill9"), kill9_random_then_delete, 0, 2);
+	TCase *kill9 = res_tcase(s, "kill9");
+	tcase_set_tags(kill9, "slow");	/* 2 x 60 runs killed at random */
+	tcase_add_loop_test(kill9, kill9_random_then_delete, 0, 2);
 	tcase_add_test(res_tcase(s, "broken_state"), delete_force_with_broken_state_cgroup);
 	tcase_add_loop_test(res_tcase(s, "bridge"), bridge_goes_with_last_port, 0, 2);
 }

@@ -16,6 +16,12 @@
  * with HULL_TESTS(part); and calls hull_tests_part(tc). */
 #define HULL_TESTS(part) void hull_tests_##part(TCase *tc)
 
+/* Test cases make check-fast leaves out carry a tag (tcase_set_tags):
+ * "daemon", they start daemons (containerd, iperf3 servers); "slow", they
+ * take seconds each (races repeated hundreds of times, strace, kill -9
+ * loops, resource exhaustion). Check's CK_EXCLUDE_TAGS="daemon slow" is
+ * how (config.mk: CHECK_FAST_EXCLUDE_TAGS). */
+
 /* A check that cannot run on this host (a kernel feature or a tool it
  * needs is missing) says so and why instead of returning silently:
  * ht_skip(...), then return; a check that goes on without one of its
