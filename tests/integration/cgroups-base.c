@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../../cgroups/cgroups.h"
-#include "../lib/hull-test.h"
+#include "../lib/ht.h"
 
 static char prefix[64];		/* "hull-test-PID": every cgroup of a test is below it */
 static char cpath[128];		/* prefix/c1 */
@@ -185,28 +185,14 @@ static const struct hull_cgroup_mount *mount_named(struct hull_cgroup *cg, const
 static const char *own_path(const char *controller)
 {
 	static char out[4096];
-	char *s = slurp("/proc/self/cgroup");
-	ck_assert_ptr_nonnull(s);
-	for (char *save = NULL, *t; (t = strtok_r(s, "\n", &save)); s = NULL) {
-		char *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		bool match = !strcmp(c1 + 1, controller);
-		for (char *save2 = NULL, *c, *l = c1 + 1; !match && *controller && (c = strtok_r(l, ",", &save2)); l = NULL)
-			match = !strcmp(c, controller);
-		if (match) {
-			snprintf(out, sizeof(out), "%s", c2 + 1);
-			/* On a v2-only host relative paths nest under the parent. */
-			if (!*controller && access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 &&
-			    strcmp(out, "/")) {
-				char *slash = strrchr(out, '/');
-				slash[slash == out] = 0;
-			}
-			return out;
-		}
+	if (!ht_own_cgroup(controller, out, sizeof(out)))
+		return NULL;
+	/* On a v2-only host relative paths nest under the parent. */
+	if (!*controller && access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 && strcmp(out, "/")) {
+		char *slash = strrchr(out, '/');
+		slash[slash == out] = 0;
 	}
-	return NULL;
+	return out;
 }
 
 static void assert_file(const char *dir, const char *file, const char *want)

@@ -37,24 +37,11 @@ bool cgr_pure_v2(void)
 /* This process's cgroup in the hierarchy of controller ("" = v2). */
 static bool own_path(const char *controller, char *out, size_t len)
 {
-	char *s = ht_read("/proc/self/cgroup");
-	ck_assert_ptr_nonnull(s);
-	bool found = false;
-	for (char *save = NULL, *t, *p = s; !found && (t = strtok_r(p, "\n", &save)); p = NULL) {
-		char *c1 = strchr(t, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		bool match = !strcmp(c1 + 1, controller);
-		for (char *save2 = NULL, *c, *l = c1 + 1; !match && *controller && (c = strtok_r(l, ",", &save2)); l = NULL)
-			match = !strcmp(c, controller);
-		if (match) {
-			snprintf(out, len, "%s", strcmp(c2 + 1, "/") ? c2 + 1 : "");
-			found = true;
-		}
-	}
-	free(s);
-	return found;
+	if (!ht_own_cgroup(controller, out, len))
+		return false;
+	if (!strcmp(out, "/"))
+		*out = 0;
+	return true;
 }
 
 /* The container's cgroup directory holding controller: the default path

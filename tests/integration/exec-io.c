@@ -48,26 +48,19 @@ START_TEST(tty_console_socket)
 	struct ht_result r;
 	ht_begin(&t, false);
 	ex_start_sleeper(&t);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/console.sock", t.bundle);
-	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(ls, 0);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s/console.sock", t.bundle);
+	int ls = ht_listen_unix(sock);
 
 	/* the size is set once the test holds the master: the line it writes says when */
-	EXEC(&t, &r, "-d", "-t", "--console-socket", sa.sun_path, t.id, "sh", "-c",
+	EXEC(&t, &r, "-d", "-t", "--console-socket", sock, t.id, "sh", "-c",
 	     "stty -echo; tty; read line; echo \"got $line\"; stty size");
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, "");
 	ht_result_free(&r);
-	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-	ck_assert_int_ge(conn, 0);
 	char name[256];
-	int master = ht_recv_fd(conn, name, sizeof(name));
-	close(conn);
-	close(ls);
+	int master = ht_accept_fd(ls, name, sizeof(name));
 	ck_assert_msg(!strncmp(name, "/dev/pts/", 9), "console name \"%s\"", name);
 
 	char out[1024] = "", want[300];

@@ -93,22 +93,15 @@ START_TEST(console_socket)
 	json_object_set_new(process(&t), "terminal", json_true());
 	ht_sh(&t, "tty; echo done");
 	ht_write_config(&t);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/console.sock", t.bundle);
-	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s/console.sock", t.bundle);
+	int ls = ht_listen_unix(sock);
 
-	ht_hull(&t, &r, NULL, "create", "--console-socket", sa.sun_path, "--bundle", t.bundle, t.id,
-		NULL);
+	ht_hull(&t, &r, NULL, "create", "--console-socket", sock, "--bundle", t.bundle, t.id, NULL);
 	ht_assert_status(&r, 0);
 	ht_result_free(&r);
-	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-	ck_assert_int_ge(conn, 0);
 	char name[256];
-	int master = ht_recv_fd(conn, name, sizeof(name));
-	close(conn);
-	close(ls);
+	int master = ht_accept_fd(ls, name, sizeof(name));
 	ck_assert_str_eq(name, "/dev/pts/0");	/* runc sends the pty's name as the payload */
 
 	ht_ok(&t, "start", t.id, NULL);

@@ -117,7 +117,7 @@ START_TEST(foreign_cgroup_with_process_refused)
 	waitpid(sleeper, NULL, 0);
 	rmdir(child);
 	rmdir(dir);
-	res_sweep_cgroups(name, true);
+	ht_cgroup_sweep(name, true, true);
 	res_finish(&t, fail);
 }
 END_TEST
@@ -163,7 +163,7 @@ START_TEST(empty_existing_cgroup_reused_and_kept)
 	ht_result_free(&r);
 	rmdir(child);
 	rmdir(dir);
-	res_sweep_cgroups(name, true);
+	ht_cgroup_sweep(name, true, true);
 	res_finish(&t, fail);
 }
 END_TEST
@@ -209,7 +209,7 @@ START_TEST(parent_cgroup_goes_with_last_child)
 	if (*fail) {
 		ht_force_clean(&b);
 		ht_force_clean(&a);
-		res_sweep_cgroups(parent, true);
+		ht_cgroup_sweep(parent, true, true);
 		ck_abort_msg("%s", fail);
 	}
 	ht_finish(&b);

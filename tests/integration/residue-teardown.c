@@ -83,9 +83,9 @@ START_TEST(kill9_random_then_delete)
 				     state_left ? " state dir left," : "",
 				     procs ? " process left," : "", r.status, r.err);
 			if (cg_left)
-				res_sweep_cgroups(id, true);
+				ht_cgroup_sweep(id, true, true);
 			if (state_left)
-				res_rm_rf(sdir);
+				ht_rm_rf(sdir);
 		}
 		ht_result_free(&r);
 	}
@@ -156,8 +156,8 @@ START_TEST(delete_force_with_broken_state_cgroup)
 	}
 	if (*fail) {
 		res_kill_children();
-		res_sweep_cgroups(t.id, true);
-		res_rm_rf(sdir);
+		ht_cgroup_sweep(t.id, true, true);
+		ht_rm_rf(sdir);
 		/* the default "hull" level, now empty, goes with a container of its own */
 		ht_sh(&t, "true");
 		ht_write_config(&t);

@@ -32,74 +32,6 @@ bool res_exists(const char *path)
 
 /* ---- sweeping (in the test, and in the runner after each test case) ---- */
 
-static const char *sweep_name;	/* components starting with it are ours */
-static pid_t swept[512];
-static size_t n_swept;
-
-static bool ours(const char *path)
-{
-	size_t n = strlen(sweep_name);
-	for (const char *p = strchr(path, '/'); p; p = strchr(p + 1, '/'))
-		if (!strncmp(p + 1, sweep_name, n))
-			return true;
-	return false;
-}
-
-static int sweep_kill(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag != FTW_D || !ours(path))
-		return 0;
-	char procs[4300];
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	char *s = ht_read(procs);
-	for (char *p = s; p && *p;) {
-		pid_t pid = (pid_t)strtol(p, &p, 10);
-		if (pid > 0 && kill(pid, SIGKILL) == 0 && n_swept < sizeof(swept) / sizeof(swept[0]))
-			swept[n_swept++] = pid;
-		while (*p == '\n')
-			p++;
-	}
-	free(s);
-	return 0;
-}
-
-static int sweep_rmdir(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP && ours(path))
-		rmdir(path);
-	return 0;
-}
-
-/* Kills what runs in the cgroups with a component starting with name,
- * waits (pidfd, 5 s in all) for those processes to end, removes the
- * directories, children first. in_test: also reaps the test's children. */
-void res_sweep_cgroups(const char *name, bool in_test)
-{
-	sweep_name = name;
-	n_swept = 0;
-	nftw("/sys/fs/cgroup", sweep_kill, 32, FTW_PHYS);
-	long t0 = ht_now_ms();
-	for (size_t i = 0; i < n_swept; i++) {
-		int fd = (int)syscall(SYS_pidfd_open, swept[i], 0);
-		if (fd < 0)
-			continue;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long left = 5000 - (ht_now_ms() - t0);
-		poll(&p, 1, left > 0 ? (int)left : 0);
-		close(fd);
-		if (in_test)
-			waitpid(swept[i], NULL, WNOHANG);
-	}
-	while (in_test && waitpid(-1, NULL, WNOHANG) > 0)
-		;
-	for (int pass = 0; pass < 2; pass++)
-		nftw("/sys/fs/cgroup", sweep_rmdir, 32, FTW_PHYS | FTW_DEPTH);
-}
-
 static void sweep_links(void)
 {
 	DIR *d = opendir("/sys/class/net");
@@ -141,7 +73,7 @@ static void residue_setup(void)
 static void residue_teardown(void)
 {
 	res_restore_names();
-	res_sweep_cgroups(res_prefix, false);
+	ht_cgroup_sweep(res_prefix, true, false);
 	sweep_links();
 }
 
@@ -227,22 +159,6 @@ bool res_dead_or_doomed(pid_t pid)
 	}
 	free(s);
 	return doomed;
-}
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-void res_rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_PHYS | FTW_DEPTH);
 }
 
 /* A /bin/sleep 60 child of the test. */

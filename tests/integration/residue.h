@@ -26,11 +26,6 @@ static inline json_t *res_lnx(struct ht *t)
 /* lstat succeeds: something is at path, a dangling link too. */
 bool res_exists(const char *path);
 
-/* Kills what runs in the cgroups with a component starting with name,
- * waits (pidfd, 5 s in all) for those processes to end, removes the
- * directories, children first. in_test: also reaps the test's children. */
-void res_sweep_cgroups(const char *name, bool in_test);
-
 /* Puts back the hostname and domainname the runner saw before the test
  * case; true when they had to be. */
 bool res_restore_names(void);
@@ -52,9 +47,6 @@ size_t res_kill_children(void);
 /* Whether pid, a child of the test, is dead or has a SIGKILL pending: what
  * a kill(2) did is visible at once, no wait needed. */
 bool res_dead_or_doomed(pid_t pid);
-
-/* rm -rf path, unchecked. */
-void res_rm_rf(const char *path);
 
 /* A /bin/sleep 60 child of the test. */
 pid_t res_spawn_sleep(void);

@@ -213,29 +213,22 @@ START_TEST(listener)
 	struct ht_result r;
 	ht_begin(&t, false);
 	ht_add_sync(&t);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.sock", t.bundle);
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s/agent.sock", t.bundle);
 	json_t *sc = json_pack("{s:s, s:s, s:s, s:[o]}", "defaultAction", "SCMP_ACT_ALLOW",
-			       "listenerPath", sa.sun_path, "listenerMetadata", "hello agent",
+			       "listenerPath", sock, "listenerMetadata", "hello agent",
 			       "syscalls", rule("SCMP_ACT_NOTIFY", -1, "mkdir", "mkdirat", NULL));
 	set_seccomp(&t, sc);
 	json_object_set_new(t.cfg, "annotations", json_pack("{s:s}", "org.example", "x"));
 	ht_sh(&t, "mkdir /tmp/a 2>/dev/null; a=$?; mkdir /tmp/b; echo \"$a $?\" >/mnt/ready");
 	ht_write_config(&t);
-	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(ls, 0);
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
+	int ls = ht_listen_unix(sock);
 
 	ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, t.id, NULL);
 	ht_assert_status(&r, 0);
 	ht_result_free(&r);
-	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-	ck_assert_int_ge(conn, 0);
 	char buf[8192];
-	int nfd = ht_recv_fd(conn, buf, sizeof(buf));
-	close(conn);
-	close(ls);
+	int nfd = ht_accept_fd(ls, buf, sizeof(buf));
 
 	json_error_t je;
 	json_t *msg = json_loads(buf, 0, &je);

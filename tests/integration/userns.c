@@ -276,12 +276,6 @@ static void user_bundle(struct ht *t, const struct passwd *pw, const char *xdg)
 	json_object_set_new(json_object_get(t->cfg, "process"), "terminal", json_false());
 }
 
-static void remove_dir(const char *dir)
-{
-	char *argv[] = { "/bin/rm", "-rf", (char *)dir, NULL };
-	run_cmd(argv);
-}
-
 START_TEST(rootless_run)
 {
 	const struct passwd *pw = test_user();
@@ -314,7 +308,7 @@ START_TEST(rootless_run)
 	ck_assert_int_eq(stat(t.root, &st), 0);
 	ck_assert_uint_eq(st.st_uid, uid);
 	ht_finish(&t);
-	remove_dir(xdg);
+	ht_rm_rf(xdg);
 }
 END_TEST
 
@@ -336,7 +330,7 @@ START_TEST(rootless_limits_without_cgroup)
 		/* a delegated cgroup: the limit applied */
 		ht_result_free(&r);
 		ht_finish(&t);
-		remove_dir(xdg);
+		ht_rm_rf(xdg);
 		ht_skip("the test user has a delegated cgroup here: the limit applies, there is no error to check");
 		return;
 	}
@@ -349,7 +343,7 @@ START_TEST(rootless_limits_without_cgroup)
 	ht_assert_error(&r, "hull: --root: XDG_RUNTIME_DIR is not set; give --root\n");
 	ht_result_free(&r);
 	ht_finish(&t);
-	remove_dir(xdg);
+	ht_rm_rf(xdg);
 }
 END_TEST
 

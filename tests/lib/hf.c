@@ -27,27 +27,6 @@
 
 static struct hf *hf_current;	/* cleaned at exit (CK_NOFORK; see hf_sweep) */
 
-static const char *cg_rm_name;
-
-/* Whether a component of path is name. */
-static bool has_component(const char *path, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = path; (p = strstr(p, name)); p++)
-		if (p > path && p[-1] == '/' && (p[n] == '/' || !p[n]))
-			return true;
-	return false;
-}
-
-static int cg_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP && has_component(path, cg_rm_name))
-		rmdir(path);
-	return 0;
-}
-
 /* A failed assertion ends a test with _exit(): no atexit handler and no
  * teardown runs in its process. So each test records its objects in a file
  * of the runner's (/tmp/htf-clean-RUNNERPID/TESTPID-N) until it removed
@@ -77,24 +56,6 @@ static void record(const struct hf *h)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static int cg_kill(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	char procs[4300];
-	if (flag != FTW_D || !has_component(path, cg_rm_name))
-		return 0;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	char *s = ht_read(procs);
-	for (char *p = s; p && *p;) {
-		kill((pid_t)strtol(p, &p, 10), SIGKILL);
-		while (*p == '\n')
-			p++;
-	}
-	free(s);
-	return 0;
-}
-
 /* Removes the objects of one test: its containers (delete --force), what
  * is left in its cgroups, the cgroups, its links, its dirs. */
 static void objects_clean(const char *root, const char *bundle, const char *cg_parent,
@@ -118,22 +79,12 @@ static void objects_clean(const char *root, const char *bundle, const char *cg_p
 	}
 	if (d)
 		closedir(d);
-	cg_rm_name = cg_parent;
-	nftw("/sys/fs/cgroup", cg_kill, 32, FTW_PHYS);
-	/* rmdir waits for nothing: a killed process leaves its cgroup at once
-	 * once reaped, and the runner or init reaps it. Two passes. */
-	for (int i = 0; i < 2; i++)
-		nftw("/sys/fs/cgroup", cg_rm, 32, FTW_PHYS | FTW_DEPTH);
+	ht_cgroup_sweep(cg_parent, false, false);
 	ht_link_delete(veth);
 	if (strcmp(bridge, "-"))
 		ht_link_delete(bridge);
-	pid_t pid = fork();
-	if (pid == 0) {
-		execl("/bin/rm", "rm", "-rf", root, bundle, (char *)NULL);
-		_exit(126);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	ht_rm_rf(root);
+	ht_rm_rf(bundle);
 }
 
 void hf_sweep(void)
@@ -169,8 +120,7 @@ static void leftovers_clean(struct hf *h)
 	ht_kill_children();
 	ht_link_delete(h->veth);
 	ht_link_delete(h->bridge);
-	cg_rm_name = h->cg_parent;
-	nftw("/sys/fs/cgroup", cg_rm, 32, FTW_PHYS | FTW_DEPTH);
+	ht_cgroup_sweep(h->cg_parent, false, false);
 	char path[128];
 	record_path(h, path, sizeof(path));
 	unlink(path);

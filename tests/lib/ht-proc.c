@@ -3,6 +3,7 @@
  * passing, files; see ht.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,7 +18,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "ht.h"
@@ -154,6 +157,23 @@ void ht_chown_tree(const char *dir, unsigned id)
 	ck_assert_msg(st == 0, "chown -R %s %s failed", owner, dir);
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void ht_rm_rf(const char *path)
+{
+	if (path && *path)
+		nftw(path, rm_one, 16, FTW_PHYS | FTW_DEPTH);
+}
+
 char *ht_read(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -222,6 +242,30 @@ pid_t ht_ns_holder(int flags, int *keep)
 	close(ready[0]);
 	*keep = p[1];
 	return pid;
+}
+
+int ht_listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(ls, 0);
+	ck_assert_msg(bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind %s: %s", path, strerror(errno));
+	ck_assert_int_eq(listen(ls, 1), 0);
+	return ls;
+}
+
+int ht_accept_fd(int ls, char *buf, size_t cap)
+{
+	struct pollfd p = { .fd = ls, .events = POLLIN };
+	ck_assert_msg(poll(&p, 1, 30000) == 1, "no connection in 30 s");
+	int conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_ge(conn, 0);
+	int fd = ht_recv_fd(conn, buf, cap);
+	close(conn);
+	close(ls);
+	return fd;
 }
 
 int ht_recv_fd(int sock, char *buf, size_t cap)

@@ -154,6 +154,12 @@ pid_t ht_ns_holder(int flags, int *keep);
 /* Receives one message with one fd (SCM_RIGHTS) on sock, waiting at most
  * 30 s; the payload goes to buf (NUL-terminated). Returns the fd. */
 int ht_recv_fd(int sock, char *buf, size_t cap);
+/* A unix stream socket bound at path and listening (a --console-socket, a
+ * seccomp listenerPath), asserted. */
+int ht_listen_unix(const char *path);
+/* Accepts one connection on ls (30 s at most) and receives its fd
+ * (ht_recv_fd) and payload; closes the connection and ls. */
+int ht_accept_fd(int ls, char *buf, size_t cap);
 
 /* Runs argv as the session leader of a fresh pty sized rows x cols, its
  * stdio on the pty, for at most timeout seconds (then SIGKILL, status -1):
@@ -167,12 +173,23 @@ char *ht_slurp_fd(int fd);
 char *ht_read(const char *path);
 /* The line count of s (its '\n's). */
 size_t ht_lines(const char *s);
+/* rm -rf path, without assertions (a teardown's too). */
+void ht_rm_rf(const char *path);
 /* chown -R id:id dir, asserted: a tree a user namespace's root must own. */
 void ht_chown_tree(const char *dir, unsigned id);
 /* True when a directory named name exists anywhere under /sys/fs/cgroup;
  * its path then in ht_cgroup_found. */
 bool ht_cgroup_exists(const char *name);
 extern char ht_cgroup_found[4200];
+/* This process's cgroup path in the hierarchy holding controller ("": the
+ * v2 one), as /proc/self/cgroup has it; false when there is none. */
+bool ht_own_cgroup(const char *controller, char *out, size_t len);
+/* Kills what runs in the cgroups that have a path component named name
+ * (prefix: starting with name) in any hierarchy, waits (pidfd, 5 s in
+ * all) for those processes to end, and removes the directories, children
+ * first; reap: reaps the test's children too. No assertions: teardowns
+ * call it. */
+void ht_cgroup_sweep(const char *name, bool prefix, bool reap);
 /* Alive processes whose parent is the test (the test is a subreaper),
  * once each had up to ms to end; zombies are reaped. names (may be NULL)
  * gets "[pid cmdline] " of each. */
