@@ -12,6 +12,8 @@ CLI_OBJ = $(CLI_SRC:%.c=$(BUILDDIR)/%.o)
 TEST_SRC = $(wildcard tests/unit/*.c tests/integration/*.c tests/lib/*.c)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILDDIR)/%.o)
 MAN = $(wildcard man/*.[1-8])
+# Every C file of the product and its tests, for clang-format (.clang-format).
+FORMAT_SRC = $(wildcard $(addsuffix /*.[ch],$(MODULES) cli tests/unit tests/integration tests/lib tests/fuzz))
 FIXTURE = tests/fixtures/busybox
 
 all: hull
@@ -84,6 +86,14 @@ check-cgroup2: hull $(BUILDDIR)/hull-tests
 
 check-man:
 	mandoc -T lint -W warning $(MAN)
+
+# The C files as .clang-format has them: check-format fails on any
+# difference (and shows it), format rewrites the files.
+check-format:
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_SRC)
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRC)
 
 # hull side by side with runc and crun (tests/bench/bench.py, root): tables,
 # JSON, PNG plots and latest.md in tests/bench/results/; bench-smoke runs the
@@ -197,4 +207,4 @@ clean:
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.d) \
 	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(ASAN_CLI_OBJ:.o=.d) $(BUILDDIR)/asan/cli/main.d
 
-.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean
+.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-format format check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean

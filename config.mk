@@ -14,7 +14,7 @@ KILL_WAIT_MS = 10000
 # Debian packages hull needs to build, test and demo (make deps installs the missing ones)
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
 	libsystemd-dev busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
-	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace \
+	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace clang-format \
 	python3-dbus python3-gi dbus-daemon
 
 # libraries
@@ -40,6 +40,8 @@ LDFLAGS = -pie -Wl,-z,relro,-z,now
 
 # compiler and linker
 CC = cc
+# make check-format, make format: clang-format 14 (Debian 12's), as .clang-format wants
+CLANG_FORMAT = clang-format
 # make fuzz, fuzz-smoke: clang with libFuzzer; seconds per target
 FUZZ_CC = clang
 FUZZ_SECONDS ?= 60

@@ -8,6 +8,8 @@
 
 #include "parse.h"
 
+/* packed by hand: clang-format would give each name a line of its own */
+/* clang-format off */
 static const char *const allowed[] = {
 	"accept", "accept4", "access", "adjtimex", "alarm", "bind", "brk", "capget", "capset",
 	"chdir", "chmod", "chown", "chown32", "clock_adjtime", "clock_adjtime64", "clock_getres",
@@ -67,6 +69,7 @@ static const char *const allowed[] = {
 	"writev",
 	NULL,
 };
+/* clang-format on */
 
 /* Per architecture family: the extra architectures a 64-bit host also runs
  * (moby's archMap) and the syscalls only that family has. */
