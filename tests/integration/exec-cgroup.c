@@ -97,7 +97,7 @@ END_TEST
 START_TEST(v2_busy_falls_back_to_init)
 {
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0) {
-		fprintf(stderr, "skip: exec v2_busy_falls_back_to_init: needs a host with cgroup v2 alone\n");
+		ht_skip("needs a host with cgroup v2 alone");
 		return;
 	}
 	struct ht t;

@@ -54,8 +54,7 @@ START_TEST(idmap_bind_mount)
 	ht_sh(&t, "stat -c '%n %u:%g' /m/f0 /m/f1000");
 	ht_run(&t, &r);
 	if (r.status != 0 && strstr(r.err, "mount_setattr"))
-		fprintf(stderr, "skip: spec13 idmap_bind_mount: the filesystem of %s has no idmapped mounts: %s",
-			src, r.err);
+		ht_skip("the filesystem of %s has no idmapped mounts: %.*s", src, (int)strcspn(r.err, "\n"), r.err);
 	else {
 		ht_assert_status(&r, 0);
 		ck_assert_str_eq(r.out, "/m/f0 1000:1000\n/m/f1000 65534:65534\n");
@@ -74,7 +73,7 @@ END_TEST
 START_TEST(memory_policy_bind)
 {
 	if (access("/proc/self/numa_maps", F_OK) != 0) {
-		fprintf(stderr, "skip: spec13 memory_policy_bind: this kernel has no NUMA (no numa_maps)\n");
+		ht_skip("this kernel has no NUMA (no numa_maps)");
 		return;
 	}
 	struct ht t;
@@ -105,7 +104,7 @@ START_TEST(cpu_affinity)
 {
 	char *all = online_cpus();
 	if (!strcmp(all, "0")) {
-		fprintf(stderr, "skip: spec13 cpu_affinity: one CPU online\n");
+		ht_skip("one CPU online");
 		free(all);
 		return;
 	}
@@ -294,7 +293,7 @@ START_TEST(intel_rdt_refused)
 {
 	struct statfs sf;
 	if (statfs("/sys/fs/resctrl", &sf) == 0 && sf.f_type == RDTGROUP_SUPER_MAGIC) {
-		fprintf(stderr, "skip: spec13 intel_rdt_refused: resctrl is mounted here\n");
+		ht_skip("resctrl is mounted here");
 		return;
 	}
 	struct ht t;
