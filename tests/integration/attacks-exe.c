@@ -117,14 +117,51 @@ static const char exe_attacker_src[] =
 
 enum exe_start { EXE_RUN_DETACH, EXE_CREATE_START };
 
-static void exe_overwrite(enum exe_start how, const char *entry)
+/* The image: its ELF interpreter is the attacker, its entrypoint entry
+ * (/proc/self/exe or a link to it); the fifos go and result. */
+static void exe_image(struct ht *t, const char *entry)
 {
 	static const char *const flags[] = { "-static", "-nostdlib", "-ffreestanding", "-fno-builtin",
 					     "-fno-tree-loop-distribute-patterns", "-fno-stack-protector",
 					     "-fno-pie", "-no-pie", "-O1", "-w", NULL };
-	struct ht t;
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/lib64/ld-linux-x86-64.so.2", t->rootfs);
+	atk_compile(exe_attacker_src, path, flags);
+	if (strcmp(entry, "/proc/self/exe")) {
+		snprintf(path, sizeof(path), "%s%s", t->rootfs, entry);
+		ck_assert_int_eq(symlink("/proc/self/exe", path), 0);
+	}
+	ht_add_sync(t);
+	atk_make_fifo(t, "go");
+	atk_make_fifo(t, "result");
+	ht_args(t, entry, NULL);
+	ht_write_config(t);
+}
+
+/* The container started by the copy of hull, as how says. */
+static void exe_start(struct ht *t, enum exe_start how, const char *copy, const char *real_hull)
+{
 	struct ht_result r;
-	char copy[200], path[4300], real_hull[4096], l[256];
+	setenv("HULL", copy, 1);
+	if (how == EXE_RUN_DETACH) {
+		ht_hull(t, &r, NULL, "run", "--detach", "--bundle", t->bundle, t->id, NULL);
+	} else {
+		ht_hull(t, &r, NULL, "create", "--bundle", t->bundle, t->id, NULL);
+		if (r.status == 0) {
+			ht_result_free(&r);
+			ht_hull(t, &r, NULL, "start", t->id, NULL);
+		}
+	}
+	setenv("HULL", real_hull, 1);
+	ck_assert_msg(r.status == 0, "%s: exit %d (the attacker never ran: this test needs the container "
+		      "to start)\nstderr: %s", how == EXE_RUN_DETACH ? "run -d" : "create/start", r.status, r.err);
+	ht_result_free(&r);
+}
+
+static void exe_overwrite(enum exe_start how, const char *entry)
+{
+	struct ht t;
+	char copy[200], real_hull[4096], l[256];
 	double t0 = atk_now_s();
 	ht_begin(&t, true);
 	snprintf(real_hull, sizeof(real_hull), "%s", getenv("HULL"));
@@ -136,34 +173,9 @@ static void exe_overwrite(enum exe_start how, const char *entry)
 	size_t before_len;
 	char *before = atk_slurp(copy, &before_len);
 	ck_assert_ptr_nonnull(before);
-	/* The image: its ELF interpreter is the attacker. */
-	snprintf(path, sizeof(path), "%s/lib64/ld-linux-x86-64.so.2", t.rootfs);
-	atk_compile(exe_attacker_src, path, flags);
-	if (strcmp(entry, "/proc/self/exe")) {
-		snprintf(path, sizeof(path), "%s%s", t.rootfs, entry);
-		ck_assert_int_eq(symlink("/proc/self/exe", path), 0);
-	}
-	ht_add_sync(&t);
-	atk_make_fifo(&t, "go");
-	atk_make_fifo(&t, "result");
-	ht_args(&t, entry, NULL);
-	ht_write_config(&t);
+	exe_image(&t, entry);
 	int result_fd = atk_fifo_reader(&t, "result");
-
-	setenv("HULL", copy, 1);
-	if (how == EXE_RUN_DETACH) {
-		ht_hull(&t, &r, NULL, "run", "--detach", "--bundle", t.bundle, t.id, NULL);
-	} else {
-		ht_hull(&t, &r, NULL, "create", "--bundle", t.bundle, t.id, NULL);
-		if (r.status == 0) {
-			ht_result_free(&r);
-			ht_hull(&t, &r, NULL, "start", t.id, NULL);
-		}
-	}
-	setenv("HULL", real_hull, 1);
-	ck_assert_msg(r.status == 0, "%s: exit %d (the attacker never ran: this test needs the container "
-		      "to start)\nstderr: %s", how == EXE_RUN_DETACH ? "run -d" : "create/start", r.status, r.err);
-	ht_result_free(&r);
+	exe_start(&t, how, copy, real_hull);
 	/* hull has exited: no hull process runs the copy now. */
 	char *armed = ht_wait_ready(&t);
 	bool told = atk_fifo_tell(&t, "go", "go\n");
