@@ -74,7 +74,6 @@ END_TEST
 START_TEST(profile_without_hull_calls)
 {
 	struct ht t;
-	struct ht_result r;
 	ht_begin(&t, false);
 	set_seccomp(&t, json_pack("{s:s, s:[{s:[s,s,s,s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
 				  "syscalls", "names", "close_range", "poll", "ppoll", "accept4",
@@ -88,7 +87,6 @@ START_TEST(profile_without_hull_calls)
 	ck_assert_str_eq(line, "ran\n");
 	free(line);
 	ht_ok(&t, "delete", "--force", t.id, NULL);
-	ht_result_free(&r);
 	ht_finish(&t);
 }
 END_TEST
