@@ -331,7 +331,13 @@ START_TEST(shared_default_parent_removed)
 	ht_write_config(&t);
 	char second[80];
 	snprintf(second, sizeof(second), "%s-2", t.id);
-	ck_assert_msg(!ht_cgroup_exists("hull"), "a cgroup named hull exists before the test");
+	if (ht_cgroup_exists("hull")) {
+		ht_finish(&t);
+		ht_skip("a cgroup named hull exists before the test (%s: containers of another run use the "
+			"default parent): its removal with the last container cannot be seen",
+			ht_cgroup_found);
+		return;
+	}
 	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
 	ht_ok(&t, "create", "--bundle", t.bundle, second, NULL);
 	ck_assert(ht_cgroup_exists("hull"));
