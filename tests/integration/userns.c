@@ -253,7 +253,7 @@ END_TEST
  * default root, so that ht_finish checks it. */
 static void user_root(struct ht *t, const struct passwd *pw, char *xdg, size_t len)
 {
-	snprintf(xdg, len, "/tmp/ht-xdg-XXXXXX");
+	snprintf(xdg, len, "/tmp/ht-xdg-%d-XXXXXX", (int)getpid()); /* ht_sweep's name */
 	ck_assert_ptr_nonnull(mkdtemp(xdg));
 	ck_assert_int_eq(chown(xdg, pw->pw_uid, pw->pw_gid), 0);
 	ck_assert_int_eq(rmdir(t->root), 0);

@@ -375,13 +375,15 @@ static void run_silently(char *const argv[])
 }
 
 /* Deletes the containers under the state root path, then the dir. */
-static void sweep_dir(const char *hull, const char *path, bool root)
+/* delete --force of every container whose state is in state_root (NULL:
+ * none), then rm -rf path. */
+static void sweep_dir(const char *hull, const char *path, const char *state_root)
 {
-	DIR *d = root ? opendir(path) : NULL;
+	DIR *d = state_root ? opendir(state_root) : NULL;
 	for (struct dirent *c; d && (c = readdir(d));) {
 		if (c->d_name[0] == '.')
 			continue;
-		char *argv[] = { (char *)hull, "--root", (char *)path, "delete", "--force", c->d_name, NULL };
+		char *argv[] = { (char *)hull, "--root", (char *)state_root, "delete", "--force", c->d_name, NULL };
 		run_silently(argv);
 	}
 	if (d)
@@ -390,6 +392,16 @@ static void sweep_dir(const char *hull, const char *path, bool root)
 	run_silently(rm);
 }
 
+/* The dirs of /tmp a test makes, named PREFIX<its pid>-XXXXXX, and where
+ * in them a --root is (NULL: none). */
+static const struct {
+	const char *prefix, *state;
+} tmp_dirs[] = {
+	{ "ht-root-", "" }, /* ht_begin's --root */
+	{ "ht-bundle-", NULL },
+	{ "ht-xdg-", "/hull" }, /* userns: a rootless hull's XDG_RUNTIME_DIR */
+};
+
 void ht_sweep(void)
 {
 	const char *hull = getenv("HULL");
@@ -397,16 +409,21 @@ void ht_sweep(void)
 	if (!hull || !tmp)
 		return;
 	for (struct dirent *e; (e = readdir(tmp));) {
-		bool root = !strncmp(e->d_name, "ht-root-", 8);
-		if (!root && strncmp(e->d_name, "ht-bundle-", 10))
+		size_t k = 0, n = sizeof(tmp_dirs) / sizeof(tmp_dirs[0]);
+		while (k < n && strncmp(e->d_name, tmp_dirs[k].prefix, strlen(tmp_dirs[k].prefix)))
+			k++;
+		if (k == n)
 			continue;
-		/* Another runner's, while it lives: not ours to clean. */
-		long owner = strtol(e->d_name + (root ? 8 : 10), NULL, 10);
-		if (owner > 0 && owner != getpid() && (kill((pid_t)owner, 0) == 0 || errno == EPERM))
+		/* Another runner's, while it lives, is not ours to clean; nor is
+		 * a name without a pid. */
+		long owner = strtol(e->d_name + strlen(tmp_dirs[k].prefix), NULL, 10);
+		if (owner <= 0 || (owner != getpid() && (kill((pid_t)owner, 0) == 0 || errno == EPERM)))
 			continue;
-		char path[300];
+		char path[300], state[320];
 		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
-		sweep_dir(hull, path, root);
+		if (tmp_dirs[k].state)
+			snprintf(state, sizeof(state), "%s%s", path, tmp_dirs[k].state);
+		sweep_dir(hull, path, tmp_dirs[k].state ? state : NULL);
 	}
 	closedir(tmp);
 }
