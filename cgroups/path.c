@@ -87,6 +87,10 @@ static int mkdir_once(struct hull_cg_hier *h, bool *raced, struct hull_err *err)
 	_cleanup_free_ char *full = hull_xasprintf("%s%s", h->mountpoint, h->path);
 	size_t base = strlen(h->mountpoint);
 	unsigned made = 0;
+	/* The plan's count said what may be made; from here on it says what
+	 * was, even on failure (a level another process made meanwhile is not
+	 * ours to remove). */
+	h->created = 0;
 	for (char *s = full + base + 1;; s++) {
 		if (*s != '/' && *s != 0)
 			continue;
@@ -215,8 +219,9 @@ int hull_cg_remove(struct hull_cg_hier *h, uint64_t deadline, int registry, stru
 			continue;
 		}
 		/* A parent hull made is shared by every container below it:
-		   while another one lives there, it stays. */
-		if (errno == EBUSY || errno == ENOTEMPTY)
+		   while another one lives there, it stays. One we may not
+		   remove (a rootless hull under root's parent) is not ours. */
+		if (errno == EBUSY || errno == ENOTEMPTY || errno == EACCES || errno == EPERM)
 			break;
 		return hull_syserr(err, errno, "%s: rmdir %s", hull_cg_label(h, label, sizeof(label)), p);
 	}
