@@ -15,7 +15,7 @@ KILL_WAIT_MS = 10000
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
 	libsystemd-dev busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
 	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace clang-format \
-	python3-dbus python3-gi dbus-daemon
+	python3-dbus python3-gi dbus-daemon protobuf-c-compiler libprotobuf-c-dev
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
@@ -27,6 +27,13 @@ PKG_LIBS = `pkg-config --libs $(PKGS) 2>/dev/null` -lm
 STATIC_PKGS = libseccomp libcap jansson
 HULL_LIBS = -Wl,-Bstatic `pkg-config --libs --static $(STATIC_PKGS) 2>/dev/null` -Wl,-Bdynamic \
 	`pkg-config --libs libmnl 2>/dev/null` -lm
+# containerd-shim-hull-v2: protobuf-c, linked statically as hull's libraries are
+SHIM_LIBS = -Wl,-Bstatic `pkg-config --libs --static libprotobuf-c 2>/dev/null` -Wl,-Bdynamic $(HULL_LIBS)
+PROTOC_C = protoc-c
+# where the shim keeps hull's state (one directory per containerd namespace;
+# the runc options' Root replaces it) and its sockets (as runc's shim does)
+SHIM_ROOT = /run/containerd/hull
+SHIM_SOCKET_DIR = /run/containerd/s
 CHECK_CFLAGS = `pkg-config --cflags check libcgroup 2>/dev/null`
 CHECK_LIBS = `pkg-config --libs check libcgroup 2>/dev/null`
 

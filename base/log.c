@@ -9,7 +9,7 @@
 #include "util.h"
 
 static int log_fd = -1;
-static bool log_json, log_debug;
+static bool log_json, log_debug, warn_log_only;
 
 void hull_log_open(const char *path, bool json, bool debug)
 {
@@ -21,6 +21,13 @@ void hull_log_open(const char *path, bool json, bool debug)
 		log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	else if (debug)
 		log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+void hull_log_use_fd(int fd, bool debug)
+{
+	log_fd = fd;
+	log_debug = debug;
+	warn_log_only = true;
 }
 
 static size_t json_escape(char *out, size_t cap, const char *in)
@@ -72,6 +79,7 @@ void hull_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	dprintf(STDERR_FILENO, "hull: warning: %s\n", msg);
+	if (!warn_log_only)
+		dprintf(STDERR_FILENO, "hull: warning: %s\n", msg);
 	hull_log("warning", "%s", msg);
 }

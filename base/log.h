@@ -10,6 +10,10 @@
  * to stderr). Idempotent. */
 void hull_log_open(const char *path, bool json, bool debug);
 
+/* Logs to fd, which the caller opened (the shim's log fifo); warnings
+ * then go there only, not to stderr (a container's stderr, meanwhile). */
+void hull_log_use_fd(int fd, bool debug);
+
 /* One line at level ("debug" only with debug on). */
 void hull_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -355,6 +355,8 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 	}
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out.pid, err);
+	if (r == 0 && o->pid_out)
+		*o->pid_out = out.pid;
 	hull_container_close(&c);
 	if (r < 0 || o->detach) {
 		if (r < 0 && out.pid > 0) {

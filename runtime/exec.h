@@ -27,6 +27,7 @@ struct hull_exec_opts {
 	size_t n_cgroups;
 	char **args;			/* the command, when no --process */
 	size_t n_args;
+	pid_t *pid_out;			/* with detach: where the process's pid goes (the shim) */
 };
 
 /* Runs the process in the container's namespaces and cgroup with the
