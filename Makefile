@@ -94,10 +94,12 @@ check-fast: hull $(BUILDDIR)/hull-tests
 		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) $(BUILDDIR)/hull-tests all
 
 # The containerd suite alone: containerd-shim-runc-v2 driving hull, through
-# ctr and through a CRI runtime entry with options BinaryName.
-check-containerd: hull $(BUILDDIR)/hull-tests
+# ctr and through a CRI runtime entry with options BinaryName; the ctr cases
+# again with containerd-shim-hull-v2 (runtime io.containerd.hull.v2).
+check-containerd: hull $(SHIM) $(BUILDDIR)/hull-tests
 	@sh tests/fixture.sh $(FIXTURE)
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_RUN_SUITE=containerd HULL=$(CURDIR)/hull \
+		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) \
 		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) $(BUILDDIR)/hull-tests integration
 
 # The cgroup suites on Debian's kernel booted with cgroup_no_v1=all (see
@@ -129,11 +131,11 @@ bench-smoke: hull
 	/usr/bin/python3 tests/bench/bench.py --smoke
 
 check: deps
-	$(MAKE) hull $(BUILDDIR)/hull-tests
+	$(MAKE) hull $(SHIM) $(BUILDDIR)/hull-tests
 	$(MAKE) check-man
 	@sh tests/fixture.sh $(FIXTURE)
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
-		$(BUILDDIR)/hull-tests all
+		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) $(BUILDDIR)/hull-tests all
 	@$(MAKE) --no-print-directory check-cgroup2
 	@$(MAKE) --no-print-directory soak N=$(CHECK_SOAK_N)
 	@$(MAKE) --no-print-directory fuzz-smoke

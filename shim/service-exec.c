@@ -143,7 +143,9 @@ SHIM_METHOD(resize_pty)
 	struct shim_proc *p = q ? shim_need_proc(s, c, q->id, q->exec_id) : NULL;
 	if (!q)
 		return shim_reply_bad(s, c, "ResizePty");
-	if (p && p->pty < 0) {
+	if (p && p->status == SHIM_STOPPED) {
+		shim_reply_err(s, c, SHIM_NOT_FOUND, "process already finished");
+	} else if (p && p->pty < 0) {
 		shim_reply_err(s, c, SHIM_PRECONDITION, "resize: the process has no terminal");
 	} else if (p) {
 		struct winsize ws = { .ws_row = (unsigned short)q->height, .ws_col = (unsigned short)q->width };

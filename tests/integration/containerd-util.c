@@ -267,6 +267,13 @@ void ctd_ctr_run_argv(char **argv, const char *id, const char *const *opts, cons
 	size_t n = 0;
 	const char *head[] = { CTR, "--address", ctd.sock, "-n", NS, "run", "--runc-binary",
 			       ctd.wrap, "--runc-root", ctd.runc_root, "--fifo-dir", ctd.fifo, NULL };
+	if (ctd.native) {
+		head[6] = "--runtime";
+		head[7] = "io.containerd.hull.v2";
+		head[8] = "--fifo-dir";
+		head[9] = ctd.fifo;
+		head[10] = NULL;
+	}
 	for (const char *const *a = head; *a; a++)
 		argv[n++] = (char *)*a;
 	argv[n++] = "--env";

@@ -186,7 +186,8 @@ static void ctd_stop(void)
 	const char *hull = getenv("HULL");
 	DIR *d = hull ? opendir(ctd.runc_root) : NULL;
 	for (struct dirent *e; d && (e = readdir(d));) {
-		if (e->d_name[0] == '.')
+		/* the native shim's root is the machine's: our namespace only */
+		if (e->d_name[0] == '.' || (ctd.native && strcmp(e->d_name, NS)))
 			continue;
 		char root[PATH_MAX];
 		snprintf(root, sizeof(root), "%s/%s", ctd.runc_root, e->d_name);
@@ -225,6 +226,12 @@ static void ctd_stop(void)
 	}
 	char *argv[] = { "/bin/rm", "-rf", ctd.dir, NULL };
 	ctd_spawn(argv, NULL, 30);
+	if (ctd.native) {
+		char ns_root[PATH_MAX];
+		snprintf(ns_root, sizeof(ns_root), "%s/%s", ctd.runc_root, NS);
+		rmdir(ns_root);
+		rmdir(ctd.runc_root);
+	}
 	remove_cgroups(NS);
 	remove_cgroups(CRI_CGROUP + 1);
 	memset(&ctd, 0, sizeof(ctd));
@@ -307,7 +314,26 @@ static bool socket_up(const char *path)
 	return up;
 }
 
-static void ctd_start(bool cri)
+/* ctd.dir/bin/containerd-shim-hull-v2, for containerd's PATH. */
+static void link_shim(void)
+{
+	const char *shim = getenv("HULL_SHIM"), *hull = getenv("HULL");
+	char path[PATH_MAX], target[PATH_MAX];
+	if (shim && *shim)
+		snprintf(target, sizeof(target), "%s", shim);
+	else
+		snprintf(target, sizeof(target), "%.*s/containerd-shim-hull-v2",
+			 (int)(strrchr(hull, '/') ? strrchr(hull, '/') - hull : 1), strrchr(hull, '/') ? hull : ".");
+	ck_assert_msg(access(target, X_OK) == 0, "%s: not built (make containerd-shim-hull-v2)", target);
+	snprintf(path, sizeof(path), "%s/bin", ctd.dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/bin/containerd-shim-hull-v2", ctd.dir);
+	ck_assert_int_eq(symlink(target, path), 0);
+	const char *root = getenv("HULL_SHIM_ROOT");
+	snprintf(ctd.runc_root, sizeof(ctd.runc_root), "%s", root && *root ? root : "/run/containerd/hull");
+}
+
+static void ctd_start(bool cri, bool native)
 {
 	static bool registered;
 	const char *hull = getenv("HULL"), *fixture = getenv("HULL_FIXTURE");
@@ -341,6 +367,9 @@ static void ctd_start(bool cri)
 
 	snprintf(text, sizeof(text), wrapper, ctd.dir, hull);
 	ctd_file_put(ctd.wrap, text, 0755);
+	ctd.native = native;
+	if (native)
+		link_shim();
 	int len = snprintf(text, sizeof(text), config_head, ctd.dir,
 			   cri ? "" : "\"io.containerd.grpc.v1.cri\", ");
 	if (cri)
@@ -365,6 +394,11 @@ static void ctd_start(bool cri)
 		dup2(log, 1);
 		dup2(log, 2);
 		setpgid(0, 0);
+		if (ctd.native) {
+			char env[PATH_MAX + 64];
+			snprintf(env, sizeof(env), "%s/bin:%s", ctd.dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+			setenv("PATH", env, 1);
+		}
 		execl(CONTAINERD, "containerd", "--config", conf, (char *)NULL);
 		_exit(127);
 	}
@@ -385,12 +419,17 @@ static void ctd_start(bool cri)
 
 void ctd_setup_ctr(void)
 {
-	ctd_start(false);
+	ctd_start(false, false);
+}
+
+void ctd_setup_ctr_shim(void)
+{
+	ctd_start(false, true);
 }
 
 void ctd_setup_cri(void)
 {
-	ctd_start(true);
+	ctd_start(true, false);
 }
 
 void ctd_teardown(void)
@@ -408,6 +447,13 @@ HULL_SUITE(containerd, integration)
 	tcase_set_tags(tc, "daemon");
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, ctd_setup_ctr, ctd_teardown);
+	hull_tests_containerd_ctr(tc);
+	suite_add_tcase(s, tc);
+
+	/* The same cases with hull's own shim in place of runc's. */
+	tc = tcase_create("ctr_shim");
+	tcase_set_timeout(tc, 60);
+	tcase_add_unchecked_fixture(tc, ctd_setup_ctr_shim, ctd_teardown);
 	hull_tests_containerd_ctr(tc);
 	suite_add_tcase(s, tc);
 

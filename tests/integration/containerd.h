@@ -21,7 +21,9 @@ struct ctd_state {
 	char dir[64];		/* /tmp/ht-ctd-XXXXXX: config, state, rootfs, logs */
 	char sock[128];
 	char wrap[128];		/* the hull wrapper: runc-binary / BinaryName */
-	char runc_root[128];	/* --runc-root / options Root: hull's --root */
+	char runc_root[128];	/* --runc-root / options Root: hull's --root (with the
+				 * native shim: its root, namespaces below it) */
+	bool native;		/* tcase ctr_shim: runtime io.containerd.hull.v2 */
 	char rootfs[128];	/* a copy of the fixture's: containers may write */
 	char fifo[128];		/* ctr's --fifo-dir (default /run/containerd/fifo) */
 	pid_t pid;		/* containerd */
@@ -35,6 +37,9 @@ extern const char ctd_cri_client[];
 /* Unchecked fixtures of the two test cases: a private containerd in a
  * temp dir, without and with the CRI plugin, then gone with all it made. */
 void ctd_setup_ctr(void);
+/* The same with containerd-shim-hull-v2 on containerd's PATH ($HULL_SHIM,
+ * else next to $HULL). */
+void ctd_setup_ctr_shim(void);
 void ctd_setup_cri(void);
 void ctd_teardown(void);
 
