@@ -144,9 +144,11 @@ check: deps
 # libFuzzer targets (tests/fuzz/fuzz-*.c): the library again, built by clang
 # with ASan and UBSan into $(BUILDDIR)/fuzz. make fuzz runs each target
 # FUZZ_SECONDS seconds, fuzz-smoke FUZZ_SMOKE_SECONDS (see tests/fuzz/run.sh).
-FUZZ_TARGETS = spec annotations state seccomp caps resources
+FUZZ_TARGETS = spec annotations state seccomp caps resources ttrpc
 FUZZ_BIN = $(FUZZ_TARGETS:%=$(BUILDDIR)/fuzz/fuzz-%)
 FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(BUILDDIR)/fuzz/%.o)
+# fuzz-ttrpc: the shim's framing and its generated decoders
+FUZZ_SHIM_OBJ = $(BUILDDIR)/fuzz/shim/ttrpc.o $(PROTO:shim/proto/%.proto=$(BUILDDIR)/fuzz/shim/proto/%.pb-c.o)
 
 $(BUILDDIR)/fuzz/%.o: %.c config.mk
 	@mkdir -p $(@D)
@@ -158,8 +160,18 @@ $(BUILDDIR)/fuzz/libhull.a: $(FUZZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $(FUZZ_LIB_OBJ)
 
+$(BUILDDIR)/fuzz/shim/proto/%.pb-c.o: $(BUILDDIR)/shim/proto/%.pb-c.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -U_FORTIFY_SOURCE $(SHIM_CPPFLAGS) -std=gnu11 -O1 -g $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILDDIR)/fuzz/tests/fuzz/fuzz-ttrpc.o: CPPFLAGS += $(SHIM_CPPFLAGS)
+$(BUILDDIR)/fuzz/tests/fuzz/fuzz-ttrpc.o: | $(PROTO_C)
+$(BUILDDIR)/fuzz/fuzz-ttrpc: $(FUZZ_SHIM_OBJ)
+$(BUILDDIR)/fuzz/fuzz-ttrpc: FUZZ_EXTRA = $(FUZZ_SHIM_OBJ) `pkg-config --libs libprotobuf-c 2>/dev/null`
+
 $(FUZZ_BIN): $(BUILDDIR)/fuzz/fuzz-%: $(BUILDDIR)/fuzz/tests/fuzz/fuzz-%.o $(BUILDDIR)/fuzz/libhull.a
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(BUILDDIR)/fuzz/libhull.a $(PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) $(BUILDDIR)/fuzz/libhull.a $(PKG_LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh $(BUILDDIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)

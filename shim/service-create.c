@@ -13,6 +13,7 @@
 
 #include "../base/cleanup.h"
 #include "../base/log.h"
+#include "../base/trace.h"
 #include "../base/util.h"
 #include "../cgroups/cgroups.h"
 #include "../runtime/lifecycle.h"
@@ -120,6 +121,7 @@ static int read_options(struct shim *s, const Hullpb__Any *any, struct hull_crea
 }
 
 struct create_call {
+	bool debug;
 	struct hull_create_opts o;
 	struct hull_created out;
 	struct hull_err err;
@@ -129,7 +131,11 @@ static int do_create(void *arg)
 {
 	struct create_call *cc = arg;
 	struct hull_container ct;
+	/* with -debug, hull's per-step timing of the create in the log */
+	if (cc->debug)
+		hull_trace_start();
 	int r = hull_create(&cc->o, &ct, &cc->out, &cc->err);
+	hull_trace_log("create");
 	if (r == 0) {
 		close(cc->out.pidfd);
 		hull_container_close(&ct);
@@ -233,7 +239,7 @@ static void publish_create(struct shim *s, const Hullpb__CreateTaskRequest *q, p
 
 static void create_task(struct shim *s, const struct shim_call *c, Hullpb__CreateTaskRequest *q)
 {
-	struct create_call cc = { .o = { .id = q->id, .bundle = q->bundle } };
+	struct create_call cc = { .debug = s->o.debug, .o = { .id = q->id, .bundle = q->bundle } };
 	char *root = NULL;
 	int r = read_options(s, q->options, &cc.o, &root, &cc.err);
 	struct shim_task *t = new_task(q, root);

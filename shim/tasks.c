@@ -32,7 +32,8 @@ struct shim_proc *shim_proc_find(struct shim_task *t, const char *exec_id)
 struct shim_proc *shim_proc_by_pid(struct shim *s, pid_t pid)
 {
 	for (struct shim_task *t = s->tasks; t; t = t->next) {
-		if (t->init.pid == pid && t->init.status == SHIM_RUNNING)
+		/* an init dies before its start too (a kill, the OOM killer) */
+		if (t->init.pid == pid && t->init.status != SHIM_STOPPED)
 			return &t->init;
 		for (struct shim_proc *p = t->execs; p; p = p->next)
 			if (p->pid == pid && p->status == SHIM_RUNNING)
