@@ -439,6 +439,7 @@ void ctd_teardown(void)
 
 HULL_TESTS(containerd_ctr);
 HULL_TESTS(containerd_cri);
+HULL_TESTS(containerd_shim);
 
 HULL_SUITE(containerd, integration)
 {
@@ -455,6 +456,7 @@ HULL_SUITE(containerd, integration)
 	tcase_set_timeout(tc, 60);
 	tcase_add_unchecked_fixture(tc, ctd_setup_ctr_shim, ctd_teardown);
 	hull_tests_containerd_ctr(tc);
+	hull_tests_containerd_shim(tc);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cri");

@@ -1,0 +1,203 @@
+/* The containerd suite's cases for containerd-shim-hull-v2 alone (tcase
+ * ctr_shim, containerd.c): what the shim leaves behind, a shim killed with
+ * SIGKILL, metrics and the OOM event, an exec's stdin. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "containerd.h"
+
+/* The serving shim whose cmdline names id (the first task it served). */
+static pid_t find_shim(const char *id)
+{
+	pid_t found = 0;
+	DIR *d = opendir("/proc");
+	for (struct dirent *e; d && (e = readdir(d)) && !found;) {
+		char path[300], buf[4096];
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		int fd = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (len <= 0 || !strstr(buf, "containerd-shim-hull-v2"))
+			continue;
+		buf[len] = 0;
+		bool id_match = false, ours = false, serve = false;
+		for (char *a = buf; a < buf + len; a += strlen(a) + 1) {
+			char *next = a + strlen(a) + 1;
+			id_match |= !strcmp(a, "-id") && next < buf + len && !strcmp(next, id);
+			ours |= !strcmp(a, "-address") && next < buf + len && !strcmp(next, ctd.sock);
+			serve |= !strcmp(a, "serve");
+		}
+		if (id_match && ours && serve)
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The socket the shim of id serves, from the bundle's address file. */
+static void shim_socket(const char *id, char *out, size_t cap)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/state/io.containerd.runtime.v2.task/%s/%s/address", ctd.dir, NS, id);
+	char *a = ht_read(path);
+	ck_assert_msg(a && !strncmp(a, "unix://", 7), "%s: no shim address", path);
+	snprintf(out, cap, "%s", a + 7);
+	free(a);
+}
+
+static bool gone_within(pid_t pid, double timeout)
+{
+	double end = ctd_now() + timeout;
+	while (kill(pid, 0) == 0 && ctd_now() < end)
+		ctd_pause_ms(10);
+	return kill(pid, 0) != 0;
+}
+
+/* What a container's run leaves on the host: nothing of the shim's. */
+static void assert_nothing_left(const char *id, pid_t shim, pid_t init, const char *sock)
+{
+	char path[PATH_MAX];
+	ck_assert_msg(gone_within(shim, 5), "shim %d of %s still runs", shim, id);
+	ck_assert_msg(init <= 0 || gone_within(init, 5), "init %d of %s still runs", init, id);
+	ck_assert_msg(access(sock, F_OK) != 0, "shim socket %s left", sock);
+	snprintf(path, sizeof(path), "%s/%s/%s", ctd.runc_root, NS, id);
+	ck_assert_msg(access(path, F_OK) != 0, "hull state %s left", path);
+	ck_assert_msg(!ht_cgroup_exists(id), "cgroup of %s left", id);
+}
+
+/* run -d, kill, delete: the shim exits, its socket and the container go. */
+START_TEST(shim_leaves_nothing)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("left");
+	const char *const opts[] = { "--detach", NULL };
+	ctd_ctr_run(&r, id, opts, "sleep 1000");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	int init = ctd_wait_task(id, "RUNNING", 10);
+	pid_t shim = find_shim(id);
+	char sock[PATH_MAX];
+	shim_socket(id, sock, sizeof(sock));
+	ck_assert_msg(shim > 0 && access(sock, F_OK) == 0, "no shim %d or socket %s for %s", shim, sock, id);
+	ctd_ctr(&r, "task", "kill", "--signal", "KILL", id, NULL);
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "STOPPED", 10);
+	ctd_ctr(&r, "task", "delete", id, NULL);
+	ctd_assert_status(&r, 0);
+	ck_assert_msg(strstr(r.err, "exit code 137"), "task delete: want exit code 137: %.800s", r.err);
+	ht_result_free(&r);
+	assert_nothing_left(id, shim, init, sock);
+	ctd_test_done(id);
+}
+END_TEST
+
+/* A shim killed with SIGKILL: containerd runs `containerd-shim-hull-v2
+ * delete`, which removes the container, its processes and the socket. */
+START_TEST(shim_kill9_cleaned_up)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("kill9");
+	const char *const opts[] = { "--detach", NULL };
+	ctd_ctr_run(&r, id, opts, "sleep 1000");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	int init = ctd_wait_task(id, "RUNNING", 10);
+	pid_t shim = find_shim(id);
+	char sock[PATH_MAX];
+	shim_socket(id, sock, sizeof(sock));
+	ck_assert_int_gt(shim, 0);
+	ck_assert_int_eq(kill(shim, SIGKILL), 0);
+	/* containerd's cleanup after a dead shim, then its task is gone */
+	char st[64];
+	double end = ctd_now() + 10;
+	do {
+		ctd_pause_ms(20);
+		ctd_task_status(id, st, sizeof(st));
+	} while (*st && !strncmp(st, "RUNNING", 7) && ctd_now() < end);
+	assert_nothing_left(id, shim, init, sock);
+	ctd_test_done(id);
+}
+END_TEST
+
+/* ctr task metrics reads the shim's Stats (cgroup v1 metrics here); the
+ * OOM kill of an exec reaches containerd as a /tasks/oom event. */
+START_TEST(shim_metrics_oom)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("oom");
+	const char *const opts[] = { "--detach", "--memory-limit", "33554432", NULL };
+	ctd_ctr_run(&r, id, opts, "sleep 1000");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "RUNNING", 10);
+	ctd_ctr(&r, "task", "metrics", id, NULL);
+	ctd_assert_status(&r, 0);
+	ck_assert_msg((strstr(r.out, "memory.limit_in_bytes") && strstr(r.out, "33554432")) ||
+		      strstr(r.out, "memory.usage_limit"), "metrics: no memory limit in %.1000s", r.out);
+	ck_assert_msg(strstr(r.out, "pids.current"), "metrics: no pids in %.1000s", r.out);
+	ht_result_free(&r);
+	char *swaps = ht_read("/proc/swaps");
+	bool swap = swaps && strchr(swaps, '\n') && strchr(swaps, '\n')[1];
+	free(swaps);
+	if (!swap) {
+		ctd_ctr(&r, "task", "exec", "--fifo-dir", ctd.fifo, "--exec-id", "dd", id, "/bin/sh", "-c",
+			"dd if=/dev/zero of=/dev/null bs=64M count=1", NULL);
+		ctd_assert_status(&r, 137);
+		ht_result_free(&r);
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/containerd.log", ctd.dir);
+		char *log = NULL;
+		double end = ctd_now() + 5;
+		do {
+			free(log);
+			ctd_pause_ms(20);
+			log = ht_read(path);
+		} while ((!log || !strstr(log, "topic=/tasks/oom")) && ctd_now() < end);
+		ck_assert_msg(log && strstr(log, "topic=/tasks/oom"), "containerd got no /tasks/oom event");
+		free(log);
+	} else {
+		fprintf(stderr, "shim_metrics_oom: skipped the OOM event: the host has swap\n");
+	}
+	ctd_test_done(id);
+}
+END_TEST
+
+/* An exec's stdin: the stdin fifo copied into the process until CloseIO. */
+START_TEST(shim_exec_stdin)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("stdin");
+	const char *const opts[] = { "--detach", NULL };
+	ctd_ctr_run(&r, id, opts, "sleep 1000");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "RUNNING", 10);
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "printf 'one\\ntwo\\n' | %s --address %s -n %s task exec --fifo-dir %s "
+		 "--exec-id in1 %s /bin/sh -c 'wc -l'", CTR, ctd.sock, NS, ctd.fifo, id);
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	ctd_spawn(argv, &r, 30);
+	ctd_assert_status(&r, 0);
+	ck_assert_msg(atoi(r.out) == 2, "exec stdin: wc -l said \"%.200s\", want 2", r.out);
+	ht_result_free(&r);
+	ctd_test_done(id);
+}
+END_TEST
+
+HULL_TESTS(containerd_shim)
+{
+	tcase_add_test(tc, shim_leaves_nothing);
+	tcase_add_test(tc, shim_kill9_cleaned_up);
+	tcase_add_test(tc, shim_metrics_oom);
+	tcase_add_test(tc, shim_exec_stdin);
+}
