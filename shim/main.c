@@ -65,6 +65,7 @@ static int serve(struct shim_opts *o, char **argv, struct hull_err *err)
 	if (s.devnull < 0)
 		return hull_syserr(err, errno, "/dev/null");
 	fcntl(3, F_SETFD, FD_CLOEXEC);
+	hull_log("debug", "serving on %s", o->socket ? o->socket : "fd 3");
 	r = shim_serve(&s, 3, err);
 	if (o->socket)
 		unlink(o->socket);

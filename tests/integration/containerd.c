@@ -6,7 +6,8 @@
  * client (python3-grpcio; Debian has no crictl). hull runs behind a wrapper
  * that logs each command line the shim runs with its exit code, and when it
  * fails what hull wrote to its --log: failed assertions quote that.
- * HULL_CONTAINERD_LOG=FILE keeps the command lines of a run (appended).
+ * HULL_CONTAINERD_LOG=FILE keeps the command lines of a run (appended),
+ * and containerd's log (with the native shim's lines in it) as FILE.containerd.
  *
  * This file: the private containerd and the suite; containerd-util.c runs
  * ctr and follows tasks; the tests are in containerd-ctr.c and
@@ -213,11 +214,12 @@ static void ctd_stop(void)
 	remove_shim_sockets();
 	unmount_all();
 	const char *keep = getenv("HULL_CONTAINERD_LOG");
-	if (keep && *keep) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/hull-calls.log", ctd.dir);
+	for (int i = 0; keep && *keep && i < 2; i++) {
+		char path[PATH_MAX], dest[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", ctd.dir, i ? "containerd.log" : "hull-calls.log");
+		snprintf(dest, sizeof(dest), "%s%s", keep, i ? ".containerd" : "");
 		char *s = ht_read(path);
-		FILE *f = s ? fopen(keep, "ae") : NULL;
+		FILE *f = s ? fopen(dest, "ae") : NULL;
 		if (f) {
 			fputs(s, f);
 			fclose(f);
@@ -293,13 +295,19 @@ static const char config_cri[] =
 	"    snapshotter = \"overlayfs\"\n"
 	"    default_runtime_name = \"hull\"\n"
 	"    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.hull]\n"
+	"%2$s"
+	"  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
+	"    bin_dir = \"%1$s/cni/bin\"\n"
+	"    conf_dir = \"%1$s/cni/conf\"\n";
+
+/* The runtime entry: runc's shim with hull as BinaryName (%1$s the
+ * wrapper, %2$s its root), or hull's own shim. */
+static const char runtime_runc[] =
 	"      runtime_type = \"io.containerd.runc.v2\"\n"
 	"      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.hull.options]\n"
 	"        BinaryName = \"%1$s\"\n"
-	"        Root = \"%2$s\"\n"
-	"  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-	"    bin_dir = \"%3$s/cni/bin\"\n"
-	"    conf_dir = \"%3$s/cni/conf\"\n";
+	"        Root = \"%2$s\"\n";
+static const char runtime_native[] = "      runtime_type = \"io.containerd.hull.v2\"\n";
 
 static bool socket_up(const char *path)
 {
@@ -372,8 +380,11 @@ static void ctd_start(bool cri, bool native)
 		link_shim();
 	int len = snprintf(text, sizeof(text), config_head, ctd.dir,
 			   cri ? "" : "\"io.containerd.grpc.v1.cri\", ");
-	if (cri)
-		snprintf(text + len, sizeof(text) - len, config_cri, ctd.wrap, ctd.runc_root, ctd.dir);
+	if (cri) {
+		char entry[1024];
+		snprintf(entry, sizeof(entry), native ? runtime_native : runtime_runc, ctd.wrap, ctd.runc_root);
+		snprintf(text + len, sizeof(text) - len, config_cri, ctd.dir, entry);
+	}
 	snprintf(path, sizeof(path), "%s/config.toml", ctd.dir);
 	ctd_file_put(path, text, 0600);
 	if (cri) {
@@ -432,6 +443,11 @@ void ctd_setup_cri(void)
 	ctd_start(true, false);
 }
 
+void ctd_setup_cri_shim(void)
+{
+	ctd_start(true, true);
+}
+
 void ctd_teardown(void)
 {
 	ctd_stop();
@@ -463,6 +479,12 @@ HULL_SUITE(containerd, integration)
 	tcase_set_tags(tc, "daemon");
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, ctd_setup_cri, ctd_teardown);
+	hull_tests_containerd_cri(tc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cri_shim");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, ctd_setup_cri_shim, ctd_teardown);
 	hull_tests_containerd_cri(tc);
 	suite_add_tcase(s, tc);
 	return s;

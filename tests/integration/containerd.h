@@ -41,6 +41,7 @@ void ctd_setup_ctr(void);
  * else next to $HULL). */
 void ctd_setup_ctr_shim(void);
 void ctd_setup_cri(void);
+void ctd_setup_cri_shim(void);
 void ctd_teardown(void);
 
 double ctd_now(void);
