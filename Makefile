@@ -231,11 +231,12 @@ install: hull $(SHIM)
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man7 \
 		$(DESTDIR)$(MANPREFIX)/man8
 	cp -f hull $(DESTDIR)$(PREFIX)/bin/hull
-	chmod 755 $(DESTDIR)$(PREFIX)/bin/hull
+	cp -f $(SHIM) $(DESTDIR)$(PREFIX)/bin/$(SHIM)
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/hull $(DESTDIR)$(PREFIX)/bin/$(SHIM)
 	for m in $(MAN); do s=$${m##*.}; cp -f $$m $(DESTDIR)$(MANPREFIX)/man$$s/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/hull
+	rm -f $(DESTDIR)$(PREFIX)/bin/hull $(DESTDIR)$(PREFIX)/bin/$(SHIM)
 	for m in $(MAN); do s=$${m##*.}; rm -f $(DESTDIR)$(MANPREFIX)/man$$s/$${m##*/}; done
 
 clean:
