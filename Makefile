@@ -124,10 +124,10 @@ format:
 # hull side by side with runc and crun (tests/bench/bench.py, root): tables,
 # JSON, PNG plots and latest.md in tests/bench/results/; bench-smoke runs the
 # same experiments with tiny counts (results/smoke/), under a minute.
-bench: hull
+bench: hull $(SHIM)
 	/usr/bin/python3 tests/bench/bench.py
 
-bench-smoke: hull
+bench-smoke: hull $(SHIM)
 	/usr/bin/python3 tests/bench/bench.py --smoke
 
 check: deps

@@ -19,6 +19,9 @@
                 CPU hog without limits, with quota, shares, cpuset
   7 guest       experiment 1's `run` in the cgroup v2 guest (qemu, TCG) of
                 tests/cgroup2/run.sh: hull/crun, hull/floor, hull's steps
+  8 containerd  hull under its own shim, hull under runc's shim, runc under
+                runc's shim: shim memory per container, `ctr run --rm`
+                latency, containers started at concurrency 1 and 8
 
 Fairness: every runtime runs the same bundle (the fixture's `hull spec`
 config, ociVersion 1.0.2, a cgroupsPath under a parent cgroup the bench
@@ -50,18 +53,18 @@ import report  # noqa: E402
 
 # Debian packages the bench needs; installed (when missing) as `make deps` does.
 PACKAGES = ["runc", "crun", "gnuplot-nox", "sockperf", "iperf3", "busybox-static", "iproute2",
-            "util-linux", "gcc", "libc6-dev"]
+            "util-linux", "gcc", "libc6-dev", "containerd"]
 
 # What a run does: full (make bench) and smoke (make bench-smoke) counts.
 COUNTS = {
     "full": {"lat_rounds": 60, "mem_rounds": 30, "detached": 50, "scale": 200,
              "concurrency": (1, 8), "net_secs": 5, "net_parallel": False, "netsetup_runs": 40,
              "cpu_secs": 5.0, "blkio_mib": 30, "mem_limit_mib": 32, "noisy_secs": 2, "noisy_rounds": 5,
-             "guest_rounds": 20, "guest_timeout": 900},
+             "guest_rounds": 20, "guest_timeout": 900, "ctd_detached": 20, "ctd_rounds": 30, "ctd_scale": 50},
     "smoke": {"lat_rounds": 3, "mem_rounds": 2, "detached": 3, "scale": 8,
               "concurrency": (1, 8), "net_secs": 1, "net_parallel": True, "netsetup_runs": 2,
               "cpu_secs": 0.4, "blkio_mib": 2, "mem_limit_mib": 16, "noisy_secs": 1, "noisy_rounds": 1,
-              "guest_rounds": 2, "guest_timeout": 300},
+              "guest_rounds": 2, "guest_timeout": 300, "ctd_detached": 2, "ctd_rounds": 2, "ctd_scale": 3},
 }
 
 
@@ -73,13 +76,15 @@ def experiments():
     import exp_resources
     import exp_noisy
     import exp_guest
+    import exp_containerd
     return [("latency", "1. Start-to-exit latency", exp_latency.run),
             ("memory", "2. Memory", exp_memory.run),
             ("scale", "3. Scale", exp_scale.run),
             ("network", "4. Network (hull only)", exp_net.run),
             ("resources", "5. Resource-control accuracy", exp_resources.run),
             ("noisy", "6. Noisy neighbour (hull only)", exp_noisy.run),
-            ("guest", "7. Latency on cgroup v2 (qemu guest)", exp_guest.run)]
+            ("guest", "7. Latency on cgroup v2 (qemu guest)", exp_guest.run),
+            ("containerd", "8. containerd: hull's shim against runc's", exp_containerd.run)]
 
 
 def outer(args):
