@@ -163,6 +163,9 @@ void shim_stdio_done(struct shim *s, struct shim_proc *p);
 void shim_copy_start(struct shim *s, struct shim_copy *c, int in, int out);
 void shim_copy_stop(struct shim *s, struct shim_copy *c);
 
+/* logger.c: a binary:// log URI's logger, its pipes as p's stdout and stderr. */
+int shim_logger_start(struct shim *s, struct shim_proc *p, const char *uri, struct hull_err *err);
+
 /* console.c: a console socket for hull to send a terminal's master to. */
 int shim_console_listen(struct shim *s, char **path, struct hull_err *err);
 int shim_console_take(int listen_fd, const char *path, struct hull_err *err);

@@ -106,7 +106,7 @@ static int open_out(struct shim *s, const char *uri, struct hull_err *err)
 		return fd >= 0 ? fd : hull_syserr(err, errno, "log uri %s", uri);
 	}
 	if (strstr(uri, "://"))
-		return hull_errf(err, ENOTSUP, "stdio %s: only fifos and file:// logs are supported", uri);
+		return hull_errf(err, ENOTSUP, "stdio %s: only fifos, file:// and binary:// logs are supported", uri);
 	int fd = open(uri, O_RDWR | O_CLOEXEC);
 	return fd >= 0 ? fd : hull_syserr(err, errno, "stdio fifo %s", uri);
 }
@@ -133,21 +133,28 @@ static int open_stdin(struct shim *s, struct shim_proc *p, struct hull_err *err)
 	return 0;
 }
 
+/* stdout and stderr: a log binary takes both; a log file given for both
+ * is opened once (one offset); a terminal has no stderr of its own. */
+static int open_outputs(struct shim *s, struct shim_proc *p, struct hull_err *err)
+{
+	const char *out = p->stdout_path ? p->stdout_path : "", *errs = p->stderr_path ? p->stderr_path : "";
+	if (!strncmp(out, "binary://", 9))
+		return p->terminal ? hull_errf(err, EINVAL, "log uri %s: not with a terminal", out)
+				   : shim_logger_start(s, p, out, err);
+	if ((p->stdio[1] = open_out(s, out, err)) < 0)
+		return p->stdio[1];
+	if (p->terminal)
+		return 0;
+	p->stdio[2] = *out && !strcmp(errs, out) ? fcntl(p->stdio[1], F_DUPFD_CLOEXEC, 3) : open_out(s, errs, err);
+	return p->stdio[2] < 0 ? p->stdio[2] : 0;
+}
+
 int shim_stdio_open(struct shim *s, struct shim_proc *p, struct hull_err *err)
 {
 	p->stdio[0] = p->stdio[1] = p->stdio[2] = p->pty = -1;
 	int r = open_stdin(s, p, err);
-	if (r >= 0 && (p->stdio[1] = open_out(s, p->stdout_path ? p->stdout_path : "", err)) < 0)
-		r = p->stdio[1];
-	if (r >= 0 && !p->terminal) {
-		/* one log file for both: one open file, one offset */
-		if (p->stderr_path && p->stdout_path && !strcmp(p->stderr_path, p->stdout_path) && *p->stdout_path)
-			p->stdio[2] = fcntl(p->stdio[1], F_DUPFD_CLOEXEC, 3);
-		else
-			p->stdio[2] = open_out(s, p->stderr_path ? p->stderr_path : "", err);
-		if (p->stdio[2] < 0)
-			r = p->stdio[2];
-	}
+	if (r >= 0)
+		r = open_outputs(s, p, err);
 	if (r < 0) {
 		shim_stdio_done(s, p);
 		shim_copy_stop(s, &p->copy_in);

@@ -120,6 +120,12 @@ class Containerd:
                     os.unlink(f.read().strip()[len("unix://"):])
             except OSError:
                 pass
+        # hull's state root of the namespace, and its parents when empty
+        for d in ("/run/containerd/hull/" + NS, "/run/containerd/hull", "/run/containerd/s", "/run/containerd"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
         subprocess.run(["/bin/sh", "-c", "grep ' %s/' /proc/self/mountinfo | cut -d' ' -f5 | sort -r | "
                         "xargs -r -n1 umount -l" % self.dir])
 
@@ -209,10 +215,9 @@ def run(b, counts, res, outdir):
     if not os.access(SHIM, os.X_OK):
         raise BenchError("%s: not built (make containerd-shim-hull-v2)" % SHIM)
     c = Containerd(b)
+    version = subprocess.run(["/usr/bin/containerd", "--version"], capture_output=True, text=True).stdout.split()
     res.notes.append("containerd %s, private (own config, root, state, sockets; CRI off); ctr's --cgroup "
-                     "puts every container under the bench's parent cgroup"
-                     % subprocess.run(["/usr/bin/containerd", "--version"], capture_output=True,
-                                      text=True).stdout.split()[2:3])
+                     "puts every container under the bench's parent cgroup" % (version[2] if len(version) > 2 else "?"))
     memory(c, counts, res)
     latency(c, counts, res, outdir)
     scale(c, counts, res)

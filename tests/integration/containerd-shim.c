@@ -194,8 +194,41 @@ START_TEST(shim_exec_stdin)
 }
 END_TEST
 
+/* A binary:// log URI: the logger gets stdout and stderr on fds 3 and 4,
+ * CONTAINER_ID in its environment, and is waited for until it closes fd 5. */
+START_TEST(shim_log_binary)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("logbin");
+	char logger[256], uri[300], script[2048], out[256], err[256];
+	snprintf(logger, sizeof(logger), "%s/logger.sh", ctd.dir);
+	snprintf(out, sizeof(out), "%s/logger.out", ctd.dir);
+	snprintf(err, sizeof(err), "%s/logger.err", ctd.dir);
+	snprintf(script, sizeof(script), "#!/bin/sh\nexec 5>&-\n{ echo \"$CONTAINER_ID $1 $2\"; cat <&3; } > %s.tmp && "
+		 "mv %s.tmp %s &\ncat <&4 > %s.tmp && mv %s.tmp %s &\nwait\n", out, out, out, err, err, err);
+	ctd_file_put(logger, script, 0755);
+	snprintf(uri, sizeof(uri), "binary://%s?tag=t+1", logger);
+	const char *const opts[] = { "--detach", "--log-uri", uri, NULL };
+	ctd_ctr_run(&r, id, opts, "echo to-out; echo to-err >&2");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "STOPPED", 10);
+	double end = ctd_now() + 10;
+	while ((access(out, F_OK) || access(err, F_OK)) && ctd_now() < end)
+		ctd_pause_ms(20);
+	char *o = ht_read(out), *e = ht_read(err), want[300];
+	snprintf(want, sizeof(want), "%s tag t 1\nto-out\n", id);
+	ck_assert_msg(o && !strcmp(o, want), "logger stdout \"%s\", want \"%s\"", o ? o : "(none)", want);
+	ck_assert_msg(e && !strcmp(e, "to-err\n"), "logger stderr \"%s\"", e ? e : "(none)");
+	free(o);
+	free(e);
+	ctd_test_done(id);
+}
+END_TEST
+
 HULL_TESTS(containerd_shim)
 {
+	tcase_add_test(tc, shim_log_binary);
 	tcase_add_test(tc, shim_leaves_nothing);
 	tcase_add_test(tc, shim_kill9_cleaned_up);
 	tcase_add_test(tc, shim_metrics_oom);

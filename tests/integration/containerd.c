@@ -187,8 +187,8 @@ static void ctd_stop(void)
 	const char *hull = getenv("HULL");
 	DIR *d = hull ? opendir(ctd.runc_root) : NULL;
 	for (struct dirent *e; d && (e = readdir(d));) {
-		/* the native shim's root is the machine's: our namespace only */
-		if (e->d_name[0] == '.' || (ctd.native && strcmp(e->d_name, NS)))
+		/* the native shim's root is the machine's: our namespaces only */
+		if (e->d_name[0] == '.' || (ctd.native && strcmp(e->d_name, NS) && strcmp(e->d_name, "k8s.io")))
 			continue;
 		char root[PATH_MAX];
 		snprintf(root, sizeof(root), "%s/%s", ctd.runc_root, e->d_name);
@@ -229,9 +229,13 @@ static void ctd_stop(void)
 	char *argv[] = { "/bin/rm", "-rf", ctd.dir, NULL };
 	ctd_spawn(argv, NULL, 30);
 	if (ctd.native) {
-		char ns_root[PATH_MAX];
-		snprintf(ns_root, sizeof(ns_root), "%s/%s", ctd.runc_root, NS);
-		rmdir(ns_root);
+		/* hull's state roots of our namespaces: ctr's and the CRI's */
+		static const char *const nss[] = { NS, "k8s.io" };
+		for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
+			char ns_root[PATH_MAX];
+			snprintf(ns_root, sizeof(ns_root), "%s/%s", ctd.runc_root, nss[i]);
+			rmdir(ns_root);
+		}
 		rmdir(ctd.runc_root);
 	}
 	remove_cgroups(NS);
