@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/close_range.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -141,6 +143,8 @@ static void exec_server(const struct shim_opts *o, const char *argv0, int sock, 
 		_exit(1);
 	for (int i = 0; i < 3; i++)
 		dup2(null, i);
+	/* nothing containerd's caller left open goes on living in the shim */
+	syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC);
 	const char *argv[16];
 	int n = 0;
 	argv[n++] = argv0;

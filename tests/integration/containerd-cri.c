@@ -26,9 +26,9 @@
 
 const char ctd_cri_client[] =
 	"# A CRI client for the containerd suite, as kubelet would drive it: a pod\n"
-	"# (host network, so no CNI) on the runtime handler \"hull\", whose runtime entry\n"
-	"# has options BinaryName; one container in it prints a line, is exec'd into\n"
-	"# (ExecSync) and exits. Protobuf by hand, so only python3-grpcio is needed.\n"
+	"# (host network, so no CNI) on the runtime handler \"hull\" (runc's shim with\n"
+	"# BinaryName, or hull's shim); one container in it prints a line, gets a memory\n"
+	"# limit (UpdateContainerResources), is exec'd into (ExecSync) and exits. Protobuf by hand, so only python3-grpcio is needed.\n"
 	"# argv: SOCKET CTR ROOTFS WORKDIR CGROUP_PARENT\n"
 	"import grpc, hashlib, io, json, os, subprocess, sys, tarfile, time\n"
 	"\n"
@@ -165,6 +165,14 @@ const char ctd_cri_client[] =
 	"        call(step, fld(1, cid))\n"
 	"        step = \"ContainerStatus (running)\"\n"
 	"        wait_state(cid, (1, 2), 10)\n"
+	"        # kubelet's resize: the runtime updates the running container's cgroup\n"
+	"        step = \"UpdateContainerResources\"\n"
+	"        call(step, fld(1, cid) + fld(2, fld(4, 64 << 20)))\n"
+	"        step = \"ExecSync (limit)\"\n"
+	"        r = call(\"ExecSync\", fld(1, cid) + fld(2, \"/bin/sh\") + fld(2, \"-c\") + fld(2, \"cat \"\n"
+	"                 \"/sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes\")\n"
+	"                 + fld(3, 10), 15)\n"
+	"        print(\"limit \" + r.get(1, [b\"\"])[0].decode().strip())\n"
 	"        step = \"ExecSync\"\n"
 	"        r = call(step, fld(1, cid) + fld(2, \"/bin/sh\") + fld(2, \"-c\")\n"
 	"                 + fld(2, \"echo exec ok; touch /tmp/done; exit 2\") + fld(3, 10), 15)\n"
@@ -225,7 +233,7 @@ START_TEST(cri_binary_name)
 	char *argv[] = { PYTHON, script, ctd.sock, CTR, ctd.rootfs, ctd.dir, CRI_CGROUP, NULL };
 	ctd_spawn(argv, &r, 100);
 	ck_assert_msg(r.status == 0 &&
-			      !strcmp(r.out, "exec exit 2\nexec out exec ok\nexec err \nexit 6\n"
+			      !strcmp(r.out, "limit 67108864\nexec exit 2\nexec out exec ok\nexec err \nexit 6\n"
 					     "log cri ok\n"),
 		      "CRI client: exit %d\nstdout: %.600s\nstderr: %.1000s\nhull calls that failed:\n%s",
 		      r.status, r.out, r.err, ctd_hull_failures());
