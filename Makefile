@@ -62,8 +62,10 @@ $(BUILDDIR)/tests/suites.inc: $(TEST_SRC)
 $(BUILDDIR)/tests/lib/runner.o: $(BUILDDIR)/tests/suites.inc
 $(BUILDDIR)/tests/lib/runner.o: CPPFLAGS += -I$(BUILDDIR)/tests
 
-$(BUILDDIR)/hull-tests: $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/libhull.a
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/libhull.a $(PKG_LIBS) $(CHECK_LIBS)
+# The unit tests take the shim's framing too (it needs no protobuf).
+$(BUILDDIR)/hull-tests: $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/shim/ttrpc.o $(BUILDDIR)/libhull.a
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_OBJ) $(BUILDDIR)/shim/ttrpc.o $(BUILDDIR)/libhull.a $(PKG_LIBS) \
+		$(CHECK_LIBS)
 
 deps:
 	@sh tests/deps.sh $(DEPS_PKGS)
@@ -202,9 +204,9 @@ $(BUILDDIR)/asan/hull: $(BUILDDIR)/asan/cli/main.o $(ASAN_CLI_OBJ) $(BUILDDIR)/a
 	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(BUILDDIR)/asan/cli/main.o $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a \
 		$(PKG_LIBS)
 
-$(BUILDDIR)/asan/hull-tests: $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a
-	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/libhull.a $(PKG_LIBS) \
-		$(CHECK_LIBS)
+$(BUILDDIR)/asan/hull-tests: $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/shim/ttrpc.o $(BUILDDIR)/asan/libhull.a
+	$(ASAN_CC) $(LDFLAGS) $(ASAN_SAN) -o $@ $(ASAN_TEST_OBJ) $(ASAN_CLI_OBJ) $(BUILDDIR)/asan/shim/ttrpc.o \
+		$(BUILDDIR)/asan/libhull.a $(PKG_LIBS) $(CHECK_LIBS)
 
 check-asan: $(BUILDDIR)/asan/hull $(BUILDDIR)/asan/hull-tests
 	@HULL=$(CURDIR)/$(BUILDDIR)/asan/hull sh tests/fixture.sh $(FIXTURE)
