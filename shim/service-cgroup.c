@@ -72,7 +72,7 @@ static void update(struct shim *s, const struct shim_call *c, struct shim_task *
 	struct hull_container ct;
 	int r = hull_container_open(t->root, t->id, true, &ct, &err);
 	if (r == 0) {
-		r = hull_update(&ct, &res, &err);
+		r = hull_update(&ct, &res, NULL, 0, &err);
 		hull_container_close(&ct);
 	}
 	if (r < 0)
