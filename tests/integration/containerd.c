@@ -211,6 +211,17 @@ static void ctd_stop(void)
 	for (size_t i = 0; i < n_shims; i++)
 		while (!gone(shims[i]) && ctd_now() < end)
 			ctd_pause_ms(10);
+	/* before /run/containerd itself goes */
+	if (ctd.native) {
+		/* hull's state roots of our namespaces: ctr's and the CRI's */
+		static const char *const nss[] = { NS, "k8s.io" };
+		for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
+			char ns_root[PATH_MAX];
+			snprintf(ns_root, sizeof(ns_root), "%s/%s", ctd.runc_root, nss[i]);
+			rmdir(ns_root);
+		}
+		rmdir(ctd.runc_root);
+	}
 	remove_shim_sockets();
 	unmount_all();
 	const char *keep = getenv("HULL_CONTAINERD_LOG");
@@ -228,16 +239,6 @@ static void ctd_stop(void)
 	}
 	char *argv[] = { "/bin/rm", "-rf", ctd.dir, NULL };
 	ctd_spawn(argv, NULL, 30);
-	if (ctd.native) {
-		/* hull's state roots of our namespaces: ctr's and the CRI's */
-		static const char *const nss[] = { NS, "k8s.io" };
-		for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
-			char ns_root[PATH_MAX];
-			snprintf(ns_root, sizeof(ns_root), "%s/%s", ctd.runc_root, nss[i]);
-			rmdir(ns_root);
-		}
-		rmdir(ctd.runc_root);
-	}
 	remove_cgroups(NS);
 	remove_cgroups(CRI_CGROUP + 1);
 	memset(&ctd, 0, sizeof(ctd));
