@@ -197,7 +197,7 @@ static void on_listener(struct shim *s, struct shim_watch *w, uint32_t events)
 		conn_free(s, c);
 }
 
-static void reap(struct shim *s)
+void shim_reap(struct shim *s)
 {
 	int status;
 	pid_t pid;
@@ -214,7 +214,7 @@ static void on_signal(struct shim *s, struct shim_watch *w, uint32_t events)
 	struct signalfd_siginfo si;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD)
-			reap(s);
+			shim_reap(s);
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			s->exiting = true;
 	}

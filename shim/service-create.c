@@ -293,8 +293,8 @@ SHIM_METHOD(create)
 
 static void reply_deleted(struct shim *s, const struct shim_call *c, struct shim_proc *p)
 {
-	if (p->status != SHIM_STOPPED) {
-		/* deleted before it ran: as containerd records a killed task */
+	if (p->status == SHIM_CREATED) {
+		/* an exec deleted before it was started: it never ran */
 		p->exit_status = 128 + SIGKILL;
 		clock_gettime(CLOCK_REALTIME, &p->exited_at);
 	}
@@ -316,8 +316,12 @@ static void reply_deleted(struct shim *s, const struct shim_call *c, struct shim
 	shim_reply(s, c, &r);
 }
 
+/* How long a Delete waits for the processes hull_delete killed. */
+#define DELETE_REAP_MS 2000
+
 static void delete_init(struct shim *s, const struct shim_call *c, struct shim_task *t)
 {
+	shim_reap(s);
 	if (t->init.status == SHIM_RUNNING) {
 		shim_reply_err(s, c, SHIM_PRECONDITION, "delete: the task is running (kill it first)");
 		return;
@@ -333,6 +337,8 @@ static void delete_init(struct shim *s, const struct shim_call *c, struct shim_t
 	}
 	if (r < 0)
 		return shim_reply_hull_err(s, c, &err);
+	/* what it killed: an exec's waiter gets its exit, the init its status */
+	shim_task_reap_killed(s, t, DELETE_REAP_MS);
 	if (t->mounted)
 		shim_unmount_rootfs(t->bundle);
 	reply_deleted(s, c, &t->init);

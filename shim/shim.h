@@ -131,6 +131,9 @@ void shim_log_open(bool debug);
 /* server.c */
 int shim_serve(struct shim *s, int listen_fd, struct hull_err *err);
 void shim_reply(struct shim *s, const struct shim_call *c, const void *msg);
+/* Takes every exit there is to take now (SIGCHLD's work, also before a
+ * Delete: an exit that came meanwhile is the process's answer). */
+void shim_reap(struct shim *s);
 /* An error answer: code (SHIM_*) and the message, also logged. */
 void shim_reply_err(struct shim *s, const struct shim_call *c, int code, const char *msg);
 void shim_reply_hull_err(struct shim *s, const struct shim_call *c, const struct hull_err *err);
@@ -149,6 +152,10 @@ void shim_free_dead(struct shim *s);
 /* A reaped exit: the process is stopped, its waiters answered, its exit
  * published; the init's exit kills what is left of its container. */
 void shim_proc_exited(struct shim *s, struct shim_proc *p, int status);
+/* After the container was deleted (its processes killed): waits for each
+ * of its processes still running, at most timeout_ms in all, and takes
+ * their exits; the init's exit is recorded, not published. */
+void shim_task_reap_killed(struct shim *s, struct shim_task *t, int timeout_ms);
 
 /* stdio.c */
 /* Opens what p gets as its stdio (fifos, file:// logs, /dev/null, a pipe

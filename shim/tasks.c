@@ -1,10 +1,13 @@
 /* The shim's tasks and their processes; a process's exit. */
+#include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/util.h"
 #include "../cgroups/cgroups.h"
 #include "../runtime/lifecycle.h"
 #include "events.pb-c.h"
@@ -42,8 +45,25 @@ struct shim_proc *shim_proc_by_pid(struct shim *s, pid_t pid)
 	return NULL;
 }
 
+/* Waiters of a process that goes before it exited: nobody will answer
+ * them otherwise. */
+static void drop_waiters(struct shim *s, struct shim_proc *p)
+{
+	for (struct shim_waiter **pp = &s->waiters; *pp;) {
+		struct shim_waiter *w = *pp;
+		if (w->proc == p) {
+			*pp = w->next;
+			shim_reply_err(s, &w->call, SHIM_NOT_FOUND, "wait: the process was deleted before it exited");
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
 static void proc_fields_free(struct shim *s, struct shim_proc *p)
 {
+	drop_waiters(s, p);
 	shim_stdio_done(s, p);
 	shim_stdio_close_in(s, p);
 	shim_copy_stop(s, &p->copy_out);
@@ -157,4 +177,39 @@ void shim_proc_exited(struct shim *s, struct shim_proc *p, int status)
 	ev.exited_at = &ts;
 	shim_publish(s, "/tasks/exit", "containerd.events.TaskExit", &ev);
 	answer_waiters(s, p);
+}
+
+/* The status of pid once it is gone (bounded by deadline_ns), -1 when it
+ * is not our child or did not go. */
+static int wait_gone(pid_t pid, uint64_t deadline_ns)
+{
+	int fd = hull_pidfd_open(pid);
+	if (fd >= 0) {
+		uint64_t now = hull_now_ns();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (now < deadline_ns)
+			poll(&pfd, 1, (int)((deadline_ns - now) / 1000000));
+		close(fd);
+	}
+	int st;
+	if (waitpid(pid, &st, WNOHANG) != pid)
+		return -1;
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+void shim_task_reap_killed(struct shim *s, struct shim_task *t, int timeout_ms)
+{
+	uint64_t deadline = hull_now_ns() + (uint64_t)timeout_ms * 1000000;
+	for (struct shim_proc *p = t->execs; p; p = p->next)
+		if (p->status == SHIM_RUNNING) {
+			int st = wait_gone(p->pid, deadline);
+			shim_proc_exited(s, p, st < 0 ? 128 + SIGKILL : st);
+		}
+	if (t->init.status != SHIM_STOPPED && t->init.pid > 0) {
+		int st = wait_gone(t->init.pid, deadline);
+		t->init.status = SHIM_STOPPED;
+		t->init.exit_status = st < 0 ? 128 + SIGKILL : st;
+		clock_gettime(CLOCK_REALTIME, &t->init.exited_at);
+		shim_stdio_done(s, &t->init);
+	}
 }

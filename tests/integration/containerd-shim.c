@@ -101,6 +101,37 @@ START_TEST(shim_leaves_nothing)
 }
 END_TEST
 
+/* Ten containers at once, ten shims; after their deletes nothing is left
+ * of any: shim, init, socket, hull state, cgroup. */
+START_TEST(shim_many_leave_nothing)
+{
+	enum { N = 10 };
+	struct ht_result r;
+	char ids[N][64], socks[N][PATH_MAX];
+	pid_t shims[N];
+	int inits[N];
+	const char *base = ctd_test_id("many");
+	const char *const opts[] = { "--detach", NULL };
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%s-%d", base, i);
+		ctd_ctr_run(&r, ids[i], opts, "sleep 1000");
+		ctd_assert_status(&r, 0);
+		ht_result_free(&r);
+	}
+	for (int i = 0; i < N; i++) {
+		inits[i] = ctd_wait_task(ids[i], "RUNNING", 10);
+		shims[i] = find_shim(ids[i]);
+		shim_socket(ids[i], socks[i], sizeof(socks[i]));
+		ck_assert_msg(shims[i] > 0, "no shim for %s", ids[i]);
+	}
+	for (int i = 0; i < N; i++)
+		ctd_remove_container(ids[i]);
+	for (int i = 0; i < N; i++)
+		assert_nothing_left(ids[i], shims[i], inits[i], socks[i]);
+	ctd_test_done(base);
+}
+END_TEST
+
 /* A shim killed with SIGKILL: containerd runs `containerd-shim-hull-v2
  * delete`, which removes the container, its processes and the socket. */
 START_TEST(shim_kill9_cleaned_up)
@@ -194,6 +225,29 @@ START_TEST(shim_exec_stdin)
 }
 END_TEST
 
+/* The init exits while an exec runs: the shim kills what is left of the
+ * container, and the exec's waiter gets its end (SIGKILL's status). */
+START_TEST(shim_exec_outlived_by_init)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("outlive");
+	const char *const opts[] = { "--detach", NULL };
+	ctd_ctr_run(&r, id, opts, "i=0; while [ ! -e /tmp/done ] && [ $i -lt 1500 ]; do usleep 20000; i=$((i+1)); done");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "RUNNING", 10);
+	ctd_ctr(&r, "task", "exec", "--fifo-dir", ctd.fifo, "--exec-id", "x1", id, "/bin/sh", "-c",
+		"touch /tmp/done; exec sleep 1000", NULL);
+	ctd_assert_status(&r, 137);
+	ht_result_free(&r);
+	ctd_wait_task(id, "STOPPED", 10);
+	ctd_ctr(&r, "task", "delete", id, NULL);
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_test_done(id);
+}
+END_TEST
+
 /* A binary:// log URI: the logger gets stdout and stderr on fds 3 and 4,
  * CONTAINER_ID in its environment, and is waited for until it closes fd 5. */
 START_TEST(shim_log_binary)
@@ -229,6 +283,8 @@ END_TEST
 HULL_TESTS(containerd_shim)
 {
 	tcase_add_test(tc, shim_log_binary);
+	tcase_add_test(tc, shim_exec_outlived_by_init);
+	tcase_add_test(tc, shim_many_leave_nothing);
 	tcase_add_test(tc, shim_leaves_nothing);
 	tcase_add_test(tc, shim_kill9_cleaned_up);
 	tcase_add_test(tc, shim_metrics_oom);
