@@ -91,8 +91,8 @@ void shim_unmount_rootfs(const char *bundle)
 }
 
 /* The runc shim's options (containerd.runc.v1.Options), where given. */
-static int read_options(struct shim *s, const Hullpb__Any *any, struct hull_create_opts *o, char **root,
-			struct hull_err *err)
+static int read_options(struct shim *s, const Hullpb__Any *any, const char *bundle, struct hull_create_opts *o,
+			char **root, struct hull_err *err)
 {
 	*root = shim_root(s->o.namespace_);
 	if (!any || !any->value.len)
@@ -115,6 +115,10 @@ static int read_options(struct shim *s, const Hullpb__Any *any, struct hull_crea
 	if (*ro->root) {
 		free(*root);
 		*root = hull_xasprintf("%s/%s", ro->root, s->o.namespace_);
+		/* for `delete`, should this shim die */
+		_cleanup_close_ int dir = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r == 0 && (dir < 0 || hull_write_atomic_at(dir, SHIM_ROOT_FILE, *root, strlen(*root), 0600, err) < 0))
+			r = dir < 0 ? hull_syserr(err, errno, "bundle %s", bundle) : -EIO;
 	}
 	hullpb__runc_options__free_unpacked(ro, NULL);
 	return r;
@@ -241,7 +245,7 @@ static void create_task(struct shim *s, const struct shim_call *c, Hullpb__Creat
 {
 	struct create_call cc = { .debug = s->o.debug, .o = { .id = q->id, .bundle = q->bundle } };
 	char *root = NULL;
-	int r = read_options(s, q->options, &cc.o, &root, &cc.err);
+	int r = read_options(s, q->options, q->bundle, &cc.o, &root, &cc.err);
 	struct shim_task *t = new_task(q, root);
 	cc.o.root = t->root;
 	_cleanup_free_ char *pid_file = hull_xasprintf("%s/init.pid", q->bundle);

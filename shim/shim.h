@@ -186,5 +186,8 @@ int shim_cmd_delete(struct shim_opts *o, struct hull_err *err);
 
 /* The hull state directory of a namespace's containers. */
 char *shim_root(const char *namespace_);
+/* In the bundle, when the runc options' Root replaced it: that root. */
+#define SHIM_ROOT_FILE "hull-root"
+
 
 #endif

@@ -131,6 +131,27 @@ static int check_start_options(struct hull_err *err)
 	return r;
 }
 
+/* As runc's shim: the OOM killer takes the shim before containerd (its
+ * caller), not after. Best effort: a host that refuses leaves the score. */
+static void adjust_oom_score(pid_t shim)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int64_t score = 0;
+	struct hull_err none = { 0 };
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)getppid());
+	if (hull_read_file_at(AT_FDCWD, path, &buf, &len, &none) < 0)
+		return;
+	buf[strcspn(buf, "\n")] = 0;
+	if (hull_parse_i64(buf, &score) < 0)
+		return;
+	char val[24];
+	int n = snprintf(val, sizeof(val), "%d", (int)(score + 1 > 1000 ? 1000 : score + 1));
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)shim);
+	hull_write_file_at(AT_FDCWD, path, val, (size_t)n, &none);
+}
+
 /* The serving shim: its own session, the socket as fd 3, stdio on
  * /dev/null (containerd waits for start's output to end), executed from
  * hull's read-only copy (the containers' processes are its clones). */
@@ -198,6 +219,7 @@ int shim_cmd_start(struct shim_opts *o, char **argv, struct hull_err *err)
 		unlink(path);
 		return hull_syserr(err, errno, "start: fork");
 	}
+	adjust_oom_score(pid);
 	printf("%s", address);
 	return 0;
 }
@@ -211,7 +233,11 @@ int shim_cmd_delete(struct shim_opts *o, struct hull_err *err)
 		return hull_errf(err, EINVAL, "delete: -id is required");
 	if (o->bundle && chdir(o->bundle) < 0)
 		return hull_syserr(err, errno, "delete: bundle %s", o->bundle);
-	_cleanup_free_ char *root = shim_root(o->namespace_);
+	_cleanup_free_ char *root = NULL;
+	size_t rlen;
+	struct hull_err none = { 0 };
+	if (hull_read_file_at(AT_FDCWD, SHIM_ROOT_FILE, &root, &rlen, &none) < 0)
+		root = shim_root(o->namespace_);
 	struct hull_container ct;
 	int r = hull_container_open(root, o->id, true, &ct, err);
 	if (r == 0) {
