@@ -248,6 +248,38 @@ START_TEST(shim_exec_outlived_by_init)
 }
 END_TEST
 
+/* A process that cannot be executed: ctr gets hull's one-line error, and
+ * the task, the container and the shim go without a trace. */
+START_TEST(shim_failed_start_leaves_nothing)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("nobin");
+	char *argv[64];
+	const char *const opts[] = { "--rm", NULL };
+	ctd_ctr_run_argv(argv, id, opts, "unused");
+	/* the command: /no/such/binary instead of /bin/sh -c */
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	argv[n - 3] = "/no/such/binary";
+	argv[n - 2] = NULL;
+	ctd_spawn(argv, &r, 30);
+	ck_assert_msg(r.status != 0 && strstr(r.err, "/no/such/binary"), "ctr run: exit %d, stderr %.800s",
+		      r.status, r.err);
+	ht_result_free(&r);
+	ctd_remove_container(id);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s/%s", ctd.runc_root, NS, id);
+	ck_assert_msg(access(path, F_OK) != 0, "hull state %s left", path);
+	ck_assert_msg(!ht_cgroup_exists(id), "cgroup of %s left", id);
+	double end = ctd_now() + 5;
+	while (find_shim(id) && ctd_now() < end)
+		ctd_pause_ms(20);
+	ck_assert_msg(!find_shim(id), "the shim of %s still runs", id);
+	ctd_test_done(id);
+}
+END_TEST
+
 /* A binary:// log URI: the logger gets stdout and stderr on fds 3 and 4,
  * CONTAINER_ID in its environment, and is waited for until it closes fd 5. */
 START_TEST(shim_log_binary)
@@ -283,6 +315,7 @@ END_TEST
 HULL_TESTS(containerd_shim)
 {
 	tcase_add_test(tc, shim_log_binary);
+	tcase_add_test(tc, shim_failed_start_leaves_nothing);
 	tcase_add_test(tc, shim_exec_outlived_by_init);
 	tcase_add_test(tc, shim_many_leave_nothing);
 	tcase_add_test(tc, shim_leaves_nothing);
