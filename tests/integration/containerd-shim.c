@@ -280,6 +280,51 @@ START_TEST(shim_failed_start_leaves_nothing)
 }
 END_TEST
 
+/* containerd restarts under a running task: it finds the shim again (the
+ * bundle's address), exec and kill go through, and the exit event reaches
+ * the new containerd (the shim connects to it again). */
+START_TEST(shim_survives_containerd_restart)
+{
+	struct ht_result r;
+	const char *id = ctd_test_id("restart");
+	const char *const opts[] = { "--detach", NULL };
+	ctd_ctr_run(&r, id, opts, "trap 'exit 7' TERM; sleep 1000 & wait");
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	int pid = ctd_wait_task(id, "RUNNING", 10);
+	ctd_restart_containerd();
+	ck_assert_int_eq(ctd_wait_task(id, "RUNNING", 10), pid);
+	ctd_ctr(&r, "task", "exec", "--fifo-dir", ctd.fifo, "--exec-id", "e1", id, "/bin/echo", "again", NULL);
+	ctd_assert_status(&r, 0);
+	ctd_assert_out(&r, "again\n");
+	ht_result_free(&r);
+	ctd_ctr(&r, "task", "kill", id, NULL);
+	ctd_assert_status(&r, 0);
+	ht_result_free(&r);
+	ctd_wait_task(id, "STOPPED", 10);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/containerd.log", ctd.dir);
+	char *log = NULL;
+	const char *second = NULL;
+	double end = ctd_now() + 5;
+	for (;;) {
+		free(log);
+		log = ht_read(path);
+		const char *first = log ? strstr(log, "containerd successfully booted") : NULL;
+		second = first ? strstr(first + 1, "containerd successfully booted") : NULL;
+		if ((second && strstr(second, "topic=/tasks/exit")) || ctd_now() > end)
+			break;
+		ctd_pause_ms(20);
+	}
+	ck_assert_msg(second && strstr(second, "topic=/tasks/exit"), "the restarted containerd got no /tasks/exit");
+	free(log);
+	ctd_ctr(&r, "task", "delete", id, NULL);
+	ck_assert_msg(strstr(r.err, "exit code 7"), "task delete: want exit code 7: %.800s", r.err);
+	ht_result_free(&r);
+	ctd_test_done(id);
+}
+END_TEST
+
 /* A binary:// log URI: the logger gets stdout and stderr on fds 3 and 4,
  * CONTAINER_ID in its environment, and is waited for until it closes fd 5. */
 START_TEST(shim_log_binary)
@@ -315,6 +360,7 @@ END_TEST
 HULL_TESTS(containerd_shim)
 {
 	tcase_add_test(tc, shim_log_binary);
+	tcase_add_test(tc, shim_survives_containerd_restart);
 	tcase_add_test(tc, shim_failed_start_leaves_nothing);
 	tcase_add_test(tc, shim_exec_outlived_by_init);
 	tcase_add_test(tc, shim_many_leave_nothing);

@@ -169,6 +169,8 @@ static void remove_shim_sockets(void)
 	}
 }
 
+static void stop_restarted(void);
+
 /* Stops our containerd, its shims and containers, removes the temp dir. */
 static void ctd_stop(void)
 {
@@ -183,6 +185,7 @@ static void ctd_stop(void)
 	}
 	if (!ctd.dir[0])
 		return;
+	stop_restarted();
 	/* hull removes the containers the shims left: processes, state, cgroups. */
 	const char *hull = getenv("HULL");
 	DIR *d = hull ? opendir(ctd.runc_root) : NULL;
@@ -346,6 +349,97 @@ static void link_shim(void)
 	snprintf(ctd.runc_root, sizeof(ctd.runc_root), "%s", root && *root ? root : "/run/containerd/hull");
 }
 
+/* containerd on ctd.dir's config, its log appended to containerd.log
+ * (a restart keeps what the first one said); returns once it serves. */
+static void spawn_containerd(void)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/containerd.log", ctd.dir);
+	int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	ck_assert_int_ge(log, 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char conf[PATH_MAX];
+		snprintf(conf, sizeof(conf), "%s/config.toml", ctd.dir);
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		dup2(null, 0);
+		dup2(log, 1);
+		dup2(log, 2);
+		setpgid(0, 0);
+		if (ctd.native) {
+			char env[PATH_MAX + 64];
+			snprintf(env, sizeof(env), "%s/bin:%s", ctd.dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+			setenv("PATH", env, 1);
+		}
+		execl(CONTAINERD, "containerd", "--config", conf, (char *)NULL);
+		_exit(127);
+	}
+	close(log);
+	ctd.pid = pid;
+	double end = ctd_now() + 20;
+	while (!socket_up(ctd.sock)) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			ctd.pid = 0;
+			char *s = ht_read(path);
+			ck_abort_msg("containerd exited at start:\n%.2000s", s ? s : "");
+		}
+		ck_assert_msg(ctd_now() < end, "containerd: no socket %s after 20 s", ctd.sock);
+		ctd_pause_ms(10);
+	}
+}
+
+/* A test runs in a fork of the runner: the containerd it starts again is
+ * named in containerd.pid for the runner's teardown. */
+#define RESTARTED_PID_FILE "containerd.pid"
+
+void ctd_restart_containerd(void)
+{
+	ck_assert_int_gt(ctd.pid, 0);
+	kill(ctd.pid, SIGTERM);
+	double end = ctd_now() + 10;
+	while (!gone(ctd.pid) && ctd_now() < end)
+		ctd_pause_ms(10);
+	ck_assert_msg(gone(ctd.pid), "containerd %d: no exit 10 s after SIGTERM", ctd.pid);
+	unlink(ctd.sock);
+	spawn_containerd();
+	char path[PATH_MAX], pid[24];
+	snprintf(path, sizeof(path), "%s/%s", ctd.dir, RESTARTED_PID_FILE);
+	snprintf(pid, sizeof(pid), "%d", (int)ctd.pid);
+	ctd_file_put(path, pid, 0600);
+}
+
+/* The containerd a test started again, when it runs (by its config path). */
+static void stop_restarted(void)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", ctd.dir, RESTARTED_PID_FILE);
+	char *s = ht_read(path);
+	pid_t pid = s ? atoi(s) : 0;
+	free(s);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	char cmd[4096];
+	int fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t len = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return;
+	cmd[len] = 0;
+	for (ssize_t i = 0; i < len; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+	if (strncmp(cmd, "containerd --config ", 20) || !strstr(cmd, ctd.dir))
+		return;
+	kill(pid, SIGTERM);
+	double end = ctd_now() + 5;
+	while (!gone(pid) && ctd_now() < end)
+		ctd_pause_ms(10);
+	if (!gone(pid))
+		kill(pid, SIGKILL);
+}
+
 static void ctd_start(bool cri, bool native)
 {
 	static bool registered;
@@ -397,40 +491,7 @@ static void ctd_start(bool cri, bool native)
 		ctd_file_put(path, ctd_cri_client, 0644);
 	}
 
-	snprintf(path, sizeof(path), "%s/containerd.log", ctd.dir);
-	int log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ck_assert_int_ge(log, 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char conf[PATH_MAX];
-		snprintf(conf, sizeof(conf), "%s/config.toml", ctd.dir);
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		dup2(null, 0);
-		dup2(log, 1);
-		dup2(log, 2);
-		setpgid(0, 0);
-		if (ctd.native) {
-			char env[PATH_MAX + 64];
-			snprintf(env, sizeof(env), "%s/bin:%s", ctd.dir, getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-			setenv("PATH", env, 1);
-		}
-		execl(CONTAINERD, "containerd", "--config", conf, (char *)NULL);
-		_exit(127);
-	}
-	close(log);
-	ctd.pid = pid;
-	double end = ctd_now() + 20;
-	while (!socket_up(ctd.sock)) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			ctd.pid = 0;
-			char *s = ht_read(path);
-			ck_abort_msg("containerd exited at start:\n%.2000s", s ? s : "");
-		}
-		ck_assert_msg(ctd_now() < end, "containerd: no socket %s after 20 s", ctd.sock);
-		ctd_pause_ms(10);
-	}
+	spawn_containerd();
 }
 
 void ctd_setup_ctr(void)

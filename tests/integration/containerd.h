@@ -43,6 +43,9 @@ void ctd_setup_ctr_shim(void);
 void ctd_setup_cri(void);
 void ctd_setup_cri_shim(void);
 void ctd_teardown(void);
+/* Stops containerd (SIGTERM; its shims and containers go on) and starts it
+ * again on the same config and state. */
+void ctd_restart_containerd(void);
 
 double ctd_now(void);
 void ctd_pause_ms(long ms);
