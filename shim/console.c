@@ -50,8 +50,7 @@ int shim_console_take(int listen_fd, const char *path, struct hull_err *err)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	ssize_t n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
 	close(conn);
 	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;

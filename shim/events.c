@@ -86,8 +86,7 @@ static uint8_t *pack(const void *msg, size_t *len)
 }
 
 /* The frame of a Forward call of the event. */
-static uint8_t *forward_frame(struct shim *s, const char *topic, const char *type_url, const void *msg,
-			      size_t *n)
+static uint8_t *forward_frame(struct shim *s, const char *topic, const char *type_url, const void *msg, size_t *n)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -111,7 +110,7 @@ static uint8_t *forward_frame(struct shim *s, const char *topic, const char *typ
 	size_t len;
 	uint8_t *body = pack(&req, &len);
 	uint8_t *frame = hull_ttrpc_frame(s->pub_stream, HULL_TTRPC_REQUEST, body, len, n);
-	s->pub_stream += 2;	/* a client's streams are odd */
+	s->pub_stream += 2; /* a client's streams are odd */
 	free(any.value.data);
 	free(req.payload.data);
 	free(body);

@@ -112,7 +112,7 @@ int shim_logger_start(struct shim *s, struct shim_proc *p, const char *uri, stru
 	close(ready[0]);
 	if (r < 0) {
 		if (pid > 0)
-			kill(pid, SIGKILL);	/* reaped by the loop, as every child */
+			kill(pid, SIGKILL); /* reaped by the loop, as every child */
 		close(out[1]);
 		close(errp[1]);
 		return r;

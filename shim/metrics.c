@@ -14,10 +14,15 @@
 #include "wire.pb-c.h"
 
 static const char *const v1_renames[][2] = {
-	{ "pgpgin", "pg_pg_in" }, { "pgpgout", "pg_pg_out" }, { "pgfault", "pg_fault" },
-	{ "pgmajfault", "pg_maj_fault" }, { "hierarchical_memsw_limit", "hierarchical_swap_limit" },
-	{ "total_pgpgin", "total_pg_pg_in" }, { "total_pgpgout", "total_pg_pg_out" },
-	{ "total_pgfault", "total_pg_fault" }, { "total_pgmajfault", "total_pg_maj_fault" },
+	{ "pgpgin", "pg_pg_in" },
+	{ "pgpgout", "pg_pg_out" },
+	{ "pgfault", "pg_fault" },
+	{ "pgmajfault", "pg_maj_fault" },
+	{ "hierarchical_memsw_limit", "hierarchical_swap_limit" },
+	{ "total_pgpgin", "total_pg_pg_in" },
+	{ "total_pgpgout", "total_pg_pg_out" },
+	{ "total_pgfault", "total_pg_fault" },
+	{ "total_pgmajfault", "total_pg_maj_fault" },
 };
 
 static void set_counters(ProtobufCMessage *m, const struct hull_stat_kv *kv, size_t n, bool v1)
@@ -27,7 +32,8 @@ static void set_counters(ProtobufCMessage *m, const struct hull_stat_kv *kv, siz
 		for (size_t k = 0; v1 && k < sizeof(v1_renames) / sizeof(v1_renames[0]); k++)
 			if (!strcmp(name, v1_renames[k][0]))
 				name = v1_renames[k][1];
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
 		if (f && f->type == PROTOBUF_C_TYPE_UINT64 && f->label != PROTOBUF_C_LABEL_REPEATED)
 			*(uint64_t *)((char *)m + f->offset) = kv[i].value;
 	}
@@ -147,8 +153,12 @@ static size_t v2_io(const struct hull_cgroup_stats *st, Hullpb__V2IOEntry *e, Hu
 				n++;
 			}
 			bool rd = !strcmp(h[i].op, "Read"), wr = !strcmp(h[i].op, "Write");
-			uint64_t *dst = pass ? (rd ? &e[k].rios : wr ? &e[k].wios : NULL)
-					     : (rd ? &e[k].rbytes : wr ? &e[k].wbytes : NULL);
+			uint64_t *dst = pass ? (rd   ? &e[k].rios
+						: wr ? &e[k].wios
+						     : NULL)
+					     : (rd   ? &e[k].rbytes
+						: wr ? &e[k].wbytes
+						     : NULL);
 			if (dst)
 				*dst = h[i].value;
 		}

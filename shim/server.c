@@ -73,7 +73,7 @@ static void conn_flush(struct shim *s, struct shim_conn *c)
 			return;
 		}
 		if (n < 0)
-			return;	/* the peer is gone: EPOLLHUP ends the connection */
+			return; /* the peer is gone: EPOLLHUP ends the connection */
 		c->out_off += (size_t)n;
 	}
 	free(c->out);
@@ -125,19 +125,20 @@ void shim_reply_hull_err(struct shim *s, const struct shim_call *c, const struct
 {
 	int code = SHIM_UNKNOWN;
 	switch (-err->code) {
-	case ENOENT: case ESRCH: code = SHIM_NOT_FOUND; break;
+	case ENOENT:
+	case ESRCH: code = SHIM_NOT_FOUND; break;
 	case EEXIST: code = SHIM_EXISTS; break;
-	case ENOTSUP: case ENOSYS: code = SHIM_UNIMPLEMENTED; break;
+	case ENOTSUP:
+	case ENOSYS: code = SHIM_UNIMPLEMENTED; break;
 	case EINVAL: code = SHIM_INVALID; break;
 	}
 	shim_reply_err(s, c, code, err->msg);
 }
 
-static void conn_request(struct shim *s, struct shim_conn *c, const struct hull_ttrpc_header *h,
-			 const uint8_t *payload)
+static void conn_request(struct shim *s, struct shim_conn *c, const struct hull_ttrpc_header *h, const uint8_t *payload)
 {
 	if (h->type != HULL_TTRPC_REQUEST)
-		return;	/* ttrpc's servers ignore what is not a request */
+		return; /* ttrpc's servers ignore what is not a request */
 	struct shim_call call = { .conn = c, .stream = h->stream };
 	Hullpb__Request *req = hullpb__request__unpack(NULL, h->length, payload);
 	if (!req) {

@@ -24,12 +24,22 @@ static const struct {
 	const char *name;
 	unsigned long set, clear;
 } mount_flags[] = {
-	{ "ro", MS_RDONLY, 0 }, { "rw", 0, MS_RDONLY }, { "bind", MS_BIND, 0 },
-	{ "rbind", MS_BIND | MS_REC, 0 }, { "nosuid", MS_NOSUID, 0 }, { "suid", 0, MS_NOSUID },
-	{ "nodev", MS_NODEV, 0 }, { "dev", 0, MS_NODEV }, { "noexec", MS_NOEXEC, 0 },
-	{ "exec", 0, MS_NOEXEC }, { "noatime", MS_NOATIME, 0 }, { "relatime", MS_RELATIME, 0 },
-	{ "strictatime", MS_STRICTATIME, 0 }, { "sync", MS_SYNCHRONOUS, 0 },
-	{ "dirsync", MS_DIRSYNC, 0 }, { "nodiratime", MS_NODIRATIME, 0 },
+	{ "ro", MS_RDONLY, 0 },
+	{ "rw", 0, MS_RDONLY },
+	{ "bind", MS_BIND, 0 },
+	{ "rbind", MS_BIND | MS_REC, 0 },
+	{ "nosuid", MS_NOSUID, 0 },
+	{ "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },
+	{ "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },
+	{ "exec", 0, MS_NOEXEC },
+	{ "noatime", MS_NOATIME, 0 },
+	{ "relatime", MS_RELATIME, 0 },
+	{ "strictatime", MS_STRICTATIME, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "dirsync", MS_DIRSYNC, 0 },
+	{ "nodiratime", MS_NODIRATIME, 0 },
 };
 
 /* Options into flags, the rest (lowerdir=..., upperdir=...) into data. */
@@ -65,8 +75,8 @@ int shim_mount_rootfs(const char *bundle, Hullpb__Mount **m, size_t n, struct hu
 		_cleanup_free_ char *data = NULL;
 		unsigned long flags = split_options(m[i], &data);
 		const char *type = !strcmp(m[i]->type, "bind") ? NULL : m[i]->type;
-		if (mount(m[i]->source, target, type, flags & ~(MS_RDONLY * !!(flags & MS_BIND)),
-			  *data ? data : NULL) < 0) {
+		if (mount(m[i]->source, target, type, flags & ~(MS_RDONLY * !!(flags & MS_BIND)), *data ? data : NULL) <
+		    0) {
 			int e = errno;
 			shim_unmount_rootfs(bundle);
 			return hull_syserr(err, e, "rootfs mount %zu (%s %s on %s)", i, m[i]->type, m[i]->source,
@@ -98,17 +108,21 @@ static int read_options(struct shim *s, const Hullpb__Any *any, const char *bund
 	if (!any || !any->value.len)
 		return 0;
 	if (strcmp(any->type_url, "containerd.runc.v1.Options"))
-		return hull_errf(err, EINVAL, "create: options of type %s: only containerd.runc.v1.Options "
-				 "are understood", any->type_url);
+		return hull_errf(err, EINVAL,
+				 "create: options of type %s: only containerd.runc.v1.Options "
+				 "are understood",
+				 any->type_url);
 	Hullpb__RuncOptions *ro = hullpb__runc_options__unpack(NULL, any->value.len, any->value.data);
 	if (!ro)
 		return hull_errf(err, EINVAL, "create: options: not a containerd.runc.v1.Options");
 	int r = 0;
 	if (ro->systemd_cgroup)
-		r = hull_errf(err, ENOTSUP, "create: options SystemdCgroup: hull's systemd cgroup driver is not "
+		r = hull_errf(err, ENOTSUP,
+			      "create: options SystemdCgroup: hull's systemd cgroup driver is not "
 			      "supported by this shim");
 	else if (*ro->shim_cgroup || ro->io_uid || ro->io_gid || *ro->criu_path)
-		r = hull_errf(err, ENOTSUP, "create: options ShimCgroup, IoUid, IoGid and CriuPath are not "
+		r = hull_errf(err, ENOTSUP,
+			      "create: options ShimCgroup, IoUid, IoGid and CriuPath are not "
 			      "supported by this shim");
 	o->no_pivot = ro->no_pivot_root;
 	o->no_new_keyring = ro->no_new_keyring;
@@ -117,7 +131,8 @@ static int read_options(struct shim *s, const Hullpb__Any *any, const char *bund
 		*root = hull_xasprintf("%s/%s", ro->root, s->o.namespace_);
 		/* for `delete`, should this shim die */
 		_cleanup_close_ int dir = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (r == 0 && (dir < 0 || hull_write_atomic_at(dir, SHIM_ROOT_FILE, *root, strlen(*root), 0600, err) < 0))
+		if (r == 0 &&
+		    (dir < 0 || hull_write_atomic_at(dir, SHIM_ROOT_FILE, *root, strlen(*root), 0600, err) < 0))
 			r = dir < 0 ? hull_syserr(err, errno, "bundle %s", bundle) : -EIO;
 	}
 	hullpb__runc_options__free_unpacked(ro, NULL);
@@ -287,7 +302,8 @@ SHIM_METHOD(create)
 		snprintf(msg, sizeof(msg), "create %.300s: the task exists already", q->id);
 		shim_reply_err(s, c, SHIM_EXISTS, msg);
 	} else if (*q->checkpoint || *q->parent_checkpoint) {
-		shim_reply_err(s, c, SHIM_UNIMPLEMENTED, "create: restoring a checkpoint is not implemented: "
+		shim_reply_err(s, c, SHIM_UNIMPLEMENTED,
+			       "create: restoring a checkpoint is not implemented: "
 			       "hull has no checkpoint/restore");
 	} else {
 		create_task(s, c, q);
@@ -337,7 +353,7 @@ static void delete_init(struct shim *s, const struct shim_call *c, struct shim_t
 		r = hull_delete(&ct, true, &err);
 		hull_container_close(&ct);
 	} else if (err.code == -ENOENT) {
-		r = 0;	/* deleted already (by hand, or a delete that failed after it) */
+		r = 0; /* deleted already (by hand, or a delete that failed after it) */
 	}
 	if (r < 0)
 		return shim_reply_hull_err(s, c, &err);

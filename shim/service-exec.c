@@ -86,8 +86,11 @@ static int run_exec(struct shim *s, struct shim_proc *p, struct exec_call *ec)
 		return fd;
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	ec->o = (struct hull_exec_opts){ .root = p->task->root, .id = p->task->id, .process_file = path,
-					 .detach = true, .pid_out = &ec->pid };
+	ec->o = (struct hull_exec_opts){ .root = p->task->root,
+					 .id = p->task->id,
+					 .process_file = path,
+					 .detach = true,
+					 .pid_out = &ec->pid };
 	int console = -1;
 	_cleanup_free_ char *console_path = NULL;
 	int r = shim_stdio_open(s, p, &ec->err);

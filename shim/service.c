@@ -17,16 +17,26 @@ static const struct {
 	const char *name;
 	void (*fn)(struct shim *s, const struct shim_call *c, const uint8_t *b, size_t n);
 } methods[] = {
-	{ "State", shim_m_state }, { "Create", shim_m_create }, { "Start", shim_m_start },
-	{ "Delete", shim_m_delete }, { "Pids", shim_m_pids }, { "Pause", shim_m_pause },
-	{ "Resume", shim_m_resume }, { "Checkpoint", shim_m_checkpoint }, { "Kill", shim_m_kill },
-	{ "Exec", shim_m_exec }, { "ResizePty", shim_m_resize_pty }, { "CloseIO", shim_m_close_io },
-	{ "Update", shim_m_update }, { "Wait", shim_m_wait }, { "Stats", shim_m_stats },
-	{ "Connect", shim_m_connect }, { "Shutdown", shim_m_shutdown },
+	{ "State", shim_m_state },
+	{ "Create", shim_m_create },
+	{ "Start", shim_m_start },
+	{ "Delete", shim_m_delete },
+	{ "Pids", shim_m_pids },
+	{ "Pause", shim_m_pause },
+	{ "Resume", shim_m_resume },
+	{ "Checkpoint", shim_m_checkpoint },
+	{ "Kill", shim_m_kill },
+	{ "Exec", shim_m_exec },
+	{ "ResizePty", shim_m_resize_pty },
+	{ "CloseIO", shim_m_close_io },
+	{ "Update", shim_m_update },
+	{ "Wait", shim_m_wait },
+	{ "Stats", shim_m_stats },
+	{ "Connect", shim_m_connect },
+	{ "Shutdown", shim_m_shutdown },
 };
 
-bool shim_dispatch(struct shim *s, const struct shim_call *c, const char *method, const uint8_t *req,
-		   size_t len)
+bool shim_dispatch(struct shim *s, const struct shim_call *c, const char *method, const uint8_t *req, size_t len)
 {
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (!strcmp(methods[i].name, method)) {
@@ -68,8 +78,7 @@ struct shim_task *shim_need_task(struct shim *s, const struct shim_call *c, cons
 	return t;
 }
 
-struct shim_proc *shim_need_proc(struct shim *s, const struct shim_call *c, const char *id,
-				 const char *exec_id)
+struct shim_proc *shim_need_proc(struct shim *s, const struct shim_call *c, const char *id, const char *exec_id)
 {
 	struct shim_task *t = shim_need_task(s, c, id);
 	struct shim_proc *p = t ? shim_proc_find(t, exec_id) : NULL;
@@ -160,9 +169,9 @@ SHIM_METHOD(state)
 		r.exec_id = p->exec_id ? p->exec_id : "";
 		r.bundle = p->task->bundle;
 		r.pid = (uint32_t)p->pid;
-		r.status = p->exec_id ? (p->status == SHIM_CREATED ? HULLPB__TASK_STATUS__CREATED
+		r.status = p->exec_id ? (p->status == SHIM_CREATED   ? HULLPB__TASK_STATUS__CREATED
 					 : p->status == SHIM_RUNNING ? HULLPB__TASK_STATUS__RUNNING
-					 : HULLPB__TASK_STATUS__STOPPED)
+								     : HULLPB__TASK_STATUS__STOPPED)
 				      : init_status(p);
 		r.stdin = p->stdin_path;
 		r.stdout = p->stdout_path;
@@ -272,7 +281,7 @@ static void pause_resume(struct shim *s, const struct shim_call *c, const char *
 	struct shim_task *t = shim_need_task(s, c, id);
 	if (!t || on_container(s, c, t, do_pause, frozen ? (void *)1 : NULL) < 0)
 		return;
-	Hullpb__TaskPaused ev = HULLPB__TASK_PAUSED__INIT;	/* TaskResumed has the same one field */
+	Hullpb__TaskPaused ev = HULLPB__TASK_PAUSED__INIT; /* TaskResumed has the same one field */
 	ev.container_id = t->id;
 	shim_publish(s, frozen ? "/tasks/paused" : "/tasks/resumed",
 		     frozen ? "containerd.events.TaskPaused" : "containerd.events.TaskResumed", &ev);

@@ -5,19 +5,29 @@
 #include "shim.h"
 #include "task.pb-c.h"
 
-#define SHIM_METHOD(name) \
-	void shim_m_##name(struct shim *s, const struct shim_call *c, const uint8_t *b, size_t n)
+#define SHIM_METHOD(name) void shim_m_##name(struct shim *s, const struct shim_call *c, const uint8_t *b, size_t n)
 
-SHIM_METHOD(create); SHIM_METHOD(start); SHIM_METHOD(delete); SHIM_METHOD(state);
-SHIM_METHOD(wait); SHIM_METHOD(kill); SHIM_METHOD(pids); SHIM_METHOD(pause);
-SHIM_METHOD(resume); SHIM_METHOD(checkpoint); SHIM_METHOD(exec); SHIM_METHOD(resize_pty);
-SHIM_METHOD(close_io); SHIM_METHOD(update); SHIM_METHOD(stats); SHIM_METHOD(connect);
+SHIM_METHOD(create);
+SHIM_METHOD(start);
+SHIM_METHOD(delete);
+SHIM_METHOD(state);
+SHIM_METHOD(wait);
+SHIM_METHOD(kill);
+SHIM_METHOD(pids);
+SHIM_METHOD(pause);
+SHIM_METHOD(resume);
+SHIM_METHOD(checkpoint);
+SHIM_METHOD(exec);
+SHIM_METHOD(resize_pty);
+SHIM_METHOD(close_io);
+SHIM_METHOD(update);
+SHIM_METHOD(stats);
+SHIM_METHOD(connect);
 SHIM_METHOD(shutdown);
 
 /* The task and process a request names, or an answered NotFound (NULL). */
 struct shim_task *shim_need_task(struct shim *s, const struct shim_call *c, const char *id);
-struct shim_proc *shim_need_proc(struct shim *s, const struct shim_call *c, const char *id,
-				 const char *exec_id);
+struct shim_proc *shim_need_proc(struct shim *s, const struct shim_call *c, const char *id, const char *exec_id);
 void shim_reply_empty(struct shim *s, const struct shim_call *c);
 /* An undecodable request: InvalidArgument naming the method. */
 void shim_reply_bad(struct shim *s, const struct shim_call *c, const char *method);

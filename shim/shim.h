@@ -34,7 +34,7 @@ struct shim_copy {
 	struct shim_watch in, out;
 	uint8_t *buf;
 	size_t len, off;
-	bool drain_then_close;	/* CloseIO: copy what is there, then close out */
+	bool drain_then_close; /* CloseIO: copy what is there, then close out */
 	bool active;
 };
 
@@ -52,20 +52,20 @@ struct shim_proc {
 	struct timespec exited_at;
 	char *stdin_path, *stdout_path, *stderr_path;
 	bool terminal;
-	char *spec_json;	/* exec: the runtime-spec process, until started */
+	char *spec_json; /* exec: the runtime-spec process, until started */
 	size_t spec_len;
-	int stdio[3];		/* what the process gets as 0, 1, 2 (kept until it exits) */
-	int pty;		/* the terminal's master, -1 */
+	int stdio[3]; /* what the process gets as 0, 1, 2 (kept until it exits) */
+	int pty;      /* the terminal's master, -1 */
 	struct shim_copy copy_in, copy_out;
 	struct shim_proc *next;
 };
 
 struct shim_task {
-	char *id, *bundle, *root;	/* root: hull's state directory for it */
-	bool mounted;			/* bundle/rootfs is a mount we made */
+	char *id, *bundle, *root; /* root: hull's state directory for it */
+	bool mounted;		  /* bundle/rootfs is a mount we made */
 	struct shim_proc init;
 	struct shim_proc *execs;
-	struct shim_watch oom;		/* the memory cgroup's OOM events, fd -1 */
+	struct shim_watch oom; /* the memory cgroup's OOM events, fd -1 */
 	uint64_t oom_count;
 	struct hull_cgroup *cg;
 	struct shim_task *next;
@@ -74,7 +74,7 @@ struct shim_task {
 struct shim_conn {
 	struct shim_watch w;
 	struct hull_ttrpc_reader rd;
-	uint8_t *out;			/* bytes not yet written */
+	uint8_t *out; /* bytes not yet written */
 	size_t out_len, out_off;
 	struct shim_conn *next;
 };
@@ -101,11 +101,11 @@ struct shim {
 	struct shim_opts o;
 	int epfd;
 	struct shim_watch listener, signals;
-	char *socket_path;		/* removed when the shim exits */
+	char *socket_path; /* removed when the shim exits */
 	struct shim_conn *conns;
 	struct shim_task *tasks;
 	struct shim_waiter *waiters;
-	struct shim_watch publisher;	/* the ttrpc connection to containerd, fd -1 */
+	struct shim_watch publisher; /* the ttrpc connection to containerd, fd -1 */
 	struct hull_ttrpc_reader pub_rd;
 	uint32_t pub_stream;
 	int devnull;
@@ -119,8 +119,12 @@ struct shim {
 
 /* gRPC status codes containerd maps to its errors (errdefs.FromGRPC). */
 enum {
-	SHIM_UNKNOWN = 2, SHIM_INVALID = 3, SHIM_NOT_FOUND = 5, SHIM_EXISTS = 6,
-	SHIM_PRECONDITION = 9, SHIM_UNIMPLEMENTED = 12,
+	SHIM_UNKNOWN = 2,
+	SHIM_INVALID = 3,
+	SHIM_NOT_FOUND = 5,
+	SHIM_EXISTS = 6,
+	SHIM_PRECONDITION = 9,
+	SHIM_UNIMPLEMENTED = 12,
 };
 
 /* The shim's one log: containerd's "log" fifo in the bundle, lines as
@@ -139,8 +143,7 @@ void shim_reply_err(struct shim *s, const struct shim_call *c, int code, const c
 void shim_reply_hull_err(struct shim *s, const struct shim_call *c, const struct hull_err *err);
 
 /* service.c: the task service's methods, by name; false when unknown. */
-bool shim_dispatch(struct shim *s, const struct shim_call *c, const char *method, const uint8_t *req,
-		   size_t len);
+bool shim_dispatch(struct shim *s, const struct shim_call *c, const char *method, const uint8_t *req, size_t len);
 
 /* tasks.c: the table */
 struct shim_task *shim_task_find(struct shim *s, const char *id);
@@ -188,6 +191,5 @@ int shim_cmd_delete(struct shim_opts *o, struct hull_err *err);
 char *shim_root(const char *namespace_);
 /* In the bundle, when the runc options' Root replaced it: that root. */
 #define SHIM_ROOT_FILE "hull-root"
-
 
 #endif

@@ -24,10 +24,7 @@
 #include "service.h"
 #include "task.pb-c.h"
 
-char *shim_root(const char *namespace_)
-{
-	return hull_xasprintf("%s/%s", HULL_SHIM_ROOT, namespace_);
-}
+char *shim_root(const char *namespace_) { return hull_xasprintf("%s/%s", HULL_SHIM_ROOT, namespace_); }
 
 /* runc's shim groups a pod's containers in one shim by these annotations. */
 static char *grouping(const char *id)
@@ -83,7 +80,7 @@ static int make_socket(const char *path, struct hull_err *err)
 			close(fd);
 			return -EADDRINUSE;
 		}
-		unlink(path);	/* left by a shim that is gone */
+		unlink(path); /* left by a shim that is gone */
 	} else if (listen(fd, 128) == 0) {
 		return fd;
 	}
@@ -120,7 +117,8 @@ static int check_start_options(struct hull_err *err)
 		return 0;
 	Hullpb__Any *any = hullpb__any__unpack(NULL, len, buf);
 	Hullpb__RuncOptions *ro = any && !strcmp(any->type_url, "containerd.runc.v1.Options")
-		? hullpb__runc_options__unpack(NULL, any->value.len, any->value.data) : NULL;
+					  ? hullpb__runc_options__unpack(NULL, any->value.len, any->value.data)
+					  : NULL;
 	int r = 0;
 	if (ro && *ro->shim_cgroup)
 		r = hull_errf(err, ENOTSUP, "options ShimCgroup %s: not supported by this shim", ro->shim_cgroup);

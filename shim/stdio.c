@@ -40,7 +40,7 @@ static void copy_pump(struct shim *s, struct shim_copy *c)
 				return;
 			}
 			if (n < 0)
-				break;	/* the reader is gone */
+				break; /* the reader is gone */
 			c->off += (size_t)n;
 			continue;
 		}
@@ -53,7 +53,7 @@ static void copy_pump(struct shim *s, struct shim_copy *c)
 			return;
 		}
 		if (n <= 0)
-			break;	/* the end (a pty master says EIO), or CloseIO and all copied */
+			break; /* the end (a pty master says EIO), or CloseIO and all copied */
 		c->len = (size_t)n;
 		c->off = 0;
 	}
@@ -70,7 +70,7 @@ static void on_copy_out(struct shim *s, struct shim_watch *w, uint32_t events)
 {
 	struct shim_copy *c = (struct shim_copy *)((char *)w - offsetof(struct shim_copy, out));
 	if (events & (EPOLLERR | EPOLLHUP))
-		copy_finish(s, c);	/* nobody reads what we would write */
+		copy_finish(s, c); /* nobody reads what we would write */
 	else
 		copy_pump(s, c);
 }

@@ -17,13 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const ProtobufCMessageDescriptor *const requests[] = {
 	&hullpb__create_task_request__descriptor, &hullpb__start_request__descriptor,
-	&hullpb__delete_request__descriptor, &hullpb__exec_process_request__descriptor,
-	&hullpb__resize_pty_request__descriptor, &hullpb__state_request__descriptor,
-	&hullpb__kill_request__descriptor, &hullpb__close_iorequest__descriptor,
-	&hullpb__pids_request__descriptor, &hullpb__update_task_request__descriptor,
-	&hullpb__wait_request__descriptor, &hullpb__stats_request__descriptor,
-	&hullpb__connect_request__descriptor, &hullpb__shutdown_request__descriptor,
-	&hullpb__runc_options__descriptor, &hullpb__response__descriptor,
+	&hullpb__delete_request__descriptor,	  &hullpb__exec_process_request__descriptor,
+	&hullpb__resize_pty_request__descriptor,  &hullpb__state_request__descriptor,
+	&hullpb__kill_request__descriptor,	  &hullpb__close_iorequest__descriptor,
+	&hullpb__pids_request__descriptor,	  &hullpb__update_task_request__descriptor,
+	&hullpb__wait_request__descriptor,	  &hullpb__stats_request__descriptor,
+	&hullpb__connect_request__descriptor,	  &hullpb__shutdown_request__descriptor,
+	&hullpb__runc_options__descriptor,	  &hullpb__response__descriptor,
 };
 
 static void check_frame(const struct hull_ttrpc_header *h, const uint8_t *payload)
@@ -41,8 +41,8 @@ static void check_frame(const struct hull_ttrpc_header *h, const uint8_t *payloa
 	Hullpb__Request *req = hullpb__request__unpack(NULL, h->length, payload);
 	if (req) {
 		for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
-			ProtobufCMessage *m = protobuf_c_message_unpack(requests[i], NULL, req->payload.len,
-									req->payload.data);
+			ProtobufCMessage *m =
+				protobuf_c_message_unpack(requests[i], NULL, req->payload.len, req->payload.data);
 			if (m)
 				protobuf_c_message_free_unpacked(m, NULL);
 		}
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (rc < 0) {
 			if (h.length <= HULL_TTRPC_MAX)
-				abort();	/* refused a frame within the limit */
+				abort(); /* refused a frame within the limit */
 			break;
 		}
 	}

@@ -174,7 +174,8 @@ START_TEST(shim_metrics_oom)
 	ctd_ctr(&r, "task", "metrics", id, NULL);
 	ctd_assert_status(&r, 0);
 	ck_assert_msg((strstr(r.out, "memory.limit_in_bytes") && strstr(r.out, "33554432")) ||
-		      strstr(r.out, "memory.usage_limit"), "metrics: no memory limit in %.1000s", r.out);
+			      strstr(r.out, "memory.usage_limit"),
+		      "metrics: no memory limit in %.1000s", r.out);
 	ck_assert_msg(strstr(r.out, "pids.current"), "metrics: no pids in %.1000s", r.out);
 	ht_result_free(&r);
 	char *swaps = ht_read("/proc/swaps");
@@ -214,8 +215,10 @@ START_TEST(shim_exec_stdin)
 	ht_result_free(&r);
 	ctd_wait_task(id, "RUNNING", 10);
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "printf 'one\\ntwo\\n' | %s --address %s -n %s task exec --fifo-dir %s "
-		 "--exec-id in1 %s /bin/sh -c 'wc -l'", CTR, ctd.sock, NS, ctd.fifo, id);
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'one\\ntwo\\n' | %s --address %s -n %s task exec --fifo-dir %s "
+		 "--exec-id in1 %s /bin/sh -c 'wc -l'",
+		 CTR, ctd.sock, NS, ctd.fifo, id);
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	ctd_spawn(argv, &r, 30);
 	ctd_assert_status(&r, 0);
@@ -232,7 +235,8 @@ START_TEST(shim_exec_outlived_by_init)
 	struct ht_result r;
 	const char *id = ctd_test_id("outlive");
 	const char *const opts[] = { "--detach", NULL };
-	ctd_ctr_run(&r, id, opts, "i=0; while [ ! -e /tmp/done ] && [ $i -lt 1500 ]; do usleep 20000; i=$((i+1)); done");
+	ctd_ctr_run(&r, id, opts,
+		    "i=0; while [ ! -e /tmp/done ] && [ $i -lt 1500 ]; do usleep 20000; i=$((i+1)); done");
 	ctd_assert_status(&r, 0);
 	ht_result_free(&r);
 	ctd_wait_task(id, "RUNNING", 10);
@@ -264,8 +268,8 @@ START_TEST(shim_failed_start_leaves_nothing)
 	argv[n - 3] = "/no/such/binary";
 	argv[n - 2] = NULL;
 	ctd_spawn(argv, &r, 30);
-	ck_assert_msg(r.status != 0 && strstr(r.err, "/no/such/binary"), "ctr run: exit %d, stderr %.800s",
-		      r.status, r.err);
+	ck_assert_msg(r.status != 0 && strstr(r.err, "/no/such/binary"), "ctr run: exit %d, stderr %.800s", r.status,
+		      r.err);
 	ht_result_free(&r);
 	ctd_remove_container(id);
 	char path[PATH_MAX];
@@ -335,8 +339,10 @@ START_TEST(shim_log_binary)
 	snprintf(logger, sizeof(logger), "%s/logger.sh", ctd.dir);
 	snprintf(out, sizeof(out), "%s/logger.out", ctd.dir);
 	snprintf(err, sizeof(err), "%s/logger.err", ctd.dir);
-	snprintf(script, sizeof(script), "#!/bin/sh\nexec 5>&-\n{ echo \"$CONTAINER_ID $1 $2\"; cat <&3; } > %s.tmp && "
-		 "mv %s.tmp %s &\ncat <&4 > %s.tmp && mv %s.tmp %s &\nwait\n", out, out, out, err, err, err);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\nexec 5>&-\n{ echo \"$CONTAINER_ID $1 $2\"; cat <&3; } > %s.tmp && "
+		 "mv %s.tmp %s &\ncat <&4 > %s.tmp && mv %s.tmp %s &\nwait\n",
+		 out, out, out, err, err, err);
 	ctd_file_put(logger, script, 0755);
 	snprintf(uri, sizeof(uri), "binary://%s?tag=t+1", logger);
 	const char *const opts[] = { "--detach", "--log-uri", uri, NULL };
