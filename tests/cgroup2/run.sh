@@ -67,71 +67,12 @@ fi
 mkdir -p "$CGROUP2_CACHE"
 cache=$(cd "$CGROUP2_CACHE" && pwd)
 
-# closure MODDIR: the files (relative to MODDIR) of CGROUP2_MODULES and of
-# the modules they need, from MODDIR/modules.dep; MISSING:name for unknown ones
-closure() {
-	awk -v want="$CGROUP2_MODULES" '
-		{ key = $1; sub(/:$/, "", key); name = key; sub(/.*\//, "", name); sub(/\.ko$/, "", name)
-		  gsub(/-/, "_", name); file[name] = key; line[key] = $0 }
-		END {
-			n = split(want, w, " ")
-			for (i = 1; i <= n; i++) {
-				if (!(w[i] in file)) { print "MISSING:" w[i]; continue }
-				todo[file[w[i]]] = 1
-			}
-			do {
-				more = 0
-				for (k in todo) {
-					if (k in done) continue
-					done[k] = 1; more = 1
-					m = split(line[k], d, " ")
-					for (j = 2; j <= m; j++) todo[d[j]] = 1
-				}
-			} while (more)
-			for (k in done) print k
-		}' "$1/modules.dep"
-}
-
-# --- Debian's kernel, downloaded once ---------------------------------------
+# Debian's kernel, downloaded once: kernel_fetch and kernel_closure
+. tests/kernel.sh
 kdir=$cache/kernel
-# Only the kernel and the modules the guest loads are kept (the package
-# unpacks to 400 MB); another CGROUP2_MODULES unpacks the .deb again.
-if ! ls "$kdir"/boot/vmlinuz-* >/dev/null 2>&1 || [ "$(cat "$kdir/.modules" 2>/dev/null)" != "$CGROUP2_MODULES" ]; then
-	deb=$(ls "$cache"/linux-image-[0-9]*_amd64.deb 2>/dev/null | tail -n 1 || true)
-	if [ -z "$deb" ]; then
-		resolve() {
-			apt-cache depends linux-image-amd64 2>/dev/null |
-				sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
-		}
-		pkg=$(resolve)
-		if [ -z "$pkg" ]; then
-			apt-get update -qq >/dev/null 2>&1 || true
-			pkg=$(resolve)
-		fi
-		[ -n "$pkg" ] || die "apt-cache: linux-image-amd64 names no linux-image-*-amd64 package"
-		echo "hull: check-cgroup2: downloading $pkg" >&2
-		(cd "$cache" && apt-get download -qq "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
-		deb=$(ls "$cache"/"$pkg"_*_amd64.deb 2>/dev/null | tail -n 1 || true)
-		[ -n "$deb" ] || die "apt-get download $pkg failed"
-	fi
-	rm -rf "$kdir" "$kdir.tmp" "$kdir.full"
-	dpkg-deb -x "$deb" "$kdir.full" || die "dpkg-deb -x $deb failed"
-	v=$(ls "$kdir.full"/boot/vmlinuz-* | tail -n 1)
-	v=${v##*/vmlinuz-}
-	# The package leaves modules.dep to its postinst (depmod).
-	busybox depmod -b "$kdir.full" "$v" || die "depmod $v failed"
-	mkdir -p "$kdir.tmp/boot" "$kdir.tmp/lib/modules/$v"
-	cp "$kdir.full/boot/vmlinuz-$v" "$kdir.full/boot/config-$v" "$kdir.tmp/boot/"
-	cp "$kdir.full/lib/modules/$v/modules.dep" "$kdir.tmp/lib/modules/$v/"
-	for m in $(closure "$kdir.full/lib/modules/$v"); do
-		case $m in MISSING:*) rm -rf "$kdir.full" "$kdir.tmp"; die "CGROUP2_MODULES: no module ${m#MISSING:} in $v" ;; esac
-		mkdir -p "$kdir.tmp/lib/modules/$v/${m%/*}"
-		cp "$kdir.full/lib/modules/$v/$m" "$kdir.tmp/lib/modules/$v/$m"
-	done
-	rm -rf "$kdir.full"
-	echo "$CGROUP2_MODULES" >"$kdir.tmp/.modules"
-	mv "$kdir.tmp" "$kdir"
-fi
+# Only the kernel and the modules the guest loads are kept; another
+# CGROUP2_MODULES unpacks the .deb again.
+kernel_fetch "$cache" "$kdir" "$CGROUP2_MODULES"
 vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | tail -n 1)
 kver=${vmlinuz##*/vmlinuz-}
 moddir=$kdir/lib/modules/$kver
@@ -172,7 +113,7 @@ printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/:/bi
 printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$st"/etc/group
 
 # the modules asked for and what they depend on, with their modules.dep lines
-mods=$(closure "$moddir")
+mods=$(kernel_closure "$moddir" "$CGROUP2_MODULES")
 : >"$st/lib/modules/$kver/modules.dep"
 for m in $mods; do
 	case $m in MISSING:*) die "CGROUP2_MODULES: no module ${m#MISSING:} in $kver" ;; esac
