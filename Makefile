@@ -112,6 +112,17 @@ check-cgroup2: hull $(BUILDDIR)/hull-tests
 		CGROUP2_SUITES="$(CGROUP2_SUITES)" CGROUP2_MODULES="$(CGROUP2_MODULES)" BUILDDIR="$(BUILDDIR)" FIXTURE="$(FIXTURE)" \
 		HULL="$(CURDIR)/hull" sh tests/cgroup2/run.sh
 
+# A systemd guest like a Kubernetes node (see tests/node/run.sh): Debian 12
+# made by mmdebstrap (cached, rebuilt when its recipe changes), Debian's
+# kernel in qemu (TCG), cgroup v2, AppArmor, containerd configured with
+# SystemdCgroup and a hull runtime entry; NODE_SUITES run there.
+check-node: hull $(BUILDDIR)/hull-tests
+	@sh tests/fixture.sh $(FIXTURE)
+	@QEMU="$(QEMU)" NODE_TIMEOUT="$(NODE_TIMEOUT)" NODE_CACHE="$(NODE_CACHE)" NODE_SUITES="$(NODE_SUITES)" \
+		NODE_PACKAGES="$(NODE_PACKAGES)" NODE_MODULES="$(NODE_MODULES)" NODE_IMAGE_MB="$(NODE_IMAGE_MB)" \
+		NODE_APT_SOURCES="$(NODE_APT_SOURCES)" NODE_KERNEL_DEBS="$(NODE_KERNEL_DEBS)" BUILDDIR="$(BUILDDIR)" \
+		FIXTURE="$(FIXTURE)" HULL="$(CURDIR)/hull" sh tests/node/run.sh
+
 check-man:
 	mandoc -T lint -W warning $(MAN)
 
@@ -273,4 +284,4 @@ clean:
 	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(ASAN_CLI_OBJ:.o=.d) $(BUILDDIR)/asan/cli/main.d \
 	$(ASAN_SHIM_OBJ:.o=.d)
 
-.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-format format check-unit check-integration check-containerd check-cgroup2 check-man bench bench-smoke install uninstall soak clean
+.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-format format check-unit check-integration check-containerd check-cgroup2 check-node check-man bench bench-smoke install uninstall soak clean

@@ -78,3 +78,22 @@ CGROUP2_SUITES = cgroups_base cgroups_resources cgroups_events lifecycle rootfs_
 # the modules the guest loads (Debian's 6.1 has overlayfs as a module, and no
 # lowerdir+: rootfs_overlay tests the one-string mount(2) path there)
 CGROUP2_MODULES = virtio_pci virtio_blk loop overlay
+# make check-node: a systemd guest like a Kubernetes node (tests/node/run.sh):
+# Debian 12 built with mmdebstrap into an ext4 image, booted on Debian's
+# kernel in qemu (TCG) with cgroup v2 and AppArmor; a oneshot unit runs the
+# suites. The image is rebuilt only when its recipe changes (NODE_PACKAGES,
+# NODE_MODULES, NODE_IMAGE_MB, the kernel, tests/node/); the kernel's .deb is
+# shared with check-cgroup2; the console is kept in $(NODE_CACHE)/console.log.
+NODE_CACHE = $(BUILDDIR)/node
+NODE_TIMEOUT = 900
+NODE_SUITES = lifecycle cgroups_base cgroups_resources exec
+NODE_KERNEL_DEBS = $(CGROUP2_CACHE)
+NODE_PACKAGES = systemd systemd-sysv udev dbus kmod procps apparmor apparmor-utils containerd \
+	iproute2 busybox-static python3 python3-grpcio \
+	libmnl0 libseccomp2 libcap2 libjansson4 libcgroup2 libsubunit0
+# modules in the image (with their dependencies); the initramfs loads the
+# virtio disk and ext4 ones to mount the root
+NODE_MODULES = virtio_pci virtio_blk ext4 crc32c_generic loop overlay bridge veth br_netfilter
+# the image's size (sparse), the apt sources mmdebstrap reads (the host's)
+NODE_IMAGE_MB = 2048
+NODE_APT_SOURCES = /etc/apt/sources.list.d/debian.sources
