@@ -93,7 +93,7 @@ NODE_PACKAGES = systemd systemd-sysv udev dbus kmod procps apparmor apparmor-uti
 	libmnl0 libseccomp2 libcap2 libjansson4 libcgroup2 libsubunit0
 # modules in the image (with their dependencies); the initramfs loads the
 # virtio disk and ext4 ones to mount the root
-NODE_MODULES = virtio_pci virtio_blk ext4 crc32c_generic loop overlay bridge veth br_netfilter
+NODE_MODULES = virtio_pci virtio_blk ext4 crc32c_generic autofs4 binfmt_misc loop overlay bridge veth br_netfilter
 # the image's size (sparse), the apt sources mmdebstrap reads (the host's)
 NODE_IMAGE_MB = 2048
 NODE_APT_SOURCES = /etc/apt/sources.list.d/debian.sources
