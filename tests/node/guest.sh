@@ -46,7 +46,8 @@ fi
 say "boot: slowest units: $(systemd-analyze blame --no-pager 2>/dev/null | head -n 5 | awk '{ printf "%s %s, ", $2, $1 }')"
 # Linux 6.1 leaves a process in its time namespace at execve (after
 # unshare(CLONE_NEWTIME) only children enter the new one); later kernels
-# move it: hull's init relies on that.
+# move it. hull's init joins it with setns, so either way is fine: this line
+# says which kernel the exec suite's time namespace test ran on.
 [ "$(unshare --time readlink /proc/self/ns/time)" = "$(readlink /proc/self/ns/time)" ] && tns=no || tns=yes
 say "kernel: $(uname -r), execve enters an unshared time namespace: $tns, command line: $(cat /proc/cmdline)"
 fs=$(stat -f -c %T /sys/fs/cgroup)
