@@ -278,6 +278,17 @@ static int remount(const struct hull_mount *m, int rootfd, int *root, const char
 	return r;
 }
 
+/* linux.mountLabel: the SELinux context of the files of the container's
+ * own filesystems, as a "context=" option (quoted: an MLS label holds
+ * commas), as runc does for tmpfs, mqueue and devpts. */
+static char *labeled_data(const struct hull_mount *m, const char *mount_label)
+{
+	if (!mount_label || !*mount_label || m->is_bind ||
+	    !(is_type(m, "tmpfs") || is_type(m, "mqueue") || is_type(m, "devpts")))
+		return NULL;
+	return hull_xasprintf("%s%scontext=\"%s\"", m->data ? m->data : "", m->data ? "," : "", mount_label);
+}
+
 int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 		   const struct hull_rootfs_opts *opts, int *root, struct hull_err *err)
 {
@@ -290,5 +301,10 @@ int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 		return mount_bind(m, rootfd, opts->idmap_fds ? opts->idmap_fds[i] : -1, root, label, err);
 	if (is_type(m, "cgroup"))
 		return hull_mount_cgroup(m, label, rootfd, opts, err);
-	return mount_fs(m, rootfd, root, label, err);
+	_cleanup_free_ char *data = labeled_data(m, spec->linux_.mount_label);
+	if (!data)
+		return mount_fs(m, rootfd, root, label, err);
+	struct hull_mount labeled = *m;
+	labeled.data = data;
+	return mount_fs(&labeled, rootfd, root, label, err);
 }

@@ -12,6 +12,7 @@
 #include "../base/trace.h"
 #include "console.h"
 #include "enter.h"
+#include "lsm.h"
 #include "placement.h"
 #include "process.h"
 #include "seccomp.h"
@@ -84,6 +85,15 @@ static int prepare(const struct hull_enter *e, struct hull_err *err)
 	return r;
 }
 
+/* The LSM label for the execve, then seccomp: the label takes effect only
+ * at execve, so nothing of hull's runs confined by it, and no syscall is
+ * left for the filter to deny but execve. */
+static int confine(const struct hull_enter *e, int notify_fd, struct hull_err *err)
+{
+	int r = hull_lsm_exec_label(&e->spec->process, err);
+	return r < 0 ? r : hull_seccomp_load(e->seccomp, notify_fd, err);
+}
+
 _Noreturn void hull_enter_container(const struct hull_enter *e)
 {
 	struct hull_err err = { 0 };
@@ -105,11 +115,11 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 		hull_syserr(&err, errno, "PR_SET_PDEATHSIG");
 		fail(report, &err);
 	}
-	if (notify && hull_seccomp_load(e->seccomp, e->sync_fd, &err) < 0)
+	if (notify && confine(e, e->sync_fd, &err) < 0)
 		fail(report, &err);
 	if (e->before_exec && e->before_exec(e->data, &report, &err) < 0)
 		fail(report, &err);
-	if (!notify && hull_seccomp_load(e->seccomp, -1, &err) < 0)
+	if (!notify && confine(e, -1, &err) < 0)
 		fail(report, &err);
 	hull_process_exec(p, exe, &err);
 	fail(report, &err);

@@ -32,11 +32,11 @@ struct hull_enter {
  * the root; I/O priority, scheduler, personality; the bounding set, user,
  * groups and capabilities; no_new_privs; the executable looked up; every
  * fd but the preserved ones close-on-exec, signals reset; before_exec;
- * seccomp; execve. After seccomp only execve is called (a profile written
+ * the AppArmor profile or SELinux label (the exec attr); seccomp; execve. After seccomp only execve is called (a profile written
  * for the process need allow nothing of hull's), except with
  * SCMP_ACT_NOTIFY rules: their listener fd must reach hull while it still
- * waits, so the filter is loaded before before_exec, whose sendmsg and
- * wait then run under it. */
+ * waits, so the label and the filter come before before_exec, whose
+ * sendmsg and wait then run under the filter. */
 _Noreturn void hull_enter_container(const struct hull_enter *e);
 
 #endif

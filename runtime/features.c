@@ -17,6 +17,7 @@
 #include "../cgroups/cgroups.h"
 #include "../oci-spec/parse.h"
 #include "features.h"
+#include "lsm.h"
 #include "seccomp.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -137,8 +138,8 @@ static json_t *linux_features(void)
 			 "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 0,
 			 "rdma", hull_cgroup_controller_known("rdma"),
 			 "seccomp", seccomp(),
-			 "apparmor", "enabled", 0,
-			 "selinux", "enabled", 0,
+			 "apparmor", "enabled", hull_apparmor_enabled(),
+			 "selinux", "enabled", hull_selinux_enabled(),
 			 "memoryPolicy", "modes", strv(spec_mpol_modes), "flags", strv(spec_mpol_flags),
 			 "intelRdt", "enabled", 1, "schemata", 1, "monitoring", 1,
 			 "mountExtensions", "idmap", "enabled", 1,

@@ -2,7 +2,9 @@
 #define HULL_RUNTIME_FEATURES_H
 
 /* The `hull features` document (runtime-spec features.md), indented JSON;
- * NULL when out of memory. Caller frees. */
+ * NULL when out of memory. linux.apparmor and linux.selinux say whether
+ * this host has the LSM enabled: hull applies its labels only there.
+ * Caller frees. */
 char *hull_features_json(const char *version);
 
 #endif

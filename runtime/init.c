@@ -17,6 +17,7 @@
 #include "../base/trace.h"
 #include "enter.h"
 #include "init.h"
+#include "lsm.h"
 #include "net.h"
 
 static _Noreturn void fail(const struct hull_init_args *a, const struct hull_err *err)
@@ -25,8 +26,10 @@ static _Noreturn void fail(const struct hull_init_args *a, const struct hull_err
 	_exit(1);
 }
 
-static int join_keyring(const char *id, struct hull_err *err)
+static int join_keyring(const char *id, const struct hull_process *p, struct hull_err *err)
 {
+	if (hull_lsm_keyring_label(p, err) < 0)
+		return err->code;
 	/* A fresh session keyring, so the container cannot read the host's keys. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, id) < 0 && errno != ENOSYS)
 		return hull_syserr(err, errno, "session keyring %s", id);
@@ -93,7 +96,7 @@ _Noreturn void hull_init_run(const struct hull_init_args *a)
 	if ((a->plan->clone_flags & CLONE_NEWNET) && !hull_net_wanted(a->spec) &&
 	    hull_net_loopback_up(&err) < 0)
 		fail(a, &err);
-	if (!a->no_new_keyring && join_keyring(a->id, &err) < 0)
+	if (!a->no_new_keyring && join_keyring(a->id, &a->spec->process, &err) < 0)
 		fail(a, &err);
 	hull_trace("namespaces");
 	if (hull_rootfs_setup(a->spec, a->rootfs, &err) < 0 || hull_uts_setup(a->spec, &err) < 0)

@@ -9,43 +9,9 @@
 #include "../base/cleanup.h"
 #include "../base/util.h"
 #include "caps.h"
+#include "lsm.h"
 #include "placement.h"
 #include "security.h"
-
-static bool apparmor_enabled(void)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len;
-	struct hull_err ignore = { 0 };
-	if (access("/sys/kernel/security/apparmor", F_OK) < 0)
-		return false;
-	return hull_read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", &buf, &len,
-				 &ignore) == 0 && len > 0 && buf[0] == 'Y';
-}
-
-static bool selinux_enabled(void)
-{
-	return access("/sys/fs/selinux/enforce", F_OK) == 0;
-}
-
-/* hull has no host with either LSM to prove a label is applied, so it
- * refuses a label rather than run the container unconfined. */
-static int check_lsm(const struct hull_spec *spec, struct hull_err *err)
-{
-	const struct hull_process *p = &spec->process;
-	if (p->apparmor_profile && *p->apparmor_profile)
-		return hull_errf(err, EOPNOTSUPP, "process.apparmorProfile: %s",
-				 apparmor_enabled() ? "AppArmor profiles are not supported yet"
-						    : "AppArmor is not enabled on this host");
-	const char *what = p->selinux_label && *p->selinux_label ? "process.selinuxLabel"
-			 : spec->linux_.mount_label && *spec->linux_.mount_label ? "linux.mountLabel"
-			 : NULL;
-	if (what)
-		return hull_errf(err, EOPNOTSUPP, "%s: %s", what,
-				 selinux_enabled() ? "SELinux labels are not supported yet"
-						   : "SELinux is not enabled on this host");
-	return 0;
-}
 
 /* The rules of sched_setattr(2), checked here so that the message names the
  * field instead of the kernel's EINVAL. */
@@ -88,7 +54,7 @@ int hull_security_validate(const struct hull_spec *spec, struct hull_capsets *ca
 	const struct hull_process *p = &spec->process;
 	int r = hull_caps_resolve(p, caps, err);
 	if (r == 0)
-		r = check_lsm(spec, err);
+		r = hull_lsm_validate(spec, err);
 	if (r == 0)
 		r = check_scheduler(&p->scheduler, err);
 	/* execCPUAffinity is for processes that join a container (exec), not

@@ -1,5 +1,5 @@
-/* Process security: the capability sets, no_new_privs, LSM labels this host
- * cannot apply, I/O priority, scheduler and personality. */
+/* Process security: the capability sets, no_new_privs, I/O priority,
+ * scheduler and personality (the LSM labels: lsm.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,47 +165,6 @@ START_TEST(ambient_not_inheritable)
 }
 END_TEST
 
-static void apparmor_edit(struct ht *t)
-{
-	json_object_set_new(process(t), "apparmorProfile", json_string("docker-default"));
-	ht_sh(t, CAPS_AND_NNP);
-}
-
-START_TEST(apparmor_profile)
-{
-	assert_config_error(apparmor_edit, "hull: config.json: process.apparmorProfile: AppArmor is "
-					   "not enabled on this host\n");
-}
-END_TEST
-
-static void selinux_edit(struct ht *t)
-{
-	json_object_set_new(process(t), "selinuxLabel",
-			    json_string("system_u:system_r:container_t:s0"));
-	ht_sh(t, CAPS_AND_NNP);
-}
-
-START_TEST(selinux_label)
-{
-	assert_config_error(selinux_edit, "hull: config.json: process.selinuxLabel: SELinux is not "
-					  "enabled on this host\n");
-}
-END_TEST
-
-static void mount_label_edit(struct ht *t)
-{
-	json_object_set_new(json_object_get(t->cfg, "linux"), "mountLabel",
-			    json_string("system_u:object_r:container_file_t:s0"));
-	ht_sh(t, CAPS_AND_NNP);
-}
-
-START_TEST(mount_label)
-{
-	assert_config_error(mount_label_edit, "hull: config.json: linux.mountLabel: SELinux is not "
-					      "enabled on this host\n");
-}
-END_TEST
-
 /* ionice reads ioprio_get; field 19 of /proc/self/stat is the nice value. */
 START_TEST(io_priority_scheduler_personality)
 {
@@ -267,9 +226,6 @@ HULL_SUITE(security, integration)
 	tcase_add_test(tc, unknown_cap);
 	tcase_add_test(tc, lowercase_cap);
 	tcase_add_test(tc, ambient_not_inheritable);
-	tcase_add_test(tc, apparmor_profile);
-	tcase_add_test(tc, selinux_label);
-	tcase_add_test(tc, mount_label);
 	tcase_add_test(tc, io_priority_scheduler_personality);
 	tcase_add_test(tc, defaults_untouched);
 	tcase_add_test(tc, scheduler_bad_priority);

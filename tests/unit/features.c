@@ -7,6 +7,7 @@
 
 #include "../../cgroups/cgroups.h"
 #include "../../runtime/features.h"
+#include "../../runtime/lsm.h"
 #include "spec-testutil.h"
 
 static json_t *features(void)
@@ -93,6 +94,16 @@ START_TEST(test_shape)
 	ck_assert_uint_eq(json_array_size(json_object_get(linux_get(f, "memoryPolicy"), "modes")), 7);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(f, "annotations"),
 							   "org.hull.version")), "9.9.9");
+	json_decref(f);
+}
+END_TEST
+
+/* linux.apparmor and linux.selinux: what the host has, as lsm.c finds it. */
+START_TEST(test_lsm_host)
+{
+	json_t *f = features();
+	ck_assert_int_eq(flag(linux_get(f, "apparmor"), "enabled"), hull_apparmor_enabled());
+	ck_assert_int_eq(flag(linux_get(f, "selinux"), "enabled"), hull_selinux_enabled());
 	json_decref(f);
 }
 END_TEST
@@ -220,6 +231,7 @@ HULL_SUITE(features, unit)
 	Suite *s = suite_create("features");
 	TCase *tc = tcase_create("features");
 	tcase_add_test(tc, test_shape);
+	tcase_add_test(tc, test_lsm_host);
 	tcase_add_test(tc, test_mount_options);
 	tcase_add_test(tc, test_lists_parse);
 	tcase_add_test(tc, test_flags_kept);

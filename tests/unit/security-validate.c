@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "../../runtime/caps.h"
+#include "../../runtime/lsm.h"
 #include "../../runtime/security.h"
 #include "spec-testutil.h"
 
@@ -132,6 +133,26 @@ START_TEST(test_good)
 }
 END_TEST
 
+/* The kernel's AppArmor profiles file: "NAME (MODE)" lines. */
+START_TEST(test_apparmor_profiles_list)
+{
+	const char *list = "docker-default (enforce)\n"
+			   "/usr/sbin/cupsd (complain)\n"
+			   "cri-containerd.apparmor.d (enforce)\n"
+			   "with space (kill)\n";
+	ck_assert(hull_apparmor_profiles_have(list, "docker-default"));
+	ck_assert(hull_apparmor_profiles_have(list, "/usr/sbin/cupsd"));
+	ck_assert(hull_apparmor_profiles_have(list, "cri-containerd.apparmor.d"));
+	ck_assert(hull_apparmor_profiles_have(list, "with space"));
+	ck_assert(!hull_apparmor_profiles_have(list, "docker"));
+	ck_assert(!hull_apparmor_profiles_have(list, "docker-default (enforce)"));
+	ck_assert(!hull_apparmor_profiles_have(list, "with"));
+	ck_assert(!hull_apparmor_profiles_have(list, "enforce"));
+	ck_assert(!hull_apparmor_profiles_have("", "docker-default"));
+	ck_assert(hull_apparmor_profiles_have("a (enforce)", "a"));
+}
+END_TEST
+
 HULL_SUITE(security_validate, unit)
 {
 	Suite *s = suite_create("security_validate");
@@ -141,6 +162,7 @@ HULL_SUITE(security_validate, unit)
 	tcase_add_test(tc, test_resolve_all_sets);
 	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
+	tcase_add_test(tc, test_apparmor_profiles_list);
 	suite_add_tcase(s, tc);
 	return s;
 }

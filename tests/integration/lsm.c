@@ -1,0 +1,277 @@
+/* The LSM labels: process.apparmorProfile and exec --apparmor,
+ * process.selinuxLabel, linux.mountLabel and exec --process-label. Where
+ * the host has the LSM, the label is applied (tcase apparmor loads a
+ * profile of its own with apparmor_parser: make check-node's guest); where
+ * it has not, hull refuses the label and no container runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/xattr.h>
+
+#include "exec.h"
+
+#define PROFILE "hull-test-deny-write"
+#define APPARMOR_PARSER "/sbin/apparmor_parser"
+
+/* Everything but writing /dev/shm/hull-denied (the container's tmpfs). */
+static const char profile_text[] =
+	"profile " PROFILE " flags=(attach_disconnected,mediate_deleted) {\n"
+	"  file,\n"
+	"  capability,\n"
+	"  network,\n"
+	"  signal,\n"
+	"  ptrace,\n"
+	"  unix,\n"
+	"  deny /dev/shm/hull-denied w,\n"
+	"}\n";
+
+static char profile_file[64];
+
+static bool host_apparmor(void)
+{
+	char *s = ht_read("/sys/module/apparmor/parameters/enabled");
+	bool on = s && s[0] == 'Y' && access("/sys/kernel/security/apparmor", F_OK) == 0;
+	free(s);
+	return on;
+}
+
+static bool host_selinux(void)
+{
+	return access("/sys/fs/selinux/enforce", F_OK) == 0;
+}
+
+static bool profile_loaded(void)
+{
+	char *list = ht_read("/sys/kernel/security/apparmor/profiles");
+	bool yes = list && (strstr(list, "\n" PROFILE " (") || !strncmp(list, PROFILE " (", strlen(PROFILE) + 2));
+	free(list);
+	return yes;
+}
+
+static bool can_load(const char *test)
+{
+	if (!host_apparmor()) {
+		fprintf(stderr, "lsm: %s: skipped: AppArmor is not enabled on this host\n", test);
+		return false;
+	}
+	if (access(APPARMOR_PARSER, X_OK) < 0) {
+		fprintf(stderr, "lsm: %s: skipped: no %s (Debian's apparmor)\n", test, APPARMOR_PARSER);
+		return false;
+	}
+	return true;
+}
+
+/* Once for the tcase, in the runner's process; removed in teardown. */
+static void profile_load(void)
+{
+	if (!host_apparmor() || access(APPARMOR_PARSER, X_OK) < 0)
+		return;
+	strcpy(profile_file, "/tmp/ht-aa-XXXXXX");
+	int fd = mkstemp(profile_file);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, profile_text, strlen(profile_text)), (ssize_t)strlen(profile_text));
+	close(fd);
+	/* -K: no cache file left in /var/cache/apparmor */
+	ck_assert_int_eq(ht_spawn_quiet(APPARMOR_PARSER, "-r", "-K", profile_file, NULL), 0);
+	ck_assert(profile_loaded());
+}
+
+static void profile_unload(void)
+{
+	if (!profile_file[0])
+		return;
+	if (profile_loaded())
+		ht_spawn_quiet(APPARMOR_PARSER, "-R", "-K", profile_file, NULL);
+	unlink(profile_file);
+	profile_file[0] = 0;
+}
+
+#define TRY_WRITE(file) "echo x > /dev/shm/" file " && echo " file " written || echo " file " refused; "
+
+/* The container's process runs in the profile: the kernel says so in its
+ * attr/current, and the write the profile denies fails; others do not. */
+START_TEST(apparmor_confines)
+{
+	if (!can_load("apparmor_confines"))
+		return;
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	json_object_set_new(process(&t), "apparmorProfile", json_string(PROFILE));
+	ht_sh(&t, "cat /proc/self/attr/current; " TRY_WRITE("hull-denied") TRY_WRITE("other"));
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, PROFILE " (enforce)\nhull-denied refused\nother written\n");
+	ck_assert_msg(strstr(r.err, "Permission denied"), "stderr: %s", r.err);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+/* exec --apparmor confines the exec'd process alone: the unconfined
+ * container's own exec stays unconfined and may write. */
+START_TEST(exec_apparmor)
+{
+	if (!can_load("exec_apparmor"))
+		return;
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ex_start_sleeper(&t);
+	EXEC(&t, &r, "--apparmor", PROFILE, t.id, "sh", "-c",
+	     "cat /proc/self/attr/current; " TRY_WRITE("hull-denied"));
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, PROFILE " (enforce)\nhull-denied refused\n");
+	ht_result_free(&r);
+	EXEC(&t, &r, t.id, "sh", "-c", "cat /proc/self/attr/current; " TRY_WRITE("hull-denied"));
+	ht_assert_status(&r, 0);
+	ck_assert_str_eq(r.out, "unconfined\nhull-denied written\n");
+	ht_result_free(&r);
+	ex_delete_and_finish(&t);
+}
+END_TEST
+
+static const char *apparmor_refusal(void)
+{
+	return host_apparmor() ? "process.apparmorProfile: profile \"hull-test-not-loaded\" is not loaded "
+				 "(/sys/kernel/security/apparmor/profiles)\n"
+			       : "process.apparmorProfile: AppArmor is not enabled on this host\n";
+}
+
+/* A profile hull cannot apply fails create, whatever the host. */
+START_TEST(apparmor_refused)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	json_object_set_new(process(&t), "apparmorProfile", json_string("hull-test-not-loaded"));
+	ht_sh(&t, "echo ran");
+	ht_run(&t, &r);
+	ht_assert_error(&r, apparmor_refusal());
+	ck_assert_str_eq(r.out, "");
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
+START_TEST(exec_apparmor_refused)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ex_start_sleeper(&t);
+	EXEC(&t, &r, "--apparmor", "hull-test-not-loaded", t.id, "echo", "ran");
+	ht_assert_error(&r, apparmor_refusal());
+	ck_assert_str_eq(r.out, "");
+	ht_result_free(&r);
+	ex_delete_and_finish(&t);
+}
+END_TEST
+
+/* ---- SELinux ---- */
+
+static void selinux_refused(const char *field, const char *value, const char *want)
+{
+	if (host_selinux()) {
+		fprintf(stderr, "lsm: %s: skipped: SELinux is enabled on this host\n", field);
+		return;
+	}
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	json_object_set_new(!strcmp(field, "mountLabel") ? lnx(&t) : process(&t), field, json_string(value));
+	ht_sh(&t, "echo ran");
+	ht_run(&t, &r);
+	ht_assert_error(&r, want);
+	ck_assert_str_eq(r.out, "");
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+
+START_TEST(selinux_label_refused)
+{
+	selinux_refused("selinuxLabel", "system_u:system_r:container_t:s0",
+			"hull: config.json: process.selinuxLabel: SELinux is not enabled on this host\n");
+}
+END_TEST
+
+START_TEST(mount_label_refused)
+{
+	selinux_refused("mountLabel", "system_u:object_r:container_file_t:s0:c1,c2",
+			"hull: config.json: linux.mountLabel: SELinux is not enabled on this host\n");
+}
+END_TEST
+
+START_TEST(exec_process_label_refused)
+{
+	if (host_selinux()) {
+		fprintf(stderr, "lsm: exec_process_label_refused: skipped: SELinux is enabled on this host\n");
+		return;
+	}
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	ex_start_sleeper(&t);
+	EXEC(&t, &r, "--process-label", "system_u:system_r:container_t:s0", t.id, "echo", "ran");
+	ht_assert_error(&r, "process.selinuxLabel: SELinux is not enabled on this host\n");
+	ck_assert_str_eq(r.out, "");
+	ht_result_free(&r);
+	ex_delete_and_finish(&t);
+}
+END_TEST
+
+/* On an SELinux host: the process runs with the label (the test's own,
+ * which the policy surely knows), the tmpfs and devpts have the mount
+ * label as their context= option. */
+START_TEST(selinux_labels_applied)
+{
+	if (!host_selinux()) {
+		fprintf(stderr, "lsm: selinux_labels_applied: skipped: SELinux is not enabled on this host\n");
+		return;
+	}
+	char *self = ht_read("/proc/self/attr/current");
+	ck_assert_ptr_nonnull(self);
+	self[strcspn(self, "\n")] = 0;
+	char ctx[256] = "";
+	ssize_t n = getxattr("/tmp", "security.selinux", ctx, sizeof(ctx) - 1);
+	ck_assert_int_gt(n, 0);
+	ctx[n] = 0;
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	json_object_set_new(process(&t), "selinuxLabel", json_string(self));
+	json_object_set_new(lnx(&t), "mountLabel", json_string(ctx));
+	/* SELinux ends the label with a NUL, not a newline. */
+	ht_sh(&t, "tr -d '\\000' < /proc/self/attr/current; echo; grep -c 'context=' /proc/self/mountinfo");
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	char want[600];
+	snprintf(want, sizeof(want), "%s\n", self);
+	ck_assert_msg(!strncmp(r.out, want, strlen(want)), "label: %s (want %s)", r.out, self);
+	ck_assert_msg(atoi(r.out + strlen(want)) >= 3, "tmpfs, mqueue and devpts with context=: %s", r.out);
+	ht_result_free(&r);
+	free(self);
+	ht_finish(&t);
+}
+END_TEST
+
+HULL_SUITE(lsm, integration)
+{
+	Suite *s = suite_create("lsm");
+	TCase *tc = tcase_create("apparmor");
+	tcase_add_unchecked_fixture(tc, profile_load, profile_unload);
+	tcase_add_test(tc, apparmor_confines);
+	tcase_add_test(tc, exec_apparmor);
+	tcase_add_test(tc, apparmor_refused);
+	tcase_add_test(tc, exec_apparmor_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("selinux");
+	tcase_add_test(tc, selinux_label_refused);
+	tcase_add_test(tc, mount_label_refused);
+	tcase_add_test(tc, exec_process_label_refused);
+	tcase_add_test(tc, selinux_labels_applied);
+	suite_add_tcase(s, tc);
+	return s;
+}
