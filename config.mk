@@ -15,7 +15,8 @@ KILL_WAIT_MS = 10000
 DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-dev check \
 	libsystemd-dev busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
 	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace clang-format \
-	python3-dbus python3-gi dbus-daemon protobuf-c-compiler libprotobuf-c-dev
+	python3-dbus python3-gi dbus-daemon protobuf-c-compiler libprotobuf-c-dev \
+	mmdebstrap e2fsprogs
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl
@@ -81,12 +82,16 @@ CGROUP2_MODULES = virtio_pci virtio_blk loop overlay
 # make check-node: a systemd guest like a Kubernetes node (tests/node/run.sh):
 # Debian 12 built with mmdebstrap into an ext4 image, booted on Debian's
 # kernel in qemu (TCG) with cgroup v2 and AppArmor; a oneshot unit runs the
-# suites. The image is rebuilt only when its recipe changes (NODE_PACKAGES,
-# NODE_MODULES, NODE_IMAGE_MB, the kernel, tests/node/); the kernel's .deb is
-# shared with check-cgroup2; the console is kept in $(NODE_CACHE)/console.log.
+# suites (lsm: AppArmor profiles for real; containerd: the CRI with both
+# cgroup drivers and containerd's AppArmor profile). The image is rebuilt
+# only when its recipe changes (NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
+# the kernel, tests/node/); the kernel's .deb is shared with check-cgroup2;
+# the console is kept in $(NODE_CACHE)/console.log.
 NODE_CACHE = $(BUILDDIR)/node
 NODE_TIMEOUT = 900
-NODE_SUITES = lifecycle cgroups_base cgroups_resources exec
+NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd
+# hull run /bin/true this many times per cgroup driver in the guest (timed)
+NODE_RUNS = 20
 NODE_KERNEL_DEBS = $(CGROUP2_CACHE)
 NODE_PACKAGES = systemd systemd-sysv udev dbus kmod procps apparmor apparmor-utils containerd \
 	iproute2 busybox-static python3 python3-grpcio \

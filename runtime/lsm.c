@@ -62,7 +62,7 @@ static int check_apparmor(const char *profile, struct hull_err *err)
 		return err->code;
 	}
 	if (!hull_apparmor_profiles_have(list, profile))
-		return hull_errf(err, ENOENT, "process.apparmorProfile: profile %s is not loaded (%s)",
+		return hull_errf(err, ENOENT, "process.apparmorProfile: profile \"%s\" is not loaded (%s)",
 				 HULL_Q(profile), AA_PROFILES);
 	return 0;
 }
@@ -108,7 +108,7 @@ static int apparmor_exec(const char *profile, struct hull_err *err)
 		r = write_attr(path, cmd);
 	}
 	if (r < 0)
-		return hull_syserr(err, -r, "process.apparmorProfile: %s: %s", HULL_Q(profile), path);
+		return hull_syserr(err, -r, "process.apparmorProfile: \"%s\": %s", HULL_Q(profile), path);
 	return 0;
 }
 
@@ -119,7 +119,7 @@ int hull_lsm_exec_label(const struct hull_process *p, struct hull_err *err)
 	if (set(p->selinux_label)) {
 		int r = write_attr("/proc/thread-self/attr/exec", p->selinux_label);
 		if (r < 0)
-			return hull_syserr(err, -r, "process.selinuxLabel: %s: /proc/thread-self/attr/exec",
+			return hull_syserr(err, -r, "process.selinuxLabel: \"%s\": /proc/thread-self/attr/exec",
 					   HULL_Q(p->selinux_label));
 	}
 	return 0;
@@ -131,7 +131,7 @@ int hull_lsm_keyring_label(const struct hull_process *p, struct hull_err *err)
 		return 0;
 	int r = write_attr("/proc/thread-self/attr/keycreate", p->selinux_label);
 	if (r < 0)
-		return hull_syserr(err, -r, "process.selinuxLabel: %s: /proc/thread-self/attr/keycreate",
+		return hull_syserr(err, -r, "process.selinuxLabel: \"%s\": /proc/thread-self/attr/keycreate",
 				   HULL_Q(p->selinux_label));
 	return 0;
 }

@@ -26,13 +26,16 @@
 
 const char ctd_cri_client[] =
 	"# A CRI client for the containerd suite, as kubelet would drive it: a pod\n"
-	"# (host network, so no CNI) on the runtime handler \"hull\" (runc's shim with\n"
-	"# BinaryName, or hull's shim); one container in it prints a line, gets a memory\n"
-	"# limit (UpdateContainerResources), is exec'd into (ExecSync) and exits. Protobuf by hand, so only python3-grpcio is needed.\n"
-	"# argv: SOCKET CTR ROOTFS WORKDIR CGROUP_PARENT\n"
+	"# (host network, so no CNI) on a runtime handler (runc's shim with\n"
+	"# BinaryName, or hull's shim); one container in it prints a line, has its\n"
+	"# AppArmor label read (its init's from here, an exec'd process's by\n"
+	"# ExecSync) and its cgroup's name, gets a memory limit\n"
+	"# (UpdateContainerResources), is exec'd into (ExecSync) and exits. Protobuf\n"
+	"# by hand, so only python3-grpcio is needed.\n"
+	"# argv: SOCKET CTR ROOTFS WORKDIR CGROUP_PARENT HANDLER\n"
 	"import grpc, hashlib, io, json, os, subprocess, sys, tarfile, time\n"
 	"\n"
-	"sock, ctr, rootfs, work, cgparent = sys.argv[1:6]\n"
+	"sock, ctr, rootfs, work, cgparent, handler = sys.argv[1:7]\n"
 	"IMAGE = \"hull.test/busybox:1\"\n"
 	"chan = grpc.insecure_channel(\"unix://\" + sock)\n"
 	"\n"
@@ -128,6 +131,36 @@ const char ctd_cri_client[] =
 	"    return st.get(3, [0])[0], code - (1 << 32) if code >= 1 << 31 else code\n"
 	"\n"
 	"\n"
+	"def container_pid(cid):\n"
+	"    info = call(\"ContainerStatus\", fld(1, cid) + fld(2, 1))\n"
+	"    for entry in info.get(2, []):\n"
+	"        kv = parse(entry)\n"
+	"        if kv.get(1, [b\"\"])[0] == b\"info\":\n"
+	"            return json.loads(kv[2][0])[\"pid\"]\n"
+	"    raise RuntimeError(\"no pid in the verbose status\")\n"
+	"\n"
+	"\n"
+	"def attr(path):\n"
+	"    try:\n"
+	"        with open(path) as f:\n"
+	"            return f.read().rstrip(\"\\n\\0\")\n"
+	"    except OSError:\n"
+	"        return \"none\"\n"
+	"\n"
+	"\n"
+	"def cgroup_path(pid):\n"
+	"    \"\"\"pid's cgroup: the memory controller's on v1, else the v2 one.\"\"\"\n"
+	"    v1 = v2 = None\n"
+	"    with open(\"/proc/%d/cgroup\" % pid) as f:\n"
+	"        for line in f:\n"
+	"            n, ctrls, path = line.rstrip(\"\\n\").split(\":\", 2)\n"
+	"            if \"memory\" in ctrls.split(\",\"):\n"
+	"                v1 = path\n"
+	"            elif n == \"0\":\n"
+	"                v2 = path\n"
+	"    return v1 if v1 is not None else v2\n"
+	"\n"
+	"\n"
 	"def wait_state(cid, want, secs):\n"
 	"    end = time.time() + secs\n"
 	"    while True:\n"
@@ -152,7 +185,7 @@ const char ctd_cri_client[] =
 	"    nsopt = fld(1, 2) + fld(2, 1)     # network NODE, pid CONTAINER, ipc POD\n"
 	"    pcfg = fld(1, meta) + fld(3, logdir) + fld(8, fld(1, cgparent) + fld(2, fld(1, nsopt)))\n"
 	"    step = \"RunPodSandbox\"\n"
-	"    pod = call(step, fld(1, pcfg) + fld(2, \"hull\"), 60)[1][0].decode()\n"
+	"    pod = call(step, fld(1, pcfg) + fld(2, handler), 60)[1][0].decode()\n"
 	"    cid = None\n"
 	"    try:\n"
 	"        script = (\"echo cri ok; i=0; while [ ! -e /tmp/done ] && [ $i -lt 250 ]; do \"\n"
@@ -165,6 +198,17 @@ const char ctd_cri_client[] =
 	"        call(step, fld(1, cid))\n"
 	"        step = \"ContainerStatus (running)\"\n"
 	"        wait_state(cid, (1, 2), 10)\n"
+	"        step = \"ContainerStatus (verbose)\"\n"
+	"        pid = container_pid(cid)\n"
+	"        print(\"init attr \" + attr(\"/proc/%d/attr/current\" % pid))\n"
+	"        step = \"ExecSync (attr)\"\n"
+	"        r = call(\"ExecSync\", fld(1, cid) + fld(2, \"cat\") + fld(2, \"/proc/self/attr/current\") + fld(3, 10), 15)\n"
+	"        out = r.get(1, [b\"\"])[0].decode().rstrip(\"\\n\\0\")\n"
+	"        print(\"exec attr \" + (out if r.get(3, [0])[0] == 0 else \"none\"))\n"
+	"        path = cgroup_path(pid)\n"
+	"        leaf = os.path.basename(path)\n"
+	"        print(\"cgroup \" + (\"scope\" if leaf == \"cri-containerd-%s.scope\" % cid else\n"
+	"                             \"dir\" if leaf == cid else \"other \" + path))\n"
 	"        # kubelet's resize: the runtime updates the running container's cgroup\n"
 	"        step = \"UpdateContainerResources\"\n"
 	"        call(step, fld(1, cid) + fld(2, fld(4, 64 << 20)))\n"
@@ -219,24 +263,43 @@ const char ctd_cri_client[] =
 	"    print(\"error: %s\" % (e.details() if isinstance(e, grpc.RpcError) else e), file=sys.stderr)\n"
 	"    sys.exit(1)\n";
 
-/* ---- tcase cri: the runtime entry with options BinaryName ---- */
+/* ---- tcase cri: the runtime entries with options BinaryName ---- */
 
-/* e) A pod and a container on runtime handler "hull", as kubelet makes
- * them: the container's output, exec and exit code, through the CRI. */
-START_TEST(cri_binary_name)
+/* The AppArmor label the CRI gives an unprivileged container: containerd's
+ * default profile where it supports AppArmor (enabled, with
+ * apparmor_parser to load the profile), else none ("none": the kernel has
+ * no attr/current to read). */
+static const char *cri_apparmor_label(void)
+{
+	char *on = ht_read("/sys/module/apparmor/parameters/enabled");
+	bool enabled = on && on[0] == 'Y' && access("/sys/kernel/security/apparmor", F_OK) == 0;
+	free(on);
+	if (!enabled)
+		return access("/sys/kernel/security/lsm", F_OK) == 0 ? "unconfined" : "none";
+	return access("/sbin/apparmor_parser", X_OK) == 0 ? "cri-containerd.apparmor.d (enforce)" : "unconfined";
+}
+
+/* A pod and a container on HANDLER as kubelet makes them: the container's
+ * output, AppArmor label, update, exec and exit code through the CRI; its
+ * cgroup a directory named after it (cgroupfs) or a systemd scope. */
+static void cri_pod(const char *handler, const char *cgparent, const char *cgroup_kind)
 {
 	struct ht_result r;
-	char script[PATH_MAX], path[PATH_MAX];
+	char script[PATH_MAX], path[PATH_MAX], want[512];
 	ctd_failures_mark();
 	ck_assert_msg(access(PYTHON, X_OK) == 0, "%s missing", PYTHON);
 	snprintf(script, sizeof(script), "%s/cri-client.py", ctd.dir);
-	char *argv[] = { PYTHON, script, ctd.sock, CTR, ctd.rootfs, ctd.dir, CRI_CGROUP, NULL };
+	char *argv[] = { PYTHON, script, ctd.sock, CTR, ctd.rootfs, ctd.dir, (char *)cgparent, (char *)handler, NULL };
 	ctd_spawn(argv, &r, 100);
-	ck_assert_msg(r.status == 0 &&
-			      !strcmp(r.out, "limit 67108864\nexec exit 2\nexec out exec ok\nexec err \nexit 6\n"
-					     "log cri ok\n"),
-		      "CRI client: exit %d\nstdout: %.600s\nstderr: %.1000s\nhull calls that failed:\n%s",
-		      r.status, r.out, r.err, ctd_hull_failures());
+	const char *label = cri_apparmor_label();
+	snprintf(want, sizeof(want),
+		 "init attr %s\nexec attr %s\ncgroup %s\nlimit 67108864\n"
+		 "exec exit 2\nexec out exec ok\nexec err \nexit 6\nlog cri ok\n",
+		 label, label, cgroup_kind);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, want),
+		      "CRI client (%s): exit %d\nstdout: %.600s\nwant: %s\nstderr: %.1000s\n"
+		      "hull calls that failed:\n%s",
+		      handler, r.status, r.out, want, r.err, ctd_hull_failures());
 	ht_result_free(&r);
 	if (ctd.native) {
 		/* hull's shim served the pod: its sandbox and its container, in one shim */
@@ -259,9 +322,50 @@ START_TEST(cri_binary_name)
 		      "no hull create in the wrapper's log: %.1500s", calls ? calls : "(none)");
 	free(calls);
 }
+
+/* e) The entry with the cgroupfs driver. */
+START_TEST(cri_binary_name)
+{
+	cri_pod("hull", CRI_CGROUP, "dir");
+}
+END_TEST
+
+/* Whether `hull features` says hull has the systemd cgroup driver. */
+static bool hull_has_systemd_driver(void)
+{
+	struct ht_result r;
+	char *argv[] = { (char *)ht_hull_bin(), "features", NULL };
+	ctd_spawn(argv, &r, 10);
+	json_t *f = r.status == 0 ? json_loads(r.out, 0, NULL) : NULL;
+	ht_result_free(&r);
+	bool yes = json_is_true(json_object_get(json_object_get(json_object_get(f, "linux"), "cgroup"), "systemd"));
+	json_decref(f);
+	return yes;
+}
+
+/* f) The entry with SystemdCgroup = true, as kubeadm sets up a node: the
+ * shim runs hull with --systemd-cgroup and a slice:prefix:name path; the
+ * container is in a scope of the pod's slice. */
+START_TEST(cri_systemd_cgroup)
+{
+	if (ctd.native) {
+		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: hull's own shim takes no SystemdCgroup\n");
+		return;
+	}
+	if (access("/run/systemd/system", F_OK) < 0) {
+		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: systemd is not this host's init\n");
+		return;
+	}
+	if (!hull_has_systemd_driver()) {
+		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: hull features: no systemd cgroup driver\n");
+		return;
+	}
+	cri_pod("hull-systemd", CRI_SLICE, "scope");
+}
 END_TEST
 
 HULL_TESTS(containerd_cri)
 {
 	tcase_add_test(tc, cri_binary_name);
+	tcase_add_test(tc, cri_systemd_cgroup);
 }

@@ -244,6 +244,11 @@ static void ctd_stop(void)
 	ctd_spawn(argv, NULL, 30);
 	remove_cgroups(NS);
 	remove_cgroups(CRI_CGROUP + 1);
+	/* The pod's slice of the systemd driver, if systemd keeps it */
+	if (access("/run/systemd/system", F_OK) == 0) {
+		char *stop[] = { "/bin/systemctl", "stop", CRI_SLICE, NULL };
+		ctd_spawn(stop, NULL, 10);
+	}
 	memset(&ctd, 0, sizeof(ctd));
 }
 
@@ -288,14 +293,13 @@ static const char config_head[] =
 	"[plugins.\"io.containerd.internal.v1.opt\"]\n"
 	"  path = \"%1$s/opt\"\n";
 
-/* The form Kubernetes nodes use: a runtime entry of runtime_type runc.v2
- * whose options name hull as BinaryName. restrict_oom_score_adj: the CRI
- * gives a sandbox oomScoreAdj -998, and lowering it needs CAP_SYS_RESOURCE,
+/* The form Kubernetes nodes use. AppArmor is left on: where the host has
+ * it, the CRI gives containers its default profile, as on a Debian or
+ * Ubuntu node. restrict_oom_score_adj: the CRI gives a sandbox oomScoreAdj -998, and lowering it needs CAP_SYS_RESOURCE,
  * which this host's root may lack (runc fails the same way without it). */
 static const char config_cri[] =
 	"[plugins.\"io.containerd.grpc.v1.cri\"]\n"
 	"  sandbox_image = \"hull.test/busybox:1\"\n"
-	"  disable_apparmor = true\n"
 	"  restrict_oom_score_adj = true\n"
 	"  stream_server_address = \"127.0.0.1\"\n"
 	"  stream_server_port = \"0\"\n"
@@ -308,13 +312,20 @@ static const char config_cri[] =
 	"    bin_dir = \"%1$s/cni/bin\"\n"
 	"    conf_dir = \"%1$s/cni/conf\"\n";
 
-/* The runtime entry: runc's shim with hull as BinaryName (%1$s the
- * wrapper, %2$s its root), or hull's own shim. */
+/* The runtime entries: runc's shim with hull as BinaryName (%1$s the
+ * wrapper, %2$s its root), with the cgroupfs driver (hull) and the systemd
+ * one (hull-systemd); or hull's own shim. */
 static const char runtime_runc[] =
 	"      runtime_type = \"io.containerd.runc.v2\"\n"
 	"      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.hull.options]\n"
 	"        BinaryName = \"%1$s\"\n"
-	"        Root = \"%2$s\"\n";
+	"        Root = \"%2$s\"\n"
+	"    [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.hull-systemd]\n"
+	"      runtime_type = \"io.containerd.runc.v2\"\n"
+	"      [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.hull-systemd.options]\n"
+	"        BinaryName = \"%1$s\"\n"
+	"        Root = \"%2$s\"\n"
+	"        SystemdCgroup = true\n";
 static const char runtime_native[] = "      runtime_type = \"io.containerd.hull.v2\"\n";
 
 static bool socket_up(const char *path)

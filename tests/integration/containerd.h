@@ -11,7 +11,8 @@
 #include "../lib/ht.h"
 
 #define NS "hulltest"			/* the containerd namespace of tcase ctr */
-#define CRI_CGROUP "/hulltest-cri"	/* the pod's cgroup parent */
+#define CRI_CGROUP "/hulltest-cri"	/* the pod's cgroup parent (cgroupfs driver) */
+#define CRI_SLICE "hulltest.slice"	/* the pod's slice (systemd driver) */
 #define CTR "/usr/bin/ctr"
 #define CONTAINERD "/usr/bin/containerd"
 #define PYTHON "/usr/bin/python3"

@@ -100,6 +100,48 @@ else
 	setup "containerd: systemctl start failed: $(journalctl -b -u containerd --no-pager | tail -n 10)"
 fi
 
+# --- the start path -----------------------------------------------------------
+# `hull run` of /bin/true, HULL_NODE_RUNS times in a row with each cgroup
+# driver hull has (cgroupfs: a directory in the payload's delegated cgroup;
+# systemd: a scope over D-Bus), in ms per run. One run ends before the next
+# starts, so they can share the cgroups path.
+start_path() {
+	driver=$1 path=$2
+	shift 2
+	b=/tmp/bench-bundle
+	rm -rf $b && mkdir -p $b && ln -s $P/fixture/rootfs $b/rootfs
+	python3 - $P/fixture/config.json "$path" >$b/config.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+if sys.argv[2]:
+    c["linux"]["cgroupsPath"] = sys.argv[2]
+print(json.dumps(c))
+PY
+	t0=$(date +%s%N)
+	i=0
+	while [ $i -lt "$HULL_NODE_RUNS" ]; do
+		hull "$@" run --bundle $b hull-bench >/dev/null 2>/tmp/bench.err </dev/null || {
+			say "setup: start path, $driver driver: run $i failed: $(head -c 300 /tmp/bench.err)"
+			status=1
+			break
+		}
+		i=$((i + 1))
+	done
+	[ $i = "$HULL_NODE_RUNS" ] &&
+		say "start: hull run /bin/true, $driver driver: $((($(date +%s%N) - t0) / 1000000 / i)) ms per run ($i runs)"
+	rm -rf $b
+}
+echo $$ >"$cg/runner/cgroup.procs"
+start_path cgroupfs ""
+if hull features | python3 -c 'import json, sys; sys.exit(not json.load(sys.stdin)["linux"]["cgroup"]["systemd"])'; then
+	start_path systemd system.slice:hull-bench:run --systemd-cgroup
+else
+	say "start: hull features: no systemd cgroup driver"
+fi
+echo $$ >"$cg/payload/cgroup.procs"
+
 # --- suites ---------------------------------------------------------------------
 [ -n "$HULL_NODE_DISK" ] && export HULL_TEST_BLOCKDEV="$HULL_NODE_DISK"
 find /sys/fs/cgroup -type d | sort >/tmp/cgroups.before

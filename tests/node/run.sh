@@ -15,7 +15,8 @@
 # NODE_CACHE, NODE_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
 # NODE_APT_SOURCES, NODE_KERNEL_DEBS (where the kernel's .deb is kept),
 # BUILDDIR, FIXTURE, HULL (binary), NODE_MEM, NODE_SMP, NODE_DISK_MB (raw
-# virtio disk for io.max; 0: none), NODE_CK_TIMEOUT.
+# virtio disk for io.max; 0: none), NODE_CK_TIMEOUT, NODE_RUNS (hull run
+# /bin/true per cgroup driver, timed).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,6 +36,7 @@ NODE_SMP=${NODE_SMP:-2}
 NODE_DISK_MB=${NODE_DISK_MB:-64}
 # per-test limit inside the guest: TCG runs about ten times slower than KVM
 NODE_CK_TIMEOUT=${NODE_CK_TIMEOUT:-120}
+NODE_RUNS=${NODE_RUNS:-20}
 FIXTURE=${FIXTURE:-tests/fixtures/busybox}
 hull=${HULL:-$top/hull}
 tests=$BUILDDIR/hull-tests
@@ -117,6 +119,7 @@ fi
 cat >"$pd"/env <<EOF
 HULL_NODE_SUITES="$NODE_SUITES"
 HULL_NODE_CK_TIMEOUT=$NODE_CK_TIMEOUT
+HULL_NODE_RUNS=$NODE_RUNS
 HULL_NODE_DISK="$disk"
 EOF
 mb=$(($(du -sm "$pd" | cut -f1) + 32))
@@ -149,7 +152,7 @@ fi
 # --- verdict ------------------------------------------------------------------
 tr -d '\r' <"$log" | awk -v suites="$NODE_SUITES" -v wall=$((t1 - t0)) -v total=$(($(date +%s) - T0)) \
 	-v image="$image_secs" -v image_mb="$image_mb" '
-	/^hull-node: (boot|kernel|cgroup|apparmor|containerd): / { sub(/^hull-node: /, ""); info = info "  " $0 "\n"; next }
+	/^hull-node: (boot|kernel|cgroup|apparmor|containerd|start): / { sub(/^hull-node: /, ""); info = info "  " $0 "\n"; next }
 	/^hull-node: begin / { cur = $3; out[cur] = ""; next }
 	/^hull-node: end / {
 		rc[$3] = substr($4, 4); secs[$3] = substr($5, 9); cur = ""; next
