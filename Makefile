@@ -150,6 +150,7 @@ check: deps
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
 		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) $(BUILDDIR)/hull-tests all
 	@$(MAKE) --no-print-directory check-cgroup2
+	@$(MAKE) --no-print-directory check-node
 	@$(MAKE) --no-print-directory soak N=$(CHECK_SOAK_N)
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory bench-smoke

@@ -89,9 +89,10 @@ CGROUP2_MODULES = virtio_pci virtio_blk loop overlay
 # the console is kept in $(NODE_CACHE)/console.log.
 NODE_CACHE = $(BUILDDIR)/node
 NODE_TIMEOUT = 900
-NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd
+# (SUITE:TCASE runs one test case of a suite)
+NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd:cri
 # hull run /bin/true this many times per cgroup driver in the guest (timed)
-NODE_RUNS = 20
+NODE_RUNS = 10
 NODE_KERNEL_DEBS = $(CGROUP2_CACHE)
 NODE_PACKAGES = systemd systemd-sysv udev dbus kmod procps apparmor apparmor-utils containerd \
 	iproute2 busybox-static python3 python3-grpcio \

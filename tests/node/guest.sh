@@ -149,7 +149,8 @@ boot_lines=$(dmesg | wc -l)
 for s in $HULL_NODE_SUITES; do
 	t0=$(uptime)
 	say "begin $s"
-	CK_RUN_SUITE=$s CK_DEFAULT_TIMEOUT=$HULL_NODE_CK_TIMEOUT HULL=/usr/local/bin/hull HULL_FIXTURE=$P/fixture \
+	case $s in *:*) export CK_RUN_CASE=${s#*:} ;; *) unset CK_RUN_CASE ;; esac
+	CK_RUN_SUITE=${s%%:*} CK_DEFAULT_TIMEOUT=$HULL_NODE_CK_TIMEOUT HULL=/usr/local/bin/hull HULL_FIXTURE=$P/fixture \
 		sh -c 'echo $$ >"$1/runner/cgroup.procs" && exec /opt/hull/hull-tests integration' sh "$cg" \
 		>/tmp/suite.out 2>&1 </dev/null
 	rc=$?

@@ -25,7 +25,7 @@ BUILDDIR=${BUILDDIR:-build}
 QEMU=${QEMU:-qemu-system-x86_64}
 NODE_TIMEOUT=${NODE_TIMEOUT:-900}
 NODE_CACHE=${NODE_CACHE:-$BUILDDIR/node}
-NODE_SUITES=${NODE_SUITES:-lifecycle cgroups_base cgroups_resources exec}
+NODE_SUITES=${NODE_SUITES:-lifecycle cgroups_base cgroups_resources exec lsm containerd:cri}
 NODE_KERNEL_DEBS=${NODE_KERNEL_DEBS:-$BUILDDIR/cgroup2}
 NODE_PACKAGES=${NODE_PACKAGES:-systemd systemd-sysv udev dbus kmod apparmor containerd busybox-static}
 NODE_MODULES=${NODE_MODULES:-virtio_pci virtio_blk ext4 crc32c_generic loop overlay}
@@ -36,7 +36,7 @@ NODE_SMP=${NODE_SMP:-2}
 NODE_DISK_MB=${NODE_DISK_MB:-64}
 # per-test limit inside the guest: TCG runs about ten times slower than KVM
 NODE_CK_TIMEOUT=${NODE_CK_TIMEOUT:-120}
-NODE_RUNS=${NODE_RUNS:-20}
+NODE_RUNS=${NODE_RUNS:-10}
 FIXTURE=${FIXTURE:-tests/fixtures/busybox}
 hull=${HULL:-$top/hull}
 tests=$BUILDDIR/hull-tests
@@ -52,9 +52,10 @@ command -v "$QEMU" >/dev/null || die "$QEMU not found (make deps installs qemu-s
 [ -x "$tests" ] || die "$tests: not built (make $tests)"
 [ -f "$FIXTURE/config.json" ] || die "$FIXTURE: no bundle (make fixture)"
 # A suite that is not in the binary would run no check at all.
+# An entry is a suite or SUITE:TCASE (one test case of it).
 for s in $NODE_SUITES; do
-	grep -q "^HULL_SUITE($s, *integration)" "$BUILDDIR/tests/suites.inc" ||
-		die "NODE_SUITES: no integration suite \"$s\" in $tests"
+	grep -q "^HULL_SUITE(${s%%:*}, *integration)" "$BUILDDIR/tests/suites.inc" ||
+		die "NODE_SUITES: no integration suite \"${s%%:*}\" in $tests"
 done
 if [ ! -f "$NODE_APT_SOURCES" ]; then
 	[ -f /etc/apt/sources.list ] || die "NODE_APT_SOURCES: $NODE_APT_SOURCES: no such file"
