@@ -91,10 +91,13 @@ NODE_CACHE = $(BUILDDIR)/node
 NODE_TIMEOUT = 900
 # (SUITE:TCASE runs one test case of a suite)
 NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd:cri
+# run in a second boot with SELinux (permissive) instead of AppArmor; empty: no such boot
+NODE_SELINUX_SUITES = lsm
 # hull run /bin/true this many times per cgroup driver in the guest (timed)
 NODE_RUNS = 10
 NODE_KERNEL_DEBS = $(CGROUP2_CACHE)
 NODE_PACKAGES = systemd systemd-sysv udev dbus kmod procps apparmor apparmor-utils containerd \
+	selinux-policy-default \
 	iproute2 busybox-static python3 python3-grpcio \
 	libmnl0 libseccomp2 libcap2 libjansson4 libcgroup2 libsubunit0
 # modules in the image (with their dependencies); the initramfs loads the

@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <linux/magic.h>
 #include <unistd.h>
 
@@ -279,14 +280,25 @@ static int remount(const struct hull_mount *m, int rootfd, int *root, const char
 }
 
 /* linux.mountLabel: the SELinux context of the files of the container's
- * own filesystems, as a "context=" option (quoted: an MLS label holds
- * commas), as runc does for tmpfs, mqueue and devpts. */
+ * own filesystems. tmpfs and devpts take it as a "context=" option (quoted:
+ * an MLS label holds commas); mqueue refuses that option (EINVAL), so its
+ * root gets the label as an xattr after the mount, as runc does. */
 static char *labeled_data(const struct hull_mount *m, const char *mount_label)
 {
-	if (!mount_label || !*mount_label || m->is_bind ||
-	    !(is_type(m, "tmpfs") || is_type(m, "mqueue") || is_type(m, "devpts")))
+	if (!mount_label || !*mount_label || m->is_bind || !(is_type(m, "tmpfs") || is_type(m, "devpts")))
 		return NULL;
 	return hull_xasprintf("%s%scontext=\"%s\"", m->data ? m->data : "", m->data ? "," : "", mount_label);
+}
+
+static int label_mqueue(const struct hull_mount *m, const char *mount_label, int root, const char *label,
+			struct hull_err *err)
+{
+	char p[HULL_FD_PATH_LEN];
+	if (!mount_label || !*mount_label || m->is_bind || !is_type(m, "mqueue"))
+		return 0;
+	if (setxattr(hull_fd_path(p, root), "security.selinux", mount_label, strlen(mount_label), 0) < 0)
+		return hull_syserr(err, errno, "%s: linux.mountLabel: set security.selinux", label);
+	return 0;
 }
 
 int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
@@ -302,9 +314,11 @@ int hull_mount_one(const struct hull_spec *spec, size_t i, int rootfd,
 	if (is_type(m, "cgroup"))
 		return hull_mount_cgroup(m, label, rootfd, opts, err);
 	_cleanup_free_ char *data = labeled_data(m, spec->linux_.mount_label);
-	if (!data)
-		return mount_fs(m, rootfd, root, label, err);
 	struct hull_mount labeled = *m;
-	labeled.data = data;
-	return mount_fs(&labeled, rootfd, root, label, err);
+	if (data)
+		labeled.data = data;
+	int r = mount_fs(&labeled, rootfd, root, label, err);
+	if (r == 0)
+		r = label_mqueue(m, spec->linux_.mount_label, *root, label, err);
+	return r;
 }

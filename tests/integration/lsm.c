@@ -221,38 +221,107 @@ START_TEST(exec_process_label_refused)
 }
 END_TEST
 
-/* On an SELinux host: the process runs with the label (the test's own,
- * which the policy surely knows), the tmpfs and devpts have the mount
- * label as their context= option. */
+/* A label unlike this process's own (its user, role and range, another
+ * type of the reference policy), so that the container's cannot be
+ * inherited by chance. */
+static char *selinux_other_label(void)
+{
+	char *self = ht_read("/proc/self/attr/current");
+	ck_assert_ptr_nonnull(self);
+	self[strcspn(self, "\n")] = 0;
+	char *user = self, *role = strchr(user, ':'), *type = role ? strchr(role + 1, ':') : NULL;
+	ck_assert_msg(type, "a context has user:role:type: %s", self);
+	char *range = strchr(type + 1, ':');
+	*role++ = 0;
+	*type++ = 0;
+	const char *other = strncmp(type, "initrc_t", 8) ? "initrc_t" : "kernel_t";
+	char *label;
+	ck_assert_int_gt(asprintf(&label, "%s:%s:%s%s", user, role, other, range ? range : ""), 0);
+	free(self);
+	return label;
+}
+
+/* A file context the policy knows: the one of /tmp. */
+static void selinux_file_label(char *ctx, size_t cap)
+{
+	ssize_t n = getxattr("/tmp", "security.selinux", ctx, cap - 1);
+	ck_assert_int_gt(n, 0);
+	ctx[n] = 0;
+	ctx[strcspn(ctx, "\n")] = 0;
+}
+
+/* SELinux ends the label with a NUL, not a newline (ht_read stops there). */
+#define SHOW_LABEL "tr -d '\\000' < /proc/self/attr/current; echo; "
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* On an SELinux host: the init runs with the label; the container's tmpfs
+ * and devpts mounts have the mount label as their context= option, its
+ * mqueue has it on its root. Read from here, in /proc/PID. */
 START_TEST(selinux_labels_applied)
 {
 	if (!host_selinux()) {
 		fprintf(stderr, "lsm: selinux_labels_applied: skipped: SELinux is not enabled on this host\n");
 		return;
 	}
-	char *self = ht_read("/proc/self/attr/current");
-	ck_assert_ptr_nonnull(self);
-	self[strcspn(self, "\n")] = 0;
-	char ctx[256] = "";
-	ssize_t n = getxattr("/tmp", "security.selinux", ctx, sizeof(ctx) - 1);
+	char *label = selinux_other_label(), ctx[256], path[128], opt[300], mq[256];
+	selinux_file_label(ctx, sizeof(ctx));
+	struct ht t;
+	ht_begin(&t, false);
+	json_object_set_new(process(&t), "selinuxLabel", json_string(label));
+	json_object_set_new(lnx(&t), "mountLabel", json_string(ctx));
+	pid_t pid = ex_start_sleeper(&t);
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", (int)pid);
+	char *cur = ht_read(path);
+	ck_assert_ptr_nonnull(cur);
+	ck_assert_str_eq(cur, label);
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	char *mi = ht_read(path);
+	ck_assert_ptr_nonnull(mi);
+	/* /dev, /dev/pts and /dev/shm in hull spec's config */
+	snprintf(opt, sizeof(opt), "context=%s", ctx);
+	ck_assert_msg(count(mi, opt) == 3, "%s in the container's mountinfo %zu times:\n%s", opt, count(mi, opt), mi);
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/mqueue", (int)pid);
+	ssize_t n = getxattr(path, "security.selinux", mq, sizeof(mq) - 1);
 	ck_assert_int_gt(n, 0);
-	ctx[n] = 0;
+	mq[n] = 0;
+	ck_assert_str_eq(mq, ctx);
+	free(cur);
+	free(mi);
+	free(label);
+	ex_delete_and_finish(&t);
+}
+END_TEST
+
+/* exec --process-label: the exec'd process alone runs with it. */
+START_TEST(exec_process_label)
+{
+	if (!host_selinux()) {
+		fprintf(stderr, "lsm: exec_process_label: skipped: SELinux is not enabled on this host\n");
+		return;
+	}
+	char *label = selinux_other_label(), want[600];
 	struct ht t;
 	struct ht_result r;
 	ht_begin(&t, false);
-	json_object_set_new(process(&t), "selinuxLabel", json_string(self));
-	json_object_set_new(lnx(&t), "mountLabel", json_string(ctx));
-	/* SELinux ends the label with a NUL, not a newline. */
-	ht_sh(&t, "tr -d '\\000' < /proc/self/attr/current; echo; grep -c 'context=' /proc/self/mountinfo");
-	ht_run(&t, &r);
+	ex_start_sleeper(&t);
+	EXEC(&t, &r, "--process-label", label, t.id, "sh", "-c", SHOW_LABEL);
 	ht_assert_status(&r, 0);
-	char want[600];
-	snprintf(want, sizeof(want), "%s\n", self);
-	ck_assert_msg(!strncmp(r.out, want, strlen(want)), "label: %s (want %s)", r.out, self);
-	ck_assert_msg(atoi(r.out + strlen(want)) >= 3, "tmpfs, mqueue and devpts with context=: %s", r.out);
+	snprintf(want, sizeof(want), "%s\n", label);
+	ck_assert_str_eq(r.out, want);
 	ht_result_free(&r);
-	free(self);
-	ht_finish(&t);
+	EXEC(&t, &r, t.id, "sh", "-c", SHOW_LABEL);
+	ht_assert_status(&r, 0);
+	ck_assert_str_ne(r.out, want);
+	ht_result_free(&r);
+	free(label);
+	ex_delete_and_finish(&t);
 }
 END_TEST
 
@@ -272,6 +341,7 @@ HULL_SUITE(lsm, integration)
 	tcase_add_test(tc, mount_label_refused);
 	tcase_add_test(tc, exec_process_label_refused);
 	tcase_add_test(tc, selinux_labels_applied);
+	tcase_add_test(tc, exec_process_label);
 	suite_add_tcase(s, tc);
 	return s;
 }

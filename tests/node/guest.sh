@@ -56,32 +56,45 @@ say "cgroup: /sys/fs/cgroup is $fs, payload in $me, controllers: $(cat "$cg/cgro
 grep -q '^cgroup ' /proc/mounts && setup "a cgroup v1 hierarchy is mounted"
 
 # --- AppArmor -------------------------------------------------------------------
-if [ -d /sys/kernel/security/apparmor ]; then
-	say "apparmor: lsm $(cat /sys/kernel/security/lsm), enabled $(cat /sys/module/apparmor/parameters/enabled), apparmor.service $(systemctl is-active apparmor.service)"
-	aa-status >/tmp/aa-status 2>&1
-	rc=$?
-	say "apparmor: aa-status exit $rc: $(head -n 4 /tmp/aa-status | tr '\n' ';')"
-	n=$(sed -n 's/^\([0-9]*\) profiles are loaded\.$/\1/p' /tmp/aa-status)
-	[ $rc = 0 ] && [ "${n:-0}" -gt 0 ] || setup "apparmor: aa-status reports no loaded profile"
-else
-	setup "apparmor: /sys/kernel/security/apparmor missing (lsm: $(cat /sys/kernel/security/lsm 2>&1))"
-fi
+check_apparmor() {
+	if [ -d /sys/kernel/security/apparmor ]; then
+		say "apparmor: lsm $(cat /sys/kernel/security/lsm), enabled $(cat /sys/module/apparmor/parameters/enabled), apparmor.service $(systemctl is-active apparmor.service)"
+		aa-status >/tmp/aa-status 2>&1
+		rc=$?
+		say "apparmor: aa-status exit $rc: $(head -n 4 /tmp/aa-status | tr '\n' ';')"
+		n=$(sed -n 's/^\([0-9]*\) profiles are loaded\.$/\1/p' /tmp/aa-status)
+		[ $rc = 0 ] && [ "${n:-0}" -gt 0 ] || setup "apparmor: aa-status reports no loaded profile"
+	else
+		setup "apparmor: /sys/kernel/security/apparmor missing (lsm: $(cat /sys/kernel/security/lsm 2>&1))"
+	fi
+}
+
+# --- SELinux (the second boot: security=selinux, permissive) ----------------------
+check_selinux() {
+	if [ -f /sys/fs/selinux/enforce ]; then
+		say "selinux: lsm $(cat /sys/kernel/security/lsm), enforce $(cat /sys/fs/selinux/enforce), policy version $(cat /sys/fs/selinux/policyvers), payload context $(tr -d '\000' </proc/self/attr/current)"
+	else
+		setup "selinux: no /sys/fs/selinux/enforce (lsm: $(cat /sys/kernel/security/lsm 2>&1))"
+	fi
+}
+
+# hull where containerd's runtime entry names it, and where the suites run it
+install -m 755 $P/hull /usr/local/bin/hull || setup "install hull to /usr/local/bin"
 
 # --- containerd -----------------------------------------------------------------
-# hull where containerd's runtime entry names it
-install -m 755 $P/hull /usr/local/bin/hull || setup "install hull to /usr/local/bin"
-t0=$(uptime)
-if systemctl start containerd; then
-	v=$(ctr version 2>&1) || setup "containerd: ctr version: $v"
-	say "containerd: started in $(awk "BEGIN { printf \"%.1f\", $(uptime) - $t0 }") s, ctr version: $(echo "$v" | awk '/Version:/ { printf "%s ", $2 }')"
-	cri=$(ctr plugins ls 2>&1 | awk '$2 == "cri" { print $NF }')
-	[ "$cri" = ok ] || setup "containerd: the cri plugin is \"$cri\": $(journalctl -b -u containerd --no-pager | grep -i 'cri\|error' | tail -n 5)"
-	sc=$(containerd config dump 2>/dev/null | grep -c 'SystemdCgroup = true')
-	bn=$(containerd config dump 2>/dev/null | grep 'BinaryName = "/usr/local/bin/hull"')
-	say "containerd: cri plugin $cri, runtimes with SystemdCgroup = true: $sc, hull's entry: ${bn:-missing}"
-	[ -n "$bn" ] || setup "containerd: no runtime entry with BinaryName /usr/local/bin/hull"
-	# The CRI client of the containerd suite needs python3-grpcio.
-	ver=$(python3 - <<'PY' 2>&1
+check_containerd() {
+	t0=$(uptime)
+	if systemctl start containerd; then
+		v=$(ctr version 2>&1) || setup "containerd: ctr version: $v"
+		say "containerd: started in $(awk "BEGIN { printf \"%.1f\", $(uptime) - $t0 }") s, ctr version: $(echo "$v" | awk '/Version:/ { printf "%s ", $2 }')"
+		cri=$(ctr plugins ls 2>&1 | awk '$2 == "cri" { print $NF }')
+		[ "$cri" = ok ] || setup "containerd: the cri plugin is \"$cri\": $(journalctl -b -u containerd --no-pager | grep -i 'cri\|error' | tail -n 5)"
+		sc=$(containerd config dump 2>/dev/null | grep -c 'SystemdCgroup = true')
+		bn=$(containerd config dump 2>/dev/null | grep 'BinaryName = "/usr/local/bin/hull"')
+		say "containerd: cri plugin $cri, runtimes with SystemdCgroup = true: $sc, hull's entry: ${bn:-missing}"
+		[ -n "$bn" ] || setup "containerd: no runtime entry with BinaryName /usr/local/bin/hull"
+		# The CRI client of the containerd suite needs python3-grpcio.
+		ver=$(python3 - <<'PY' 2>&1
 import grpc
 chan = grpc.insecure_channel("unix:///run/containerd/containerd.sock")
 r = chan.unary_unary("/runtime.v1.RuntimeService/Version")(b"", timeout=20)
@@ -91,14 +104,15 @@ while i < len(r):           # VersionResponse: four strings, short ones
     f[k], i = r[i + 2:i + 2 + n].decode(), i + 2 + n
 print("CRI %s %s, API %s (python3-grpcio %s)" % (f.get(2), f.get(3), f.get(4), grpc.__version__))
 PY
-)
-	rc=$?
-	say "containerd: $ver"
-	[ $rc = 0 ] || setup "containerd: CRI Version call failed"
-	systemctl stop containerd || setup "containerd: systemctl stop failed"
-else
-	setup "containerd: systemctl start failed: $(journalctl -b -u containerd --no-pager | tail -n 10)"
-fi
+		)
+		rc=$?
+		say "containerd: $ver"
+		[ $rc = 0 ] || setup "containerd: CRI Version call failed"
+		systemctl stop containerd || setup "containerd: systemctl stop failed"
+	else
+		setup "containerd: systemctl start failed: $(journalctl -b -u containerd --no-pager | tail -n 10)"
+	fi
+}
 
 # --- the start path -----------------------------------------------------------
 # `hull run` of /bin/true, HULL_NODE_RUNS times in a row with each cgroup
@@ -133,14 +147,26 @@ PY
 		say "start: hull run /bin/true, $driver driver: $((($(date +%s%N) - t0) / 1000000 / i)) ms per run ($i runs)"
 	rm -rf $b
 }
-echo $$ >"$cg/runner/cgroup.procs"
-start_path cgroupfs ""
-if hull features | python3 -c 'import json, sys; sys.exit(not json.load(sys.stdin)["linux"]["cgroup"]["systemd"])'; then
-	start_path systemd system.slice:hull-bench:run --systemd-cgroup
+time_start_path() {
+	echo $$ >"$cg/runner/cgroup.procs"
+	start_path cgroupfs ""
+	if hull features | python3 -c 'import json, sys; sys.exit(not json.load(sys.stdin)["linux"]["cgroup"]["systemd"])'; then
+		start_path systemd system.slice:hull-bench:run --systemd-cgroup
+	else
+		say "start: hull features: no systemd cgroup driver"
+	fi
+	echo $$ >"$cg/payload/cgroup.procs"
+}
+
+# The AppArmor boot checks the node and times the start path; the SELinux
+# one only runs its suites.
+if [ "$HULL_NODE_LSM" = selinux ]; then
+	check_selinux
 else
-	say "start: hull features: no systemd cgroup driver"
+	check_apparmor
+	check_containerd
+	time_start_path
 fi
-echo $$ >"$cg/payload/cgroup.procs"
 
 # --- suites ---------------------------------------------------------------------
 [ -n "$HULL_NODE_DISK" ] && export HULL_TEST_BLOCKDEV="$HULL_NODE_DISK"

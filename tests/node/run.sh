@@ -26,6 +26,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 NODE_TIMEOUT=${NODE_TIMEOUT:-900}
 NODE_CACHE=${NODE_CACHE:-$BUILDDIR/node}
 NODE_SUITES=${NODE_SUITES:-lifecycle cgroups_base cgroups_resources exec lsm containerd:cri}
+NODE_SELINUX_SUITES=${NODE_SELINUX_SUITES-lsm}
 NODE_KERNEL_DEBS=${NODE_KERNEL_DEBS:-$BUILDDIR/cgroup2}
 NODE_PACKAGES=${NODE_PACKAGES:-systemd systemd-sysv udev dbus kmod apparmor containerd busybox-static}
 NODE_MODULES=${NODE_MODULES:-virtio_pci virtio_blk ext4 crc32c_generic loop overlay}
@@ -53,7 +54,7 @@ command -v "$QEMU" >/dev/null || die "$QEMU not found (make deps installs qemu-s
 [ -f "$FIXTURE/config.json" ] || die "$FIXTURE: no bundle (make fixture)"
 # A suite that is not in the binary would run no check at all.
 # An entry is a suite or SUITE:TCASE (one test case of it).
-for s in $NODE_SUITES; do
+for s in $NODE_SUITES $NODE_SELINUX_SUITES; do
 	grep -q "^HULL_SUITE(${s%%:*}, *integration)" "$BUILDDIR/tests/suites.inc" ||
 		die "NODE_SUITES: no integration suite \"${s%%:*}\" in $tests"
 done
@@ -101,13 +102,6 @@ fi
 image_mb=$(du -m "$cache/base.img" | cut -f1)
 
 # --- the payload disk -------------------------------------------------------------
-pd=$cache/payload.d
-rm -rf "$pd" "$cache/payload.img"
-mkdir -p "$pd"
-cp "$hull" "$pd"/hull
-cp "$tests" "$pd"/hull-tests
-cp tests/node/guest.sh "$pd"/guest.sh
-cp -a "$FIXTURE" "$pd"/fixture
 disk=""
 drive=""
 if [ "$NODE_DISK_MB" -gt 0 ]; then
@@ -117,43 +111,61 @@ if [ "$NODE_DISK_MB" -gt 0 ]; then
 	disk=/dev/vdc
 	drive="-drive file=$img,if=virtio,format=raw"
 fi
-cat >"$pd"/env <<EOF
-HULL_NODE_SUITES="$NODE_SUITES"
-HULL_NODE_CK_TIMEOUT=$NODE_CK_TIMEOUT
-HULL_NODE_RUNS=$NODE_RUNS
-HULL_NODE_DISK="$disk"
-EOF
-mb=$(($(du -sm "$pd" | cut -f1) + 32))
-mkfs.ext4 -q -F -L hull-payload -d "$pd" "$cache/payload.img" "${mb}M" >/dev/null || die "mkfs.ext4 of the payload failed"
-rm -rf "$pd"
+
+# payload LSM SUITES: hull, the tests, the bundle and guest.sh's settings.
+payload() {
+	pd=$cache/payload.d
+	rm -rf "$pd" "$cache/payload.img"
+	mkdir -p "$pd"
+	cp "$hull" "$pd"/hull
+	cp "$tests" "$pd"/hull-tests
+	cp tests/node/guest.sh "$pd"/guest.sh
+	cp -a "$FIXTURE" "$pd"/fixture
+	{
+		echo "HULL_NODE_LSM=$1"
+		echo "HULL_NODE_SUITES=\"$2\""
+		echo "HULL_NODE_CK_TIMEOUT=$NODE_CK_TIMEOUT"
+		echo "HULL_NODE_RUNS=$NODE_RUNS"
+		echo "HULL_NODE_DISK=\"$disk\""
+	} >"$pd"/env
+	mb=$(($(du -sm "$pd" | cut -f1) + 32))
+	mkfs.ext4 -q -F -L hull-payload -d "$pd" "$cache/payload.img" "${mb}M" >/dev/null ||
+		die "mkfs.ext4 of the payload failed"
+	rm -rf "$pd"
+}
 
 # --- boot ---------------------------------------------------------------------
-log=$cache/console.log
-rm -f "$log"
-t0=$(date +%s)
-rc=0
-# The root is vda (the image; writes go to a temporary file in the cache),
-# the payload vdb, the scratch disk vdc. No network.
-# shellcheck disable=SC2086 # $drive is empty or whole words
-TMPDIR=$cache timeout -k 10 "$NODE_TIMEOUT" "$QEMU" -accel tcg -cpu max -m "$NODE_MEM" -smp "$NODE_SMP" \
-	-nodefaults -no-user-config -display none -no-reboot -serial "file:$log" \
-	-kernel "$vmlinuz" -initrd "$cache"/initramfs.gz \
-	-drive file="$cache/base.img",if=virtio,format=raw,snapshot=on \
-	-drive file="$cache/payload.img",if=virtio,format=raw $drive \
-	-append "console=ttyS0 root=/dev/vda rw apparmor=1 security=apparmor systemd.unified_cgroup_hierarchy=1 quiet panic=-1" \
-	</dev/null >"$cache"/qemu.out 2>&1 || rc=$?
-t1=$(date +%s)
-[ -f "$log" ] || die "$QEMU wrote no console log; see $cache/qemu.out"
-if [ $rc = 124 ] || [ $rc = 137 ]; then
-	tail -n 40 "$log" | tr -d '\r' >&2
-	die "the guest did not finish within $NODE_TIMEOUT s (NODE_TIMEOUT); console: $log"
-fi
-[ $rc = 0 ] || { cat "$cache"/qemu.out >&2; tail -n 40 "$log" | tr -d '\r' >&2; die "$QEMU exited with $rc"; }
+# boot LOG KERNEL-ARGS: the root is vda (the image; writes go to a temporary
+# file in the cache), the payload vdb, the scratch disk vdc. No network.
+# Sets wall (s).
+boot() {
+	log=$1
+	rm -f "$log"
+	t0=$(date +%s)
+	rc=0
+	# shellcheck disable=SC2086 # $drive is empty or whole words
+	TMPDIR=$cache timeout -k 10 "$NODE_TIMEOUT" "$QEMU" -accel tcg -cpu max -m "$NODE_MEM" -smp "$NODE_SMP" \
+		-nodefaults -no-user-config -display none -no-reboot -serial "file:$log" \
+		-kernel "$vmlinuz" -initrd "$cache"/initramfs.gz \
+		-drive file="$cache/base.img",if=virtio,format=raw,snapshot=on \
+		-drive file="$cache/payload.img",if=virtio,format=raw $drive \
+		-append "console=ttyS0 root=/dev/vda rw $2 systemd.unified_cgroup_hierarchy=1 quiet panic=-1" \
+		</dev/null >"$cache"/qemu.out 2>&1 || rc=$?
+	wall=$(($(date +%s) - t0))
+	[ -f "$log" ] || die "$QEMU wrote no console log; see $cache/qemu.out"
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		tail -n 40 "$log" | tr -d '\r' >&2
+		die "the guest did not finish within $NODE_TIMEOUT s (NODE_TIMEOUT); console: $log"
+	fi
+	[ $rc = 0 ] || { cat "$cache"/qemu.out >&2; tail -n 40 "$log" | tr -d '\r' >&2; die "$QEMU exited with $rc"; }
+}
 
 # --- verdict ------------------------------------------------------------------
-tr -d '\r' <"$log" | awk -v suites="$NODE_SUITES" -v wall=$((t1 - t0)) -v total=$(($(date +%s) - T0)) \
-	-v image="$image_secs" -v image_mb="$image_mb" '
-	/^hull-node: (boot|kernel|cgroup|apparmor|containerd|start): / { sub(/^hull-node: /, ""); info = info "  " $0 "\n"; next }
+# verdict LOG SUITES TITLE: what the guest said; fails unless its checks and
+# every suite passed and it left nothing behind.
+verdict() {
+	tr -d '\r' <"$1" | awk -v suites="$2" -v title="$3" -v wall="$wall" '
+	/^hull-node: (boot|kernel|cgroup|apparmor|selinux|containerd|start): / { sub(/^hull-node: /, ""); info = info "  " $0 "\n"; next }
 	/^hull-node: begin / { cur = $3; out[cur] = ""; next }
 	/^hull-node: end / {
 		rc[$3] = substr($4, 4); secs[$3] = substr($5, 9); cur = ""; next
@@ -168,7 +180,7 @@ tr -d '\r' <"$log" | awk -v suites="$NODE_SUITES" -v wall=$((t1 - t0)) -v total=
 		else if ($0 !~ /^Running suite\(s\):/) out[cur] = out[cur] $0 "\n"
 	}
 	END {
-		printf "node guest: image %s MB (%s), qemu %d s in all, make check-node %d s\n%s", image_mb, image, wall, total, info
+		printf "%s: qemu %d s\n%s", title, wall, info
 		n = split(suites, s, " "); bad = 0
 		for (i = 1; i <= n; i++) {
 			x = s[i]
@@ -183,15 +195,31 @@ tr -d '\r' <"$log" | awk -v suites="$NODE_SUITES" -v wall=$((t1 - t0)) -v total=
 		for (i = 1; i <= n; i++) {
 			x = s[i]
 			if (!(x in rc)) continue
-			printf "Running suite(s): %s (node guest, %s s)\n", x, secs[x]
+			printf "Running suite(s): %s (%s, %s s)\n", x, title, secs[x]
 			print (x in sum) ? sum[x] : "(no summary; exit " rc[x] ")"
 		}
 		if (done) printf "guest uptime at power-off: %s s\n", up
 		exit bad
-	}' || {
-	if ! grep -aq '^hull-node: done ' "$log"; then
+	}' && return 0
+	if ! grep -aq '^hull-node: done ' "$1"; then
 		echo "console (last 30 lines):" >&2
-		tail -n 30 "$log" | tr -d '\r' >&2
+		tail -n 30 "$1" | tr -d '\r' >&2
 	fi
-	die "failed (console: $log)"
+	echo "hull: check-node: failed (console: $1)" >&2
+	return 1
 }
+
+# The AppArmor boot runs NODE_SUITES; a second boot with SELinux
+# (permissive: the image's files carry no labels) runs NODE_SELINUX_SUITES.
+echo "node guest: image $image_mb MB ($image_secs)"
+status=0
+payload apparmor "$NODE_SUITES"
+boot "$cache/console.log" "apparmor=1 security=apparmor"
+verdict "$cache/console.log" "$NODE_SUITES" "node guest" || status=1
+if [ -n "$NODE_SELINUX_SUITES" ]; then
+	payload selinux "$NODE_SELINUX_SUITES"
+	boot "$cache/console-selinux.log" "selinux=1 security=selinux enforcing=0"
+	verdict "$cache/console-selinux.log" "$NODE_SELINUX_SUITES" "node guest, SELinux" || status=1
+fi
+echo "make check-node: $(($(date +%s) - T0)) s"
+[ $status = 0 ] || die "failed"
