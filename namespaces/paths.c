@@ -18,6 +18,7 @@
 #include <linux/openat2.h>
 
 #include "../base/cleanup.h"
+#include "../base/util.h"
 #include "internal.h"
 
 /* The mount whose destination is the longest prefix of path; the later
@@ -121,6 +122,9 @@ int hull_masked_paths(const struct hull_spec *spec, int rootfd, const struct hul
 		return null;
 	char p[HULL_FD_PATH_LEN];
 	struct stat st;
+	/* A masking tmpfs is the container's too: linux.mountLabel, as runc. */
+	const char *ml = spec->linux_.mount_label;
+	_cleanup_free_ char *data = ml && *ml ? hull_xasprintf("context=\"%s\"", ml) : NULL;
 	for (size_t i = 0; i < v->n; i++) {
 		_cleanup_close_ int fd = open_protected(rootfd, mr, v->v[i]);
 		if (fd == -ENOENT)
@@ -129,7 +133,7 @@ int hull_masked_paths(const struct hull_spec *spec, int rootfd, const struct hul
 			return hull_syserr(err, fd < 0 ? -fd : errno, "linux.maskedPaths[%zu] %s", i, v->v[i]);
 		if (S_ISDIR(st.st_mode)) {
 			if (mount("tmpfs", hull_fd_path(p, fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				  NULL) < 0)
+				  data) < 0)
 				return hull_syserr(err, errno, "linux.maskedPaths[%zu] %s: mount tmpfs", i, v->v[i]);
 		} else {
 			int mnt = hull_mnt_bind(null, fd, false);

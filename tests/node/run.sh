@@ -3,7 +3,8 @@
 # kernel (linux-image-amd64's package, unpacked, not installed; the .deb is
 # shared with check-cgroup2) in qemu under TCG, with a Debian 12 image made by
 # mmdebstrap (tests/node/image.sh) as its virtio root disk: systemd as PID 1,
-# cgroup v2 alone, AppArmor. The image is cached in NODE_CACHE and rebuilt
+# cgroup v2 alone, AppArmor; then, when NODE_SELINUX_SUITES is set, boots
+# it again with SELinux (permissive) for those. The image is cached in NODE_CACHE and rebuilt
 # only when its recipe changes; the guest writes to a throwaway snapshot of
 # it (qemu's snapshot=on). hull, build/hull-tests, the busybox bundle and
 # tests/node/guest.sh go on a small payload disk made for each run;
@@ -12,7 +13,7 @@
 # left in the cgroup tree.
 #
 # Knobs (config.mk passes them): QEMU, NODE_TIMEOUT (s, whole boot),
-# NODE_CACHE, NODE_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
+# NODE_CACHE, NODE_SUITES, NODE_SELINUX_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
 # NODE_APT_SOURCES, NODE_KERNEL_DEBS (where the kernel's .deb is kept),
 # BUILDDIR, FIXTURE, HULL (binary), NODE_MEM, NODE_SMP, NODE_DISK_MB (raw
 # virtio disk for io.max; 0: none), NODE_CK_TIMEOUT, NODE_RUNS (hull run
