@@ -93,6 +93,7 @@ NODE_TIMEOUT = 900
 NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd:cri
 # run in a second boot with SELinux (permissive) instead of AppArmor; empty: no such boot
 NODE_SELINUX_SUITES = lsm
+NODE_SELINUX_TIMEOUT = 300
 # hull run /bin/true this many times per cgroup driver in the guest (timed)
 NODE_RUNS = 10
 NODE_KERNEL_DEBS = $(CGROUP2_CACHE)

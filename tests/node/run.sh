@@ -12,7 +12,8 @@
 # script fails unless the node checks and every suite passed and nothing was
 # left in the cgroup tree.
 #
-# Knobs (config.mk passes them): QEMU, NODE_TIMEOUT (s, whole boot),
+# Knobs (config.mk passes them): QEMU, NODE_TIMEOUT and NODE_SELINUX_TIMEOUT
+# (s, each boot as a whole),
 # NODE_CACHE, NODE_SUITES, NODE_SELINUX_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
 # NODE_APT_SOURCES, NODE_KERNEL_DEBS (where the kernel's .deb is kept),
 # BUILDDIR, FIXTURE, HULL (binary), NODE_MEM, NODE_SMP, NODE_DISK_MB (raw
@@ -28,6 +29,7 @@ NODE_TIMEOUT=${NODE_TIMEOUT:-900}
 NODE_CACHE=${NODE_CACHE:-$BUILDDIR/node}
 NODE_SUITES=${NODE_SUITES:-lifecycle cgroups_base cgroups_resources exec lsm containerd:cri}
 NODE_SELINUX_SUITES=${NODE_SELINUX_SUITES-lsm}
+NODE_SELINUX_TIMEOUT=${NODE_SELINUX_TIMEOUT:-300}
 NODE_KERNEL_DEBS=${NODE_KERNEL_DEBS:-$BUILDDIR/cgroup2}
 NODE_PACKAGES=${NODE_PACKAGES:-systemd systemd-sysv udev dbus kmod apparmor containerd busybox-static}
 NODE_MODULES=${NODE_MODULES:-virtio_pci virtio_blk ext4 crc32c_generic loop overlay}
@@ -136,27 +138,29 @@ payload() {
 }
 
 # --- boot ---------------------------------------------------------------------
-# boot LOG KERNEL-ARGS: the root is vda (the image; writes go to a temporary
-# file in the cache), the payload vdb, the scratch disk vdc. No network.
-# Sets wall (s).
+# boot LOG TIMEOUT KERNEL-ARGS: the root is vda (the image; writes go to a
+# temporary file in the cache), the payload vdb, the scratch disk vdc. No
+# network. The kernel's messages reach the console until guest.sh lowers
+# the console loglevel (a boot that hangs says where); systemd's status
+# lines do not. Sets wall (s).
 boot() {
-	log=$1
+	log=$1 limit=$2
 	rm -f "$log"
 	t0=$(date +%s)
 	rc=0
 	# shellcheck disable=SC2086 # $drive is empty or whole words
-	TMPDIR=$cache timeout -k 10 "$NODE_TIMEOUT" "$QEMU" -accel tcg -cpu max -m "$NODE_MEM" -smp "$NODE_SMP" \
+	TMPDIR=$cache timeout -k 10 "$limit" "$QEMU" -accel tcg -cpu max -m "$NODE_MEM" -smp "$NODE_SMP" \
 		-nodefaults -no-user-config -display none -no-reboot -serial "file:$log" \
 		-kernel "$vmlinuz" -initrd "$cache"/initramfs.gz \
 		-drive file="$cache/base.img",if=virtio,format=raw,snapshot=on \
 		-drive file="$cache/payload.img",if=virtio,format=raw $drive \
-		-append "console=ttyS0 root=/dev/vda rw $2 systemd.unified_cgroup_hierarchy=1 quiet panic=-1" \
+		-append "console=ttyS0 root=/dev/vda rw $3 systemd.unified_cgroup_hierarchy=1 systemd.show_status=error panic=-1" \
 		</dev/null >"$cache"/qemu.out 2>&1 || rc=$?
 	wall=$(($(date +%s) - t0))
 	[ -f "$log" ] || die "$QEMU wrote no console log; see $cache/qemu.out"
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		tail -n 40 "$log" | tr -d '\r' >&2
-		die "the guest did not finish within $NODE_TIMEOUT s (NODE_TIMEOUT); console: $log"
+		die "the guest did not finish within $limit s; console: $log"
 	fi
 	[ $rc = 0 ] || { cat "$cache"/qemu.out >&2; tail -n 40 "$log" | tr -d '\r' >&2; die "$QEMU exited with $rc"; }
 }
@@ -215,11 +219,11 @@ verdict() {
 echo "node guest: image $image_mb MB ($image_secs)"
 status=0
 payload apparmor "$NODE_SUITES"
-boot "$cache/console.log" "apparmor=1 security=apparmor"
+boot "$cache/console.log" "$NODE_TIMEOUT" "apparmor=1 security=apparmor"
 verdict "$cache/console.log" "$NODE_SUITES" "node guest" || status=1
 if [ -n "$NODE_SELINUX_SUITES" ]; then
 	payload selinux "$NODE_SELINUX_SUITES"
-	boot "$cache/console-selinux.log" "selinux=1 security=selinux enforcing=0"
+	boot "$cache/console-selinux.log" "$NODE_SELINUX_TIMEOUT" "selinux=1 security=selinux enforcing=0"
 	verdict "$cache/console-selinux.log" "$NODE_SELINUX_SUITES" "node guest, SELinux" || status=1
 fi
 echo "make check-node: $(($(date +%s) - T0)) s"
