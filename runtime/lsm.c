@@ -13,10 +13,7 @@
 #define AA_PROFILES AA_DIR "/profiles"
 #define SELINUX_ENFORCE "/sys/fs/selinux/enforce"
 
-static bool set(const char *s)
-{
-	return s && *s;
-}
+static bool set(const char *s) { return s && *s; }
 
 bool hull_apparmor_enabled(void)
 {
@@ -28,10 +25,7 @@ bool hull_apparmor_enabled(void)
 	return hull_read_file_at(AT_FDCWD, AA_ENABLED, &buf, &len, &ignore) == 0 && len > 0 && buf[0] == 'Y';
 }
 
-bool hull_selinux_enabled(void)
-{
-	return access(SELINUX_ENFORCE, F_OK) == 0;
-}
+bool hull_selinux_enabled(void) { return access(SELINUX_ENFORCE, F_OK) == 0; }
 
 /* A line is "NAME (MODE)"; a name may hold spaces, the mode does not. */
 bool hull_apparmor_profiles_have(const char *list, const char *name)
@@ -75,9 +69,9 @@ int hull_lsm_validate(const struct hull_spec *spec, struct hull_err *err)
 		if (r < 0)
 			return r;
 	}
-	const char *what = set(p->selinux_label) ? "process.selinuxLabel"
-			 : set(spec->linux_.mount_label) ? "linux.mountLabel"
-			 : NULL;
+	const char *what = set(p->selinux_label)	   ? "process.selinuxLabel"
+			   : set(spec->linux_.mount_label) ? "linux.mountLabel"
+							   : NULL;
 	if (what && !hull_selinux_enabled())
 		return hull_errf(err, EOPNOTSUPP, "%s: SELinux is not enabled on this host", what);
 	return 0;

@@ -349,15 +349,15 @@ static bool hull_has_systemd_driver(void)
 START_TEST(cri_systemd_cgroup)
 {
 	if (ctd.native) {
-		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: hull's own shim takes no SystemdCgroup\n");
+		ht_skip("hull's own shim takes no SystemdCgroup");
 		return;
 	}
 	if (access("/run/systemd/system", F_OK) < 0) {
-		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: systemd is not this host's init\n");
+		ht_skip("systemd is not this host's init");
 		return;
 	}
 	if (!hull_has_systemd_driver()) {
-		fprintf(stderr, "containerd: cri_systemd_cgroup: skipped: hull features: no systemd cgroup driver\n");
+		ht_skip("hull features: no systemd cgroup driver");
 		return;
 	}
 	cri_pod("hull-systemd", CRI_SLICE, "scope");

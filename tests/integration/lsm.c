@@ -15,16 +15,15 @@
 #define APPARMOR_PARSER "/sbin/apparmor_parser"
 
 /* Everything but writing /dev/shm/hull-denied (the container's tmpfs). */
-static const char profile_text[] =
-	"profile " PROFILE " flags=(attach_disconnected,mediate_deleted) {\n"
-	"  file,\n"
-	"  capability,\n"
-	"  network,\n"
-	"  signal,\n"
-	"  ptrace,\n"
-	"  unix,\n"
-	"  deny /dev/shm/hull-denied w,\n"
-	"}\n";
+static const char profile_text[] = "profile " PROFILE " flags=(attach_disconnected,mediate_deleted) {\n"
+				   "  file,\n"
+				   "  capability,\n"
+				   "  network,\n"
+				   "  signal,\n"
+				   "  ptrace,\n"
+				   "  unix,\n"
+				   "  deny /dev/shm/hull-denied w,\n"
+				   "}\n";
 
 static char profile_file[64];
 
@@ -36,10 +35,7 @@ static bool host_apparmor(void)
 	return on;
 }
 
-static bool host_selinux(void)
-{
-	return access("/sys/fs/selinux/enforce", F_OK) == 0;
-}
+static bool host_selinux(void) { return access("/sys/fs/selinux/enforce", F_OK) == 0; }
 
 static bool profile_loaded(void)
 {
@@ -49,14 +45,14 @@ static bool profile_loaded(void)
 	return yes;
 }
 
-static bool can_load(const char *test)
+static bool can_load(void)
 {
 	if (!host_apparmor()) {
-		fprintf(stderr, "lsm: %s: skipped: AppArmor is not enabled on this host\n", test);
+		ht_skip("AppArmor is not enabled on this host");
 		return false;
 	}
 	if (access(APPARMOR_PARSER, X_OK) < 0) {
-		fprintf(stderr, "lsm: %s: skipped: no %s (Debian's apparmor)\n", test, APPARMOR_PARSER);
+		ht_skip("no %s (Debian's apparmor)", APPARMOR_PARSER);
 		return false;
 	}
 	return true;
@@ -93,7 +89,7 @@ static void profile_unload(void)
  * attr/current, and the write the profile denies fails; others do not. */
 START_TEST(apparmor_confines)
 {
-	if (!can_load("apparmor_confines"))
+	if (!can_load())
 		return;
 	struct ht t;
 	struct ht_result r;
@@ -113,14 +109,13 @@ END_TEST
  * container's own exec stays unconfined and may write. */
 START_TEST(exec_apparmor)
 {
-	if (!can_load("exec_apparmor"))
+	if (!can_load())
 		return;
 	struct ht t;
 	struct ht_result r;
 	ht_begin(&t, false);
 	ex_start_sleeper(&t);
-	EXEC(&t, &r, "--apparmor", PROFILE, t.id, "sh", "-c",
-	     "cat /proc/self/attr/current; " TRY_WRITE("hull-denied"));
+	EXEC(&t, &r, "--apparmor", PROFILE, t.id, "sh", "-c", "cat /proc/self/attr/current; " TRY_WRITE("hull-denied"));
 	ht_assert_status(&r, 0);
 	ck_assert_str_eq(r.out, PROFILE " (enforce)\nhull-denied refused\n");
 	ht_result_free(&r);
@@ -174,7 +169,7 @@ END_TEST
 static void selinux_refused(const char *field, const char *value, const char *want)
 {
 	if (host_selinux()) {
-		fprintf(stderr, "lsm: %s: skipped: SELinux is enabled on this host\n", field);
+		ht_skip("SELinux is enabled on this host");
 		return;
 	}
 	struct ht t;
@@ -206,7 +201,7 @@ END_TEST
 START_TEST(exec_process_label_refused)
 {
 	if (host_selinux()) {
-		fprintf(stderr, "lsm: exec_process_label_refused: skipped: SELinux is enabled on this host\n");
+		ht_skip("SELinux is enabled on this host");
 		return;
 	}
 	struct ht t;
@@ -278,7 +273,7 @@ static bool mount_has(const char *mountinfo, const char *dest, const char *opt)
 START_TEST(selinux_labels_applied)
 {
 	if (!host_selinux()) {
-		fprintf(stderr, "lsm: selinux_labels_applied: skipped: SELinux is not enabled on this host\n");
+		ht_skip("SELinux is not enabled on this host");
 		return;
 	}
 	char *label = selinux_other_label(), ctx[256], path[128], opt[300], mq[256];
@@ -299,8 +294,8 @@ START_TEST(selinux_labels_applied)
 	snprintf(opt, sizeof(opt), "context=%s", ctx);
 	static const char *const labeled[] = { "/dev", "/dev/pts", "/dev/shm", "/proc/acpi" };
 	for (size_t i = 0; i < sizeof(labeled) / sizeof(labeled[0]); i++)
-		ck_assert_msg(mount_has(mi, labeled[i], opt), "%s: no %s in the container's mountinfo:\n%s",
-			      labeled[i], opt, mi);
+		ck_assert_msg(mount_has(mi, labeled[i], opt), "%s: no %s in the container's mountinfo:\n%s", labeled[i],
+			      opt, mi);
 	snprintf(path, sizeof(path), "/proc/%d/root/dev/mqueue", (int)pid);
 	ssize_t n = getxattr(path, "security.selinux", mq, sizeof(mq) - 1);
 	ck_assert_int_gt(n, 0);
@@ -317,7 +312,7 @@ END_TEST
 START_TEST(exec_process_label)
 {
 	if (!host_selinux()) {
-		fprintf(stderr, "lsm: exec_process_label: skipped: SELinux is not enabled on this host\n");
+		ht_skip("SELinux is not enabled on this host");
 		return;
 	}
 	char *label = selinux_other_label(), want[600];
