@@ -90,7 +90,7 @@ CGROUP2_MODULES = virtio_pci virtio_blk loop overlay
 NODE_CACHE = $(BUILDDIR)/node
 NODE_TIMEOUT = 900
 # (SUITE:TCASE runs one test case of a suite)
-NODE_SUITES = lifecycle cgroups_base cgroups_resources exec lsm containerd:cri
+NODE_SUITES = lifecycle cgroups_base cgroups_resources exec systemd_driver lsm containerd:cri
 # run in a second boot with SELinux (permissive) instead of AppArmor; empty: no such boot
 NODE_SELINUX_SUITES = lsm
 NODE_SELINUX_TIMEOUT = 300

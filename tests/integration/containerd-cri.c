@@ -178,7 +178,7 @@ const char ctd_cri_client[] =
 	"    build_image(tar)\n"
 	"    subprocess.run([ctr, \"--address\", sock, \"-n\", \"k8s.io\", \"images\", \"import\", tar],\n"
 	"                   check=True, stdout=subprocess.DEVNULL)\n"
-	"    logdir = os.path.join(work, \"podlogs\")\n"
+	"    logdir = os.path.join(work, \"podlogs-\" + handler)  # one log per pod\n"
 	"    os.makedirs(logdir, exist_ok=True)\n"
 	"    # Kubernetes leaves the hostname empty for a hostNetwork pod (no UTS namespace).\n"
 	"    meta = fld(1, \"hullpod\") + fld(2, \"uid-%d\" % os.getpid()) + fld(3, \"hulltest\")\n"
