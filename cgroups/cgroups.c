@@ -148,10 +148,16 @@ void hull_cg_find_links(struct hull_cgroup *cg)
 void hull_cg_finish(struct hull_cgroup *cg)
 {
 	cg->mounts = hull_xcalloc(cg->n, sizeof(*cg->mounts));
+	cg->n_mounts = 0;
 	for (size_t i = 0; i < cg->n; i++) {
 		const struct hull_cg_hier *h = &cg->h[i];
 		const char *base = strrchr(h->mountpoint, '/');
-		cg->mounts[i] = (struct hull_cgroup_mount){
+		/* A hybrid host's container sees its v1 hierarchies only, as
+		 * under runc (which mounts what mountinfo lists as "cgroup"):
+		 * no /sys/fs/cgroup/unified inside. */
+		if (cg->mode == HULL_CG_HYBRID && h->v2)
+			continue;
+		cg->mounts[cg->n_mounts++] = (struct hull_cgroup_mount){
 			.name = cg->mode == HULL_CG_V2 ? "" : base ? base + 1 : h->mountpoint,
 			.fstype = h->v2 ? "cgroup2" : "cgroup",
 			.data = h->v2 ? NULL : h->controllers,
@@ -414,7 +420,7 @@ int hull_cgroup_mounts(const struct hull_cgroup *cg, const struct hull_cgroup_mo
 		       size_t *n, const char *const (**links)[2], size_t *n_links)
 {
 	*mounts = cg->mounts;
-	*n = cg->n;
+	*n = cg->n_mounts;
 	*links = (const char *const (*)[2])cg->link_view;
 	*n_links = cg->n_links;
 	return 0;

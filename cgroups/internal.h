@@ -36,7 +36,8 @@ struct hull_cgroup {
 	char *(*links)[2];	/* host symlinks to co-mounted v1 hierarchies */
 	size_t n_links;
 	char *serialized;
-	struct hull_cgroup_mount *mounts;
+	struct hull_cgroup_mount *mounts;	/* what the container mounts (hull_cg_finish) */
+	size_t n_mounts;
 	const char *(*link_view)[2];
 	/* Set when the container has no cgroup of its own (an unprivileged
 	 * hull without a delegated cgroup): h[] are then the caller's own

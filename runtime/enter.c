@@ -99,6 +99,7 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 	struct hull_err err = { 0 };
 	const struct hull_process *p = &e->spec->process;
 	_cleanup_free_ char *exe = NULL;
+	_cleanup_strv_ char **env = hull_process_env(p);
 	bool notify = hull_seccomp_notifies(e->seccomp);
 	int report = e->sync_fd;
 	/* The mask hull ran with is not the container's: the final one, else
@@ -121,6 +122,6 @@ _Noreturn void hull_enter_container(const struct hull_enter *e)
 		fail(report, &err);
 	if (!notify && confine(e, -1, &err) < 0)
 		fail(report, &err);
-	hull_process_exec(p, exe, &err);
+	hull_process_exec(p, exe, env, &err);
 	fail(report, &err);
 }

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -17,8 +18,6 @@
 #include "../base/cleanup.h"
 #include "../base/util.h"
 #include "process.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* How many fds are open now (a new one takes the lowest free number,
  * which RLIMIT_NOFILE bounds), -1 if it cannot be told. */
@@ -100,14 +99,32 @@ int hull_process_switch_user(const struct hull_process *p, struct hull_err *err)
 	return 0;
 }
 
-static const char *env_path(const struct hull_process *p)
+/* The value of NAME= in env, NULL when absent. */
+static const char *env_get(const struct hull_process *p, const char *name)
 {
+	size_t n = strlen(name);
 	for (size_t i = 0; i < p->env.n; i++)
-		if (!strncmp(p->env.v[i], "PATH=", 5))
-			return p->env.v[i] + 5;
-	return DEFAULT_PATH;
+		if (!strncmp(p->env.v[i], name, n) && p->env.v[i][n] == '=')
+			return p->env.v[i] + n + 1;
+	return NULL;
 }
 
+/* An errno in the words of Go's syscall package (strerror, lower case):
+ * docker, podman and containerd match runc's messages on them ("no such
+ * file or directory", "executable file not found in $PATH" give 127,
+ * "permission denied" 126; anything else 125). */
+static int exec_err(struct hull_err *err, int errnum, const char *cmd, const char *op, const char *path)
+{
+	char why[128];
+	snprintf(why, sizeof(why), "%s", strerror(errnum));
+	why[0] = (char)tolower((unsigned char)why[0]);
+	if (op)
+		return hull_errf(err, errnum, "exec: \"%s\": %s %s: %s", cmd, op, path, why);
+	return hull_errf(err, errnum, "exec: \"%s\": %s", cmd, why);
+}
+
+/* Go's findExecutable: a file with an execute bit (and X_OK for us); a
+ * directory or a file without one is "permission denied". */
 static int check_exec(const char *path, int *why)
 {
 	struct stat st;
@@ -115,8 +132,8 @@ static int check_exec(const char *path, int *why)
 		*why = errno;
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		*why = EISDIR;
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111)) {
+		*why = EACCES;
 		return -1;
 	}
 	if (access(path, X_OK) < 0) {
@@ -132,12 +149,15 @@ int hull_process_find_exec(const struct hull_process *p, char **out, struct hull
 	int why = ENOENT;
 	if (strchr(cmd, '/')) {
 		if (check_exec(cmd, &why) < 0)
-			return hull_syserr(err, why, "exec: \"%s\"", cmd);
+			return why == EACCES ? exec_err(err, why, cmd, NULL, NULL)
+					     : exec_err(err, why, cmd, "stat", cmd);
 		*out = hull_xstrdup(cmd);
 		return 0;
 	}
-	const char *path = env_path(p);
-	while (*path) {
+	/* No PATH in the environment: nothing to search (runc's LookPath
+	 * after the environment is the process's), no default. */
+	const char *path = env_get(p, "PATH");
+	while (path && *path) {
 		const char *colon = strchrnul(path, ':');
 		size_t n = (size_t)(colon - path);
 		_cleanup_free_ char *cand = n ? hull_xasprintf("%.*s/%s", (int)n, path, cmd)
@@ -147,13 +167,68 @@ int hull_process_find_exec(const struct hull_process *p, char **out, struct hull
 			*out = steal_ptr(cand);
 			return 0;
 		}
-		if (w == EACCES)
-			why = EACCES;
 		path = *colon ? colon + 1 : colon;
 	}
-	if (why == EACCES)
-		return hull_syserr(err, why, "exec: \"%s\"", cmd);
 	return hull_errf(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", cmd);
+}
+
+/* The home of uid in the passwd file at fd, "/" when it has none (as
+ * runc's user.GetExecUser): the first line whose third field is uid. */
+static char *passwd_home(FILE *f, uid_t uid)
+{
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		char *fields[7] = { 0 }, *s = line;
+		int n = 0;
+		line[strcspn(line, "\n")] = 0;
+		while (n < 7 && s) {
+			fields[n++] = s;
+			s = strchr(s, ':');
+			if (s)
+				*s++ = 0;
+		}
+		char *end;
+		if (n < 6 || !*fields[2])
+			continue;
+		unsigned long u = strtoul(fields[2], &end, 10);
+		if (!*end && u == (unsigned long)uid && *fields[5])
+			return hull_xstrdup(fields[5]);
+	}
+	return hull_xstrdup("/");
+}
+
+char **hull_process_env(const struct hull_process *p)
+{
+	size_t n = p->env.n;
+	char **env = hull_xcalloc(n + 2, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		env[i] = hull_xstrdup(p->env.v[i]);
+	const char *home = env_get(p, "HOME");
+	if (home && *home)
+		return env;
+	/* Read inside the root, no magic link followed: the container's own
+	 * /etc/passwd whatever it made of its path. */
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, "etc/passwd", &how, sizeof(how));
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	_cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
+	_cleanup_free_ char *dir = passwd_home(f, p->uid);
+	size_t i;
+	for (i = 0; i < n && strncmp(env[i], "HOME=", 5); i++)
+		;
+	free(env[i]);	/* an empty HOME= is replaced, as runc does */
+	env[i] = hull_xasprintf("HOME=%s", dir);
+	return env;
 }
 
 int hull_process_fds(int preserve_fds, struct hull_err *err)
@@ -175,9 +250,8 @@ int hull_process_fds(int preserve_fds, struct hull_err *err)
 	return 0;
 }
 
-int hull_process_exec(const struct hull_process *p, const char *path, struct hull_err *err)
+int hull_process_exec(const struct hull_process *p, const char *path, char **env, struct hull_err *err)
 {
-	static char *const empty[] = { NULL };
-	execve(path, p->args.v, p->env.n ? p->env.v : empty);
-	return hull_syserr(err, errno, "exec: \"%s\"", p->args.v[0]);
+	execve(path, p->args.v, env);
+	return exec_err(err, errno, p->args.v[0], NULL, NULL);
 }

@@ -17,15 +17,25 @@ int hull_process_chdir(const struct hull_process *p, struct hull_err *err);
  * hull_caps_apply can still grant), umask. */
 int hull_process_switch_user(const struct hull_process *p, struct hull_err *err);
 
-/* Resolves args[0] through the PATH of process.env (or the default PATH)
- * and checks it is executable, so a bad command fails create, not start. */
+/* Resolves args[0] through the PATH of process.env (none without one, as
+ * runc) and checks it is executable, so a bad command fails create, not
+ * start. The errors are worded as runc's, which docker and podman map to
+ * exit codes: "exec: \"X\": stat X: no such file or directory",
+ * "...: executable file not found in $PATH" (127), "...: permission
+ * denied" (126). */
 int hull_process_find_exec(const struct hull_process *p, char **path, struct hull_err *err);
 
 /* Lets fds 3 .. 3+preserve_fds-1 through exec and closes every other fd
  * above 2 at exec (close_range CLOEXEC), resets signals. */
 int hull_process_fds(int preserve_fds, struct hull_err *err);
 
-/* execve; returns only on failure. */
-int hull_process_exec(const struct hull_process *p, const char *path, struct hull_err *err);
+/* The environment the process gets: process.env, with HOME from the
+ * container's /etc/passwd (the entry of process.user.uid, else "/") when
+ * it has no HOME or an empty one, as runc sets it. Call inside the root,
+ * before the user switch. */
+char **hull_process_env(const struct hull_process *p);
+
+/* execve(path, args, env); returns only on failure. */
+int hull_process_exec(const struct hull_process *p, const char *path, char **env, struct hull_err *err);
 
 #endif

@@ -165,6 +165,8 @@ START_TEST(ps_passes_options)
 }
 END_TEST
 
+HULL_TESTS(clients_compat_process);
+
 HULL_SUITE(clients_compat, integration)
 {
 	Suite *s = suite_create("clients_compat");
@@ -173,6 +175,7 @@ HULL_SUITE(clients_compat, integration)
 	tcase_add_test(tc, docker_resources_create);
 	tcase_add_test(tc, update_zeros_and_device_rules);
 	tcase_add_test(tc, ps_passes_options);
+	hull_tests_clients_compat_process(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -50,7 +50,7 @@ START_TEST(errors_running)
 		{ { "--cwd", "etc", t.id, "true" }, "hull: exec: --cwd \"etc\": must be absolute\n" },
 		{ { "--additional-gids", "1,x", t.id, "true" },
 		  "hull: exec: --additional-gids: \"x\" is not a gid\n" },
-		{ { t.id, "/no/such/command" }, "hull: exec: \"/no/such/command\": No such file or directory\n" },
+		{ { t.id, "/no/such/command" }, "hull: exec: \"/no/such/command\": stat /no/such/command: no such file or directory\n" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *const *a = cases[i].args;

@@ -130,7 +130,7 @@ START_TEST(seccomp_applies)
 	ck_assert_str_eq(r.err, "mkdir: can't create directory '/tmp/z': Operation not permitted\n");
 	ht_result_free(&r);
 	/* without noNewPrivileges the filter goes in before the caps are dropped */
-	json_t *np = json_pack("{s:{s:i, s:i}, s:[s,s,s], s:s, s:b}", "user", "uid", 0, "gid", 0, "args", "sh",
+	json_t *np = json_pack("{s:{s:i, s:i}, s:[s,s,s], s:s, s:b}", "user", "uid", 0, "gid", 0, "args", "/bin/sh",
 			       "-c", "mkdir /tmp/w; echo $?; grep ^NoNewPrivs: /proc/self/status", "cwd", "/",
 			       "noNewPrivileges", 0);
 	exec_process_file(&t, np, &r);

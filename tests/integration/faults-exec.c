@@ -92,7 +92,7 @@ START_TEST(execve_process)
 	ck_assert_int_eq(chmod(script, 0755), 0);
 	ht_args(&h.t, "/bin/hf-true", NULL);
 	hf_expect_fault(&h, INJ("execve:error=EACCES:when=1"), "/bin/hf-true", 1,
-			"exec: \"/bin/hf-true\": Permission denied");
+			"exec: \"/bin/hf-true\": permission denied");
 }
 END_TEST
 

@@ -110,7 +110,7 @@ START_TEST(start_reports_init_death)
 	ht_ok(&t, "create", "--bundle", t.bundle, t.id, NULL);
 	ck_assert_int_eq(unlink(path), 0);
 	ht_hull(&t, &r, NULL, "start", t.id, NULL);
-	ht_assert_error(&r, "exec: \"/bin/gone\": No such file or directory");
+	ht_assert_error(&r, "exec: \"/bin/gone\": no such file or directory");
 	ck_assert_msg(strstr(r.err, t.id), "%s", r.err);
 	ht_result_free(&r);
 	char status[32];
