@@ -16,7 +16,7 @@ DEPS_PKGS = gcc make pkg-config libseccomp-dev libcap-dev libjansson-dev libmnl-
 	libsystemd-dev busybox-static mandoc qemu-system-x86 cpio libcgroup-dev iperf3 containerd python3-grpcio \
 	runc crun gnuplot-nox sockperf clang libclang-rt-14-dev valgrind strace clang-format \
 	python3-dbus python3-gi dbus-daemon protobuf-c-compiler libprotobuf-c-dev \
-	mmdebstrap e2fsprogs
+	mmdebstrap e2fsprogs docker.io podman
 
 # libraries
 PKGS = libseccomp libcap jansson libmnl

@@ -13,4 +13,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "hull: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# No daemon may start with its defaults (dockerd would make a bridge and
+# firewall rules, containerd would listen on the system socket): packages
+# are installed under a policy-rc.d that refuses every start.
+policy=/usr/sbin/policy-rc.d
+[ -e $policy ] && mv $policy $policy.hull-saved
+printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy
 apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+rc=$?
+rm -f $policy
+[ -e $policy.hull-saved ] && mv $policy.hull-saved $policy
+exit $rc
