@@ -216,10 +216,13 @@ static int fill_root(const struct hull_spec *spec, int rootfd, const struct hull
 	return 0;
 }
 
-/* In the new root: root.readonly, and the propagation of the new /. */
+/* In the new root: root.readonly. linux.rootfsPropagation was applied
+ * to the mount tree before the root was bound (mount_root), and stays
+ * there: as under runc 1.1, the new / is not shared, whatever it says
+ * (pivot_root leaves it private), so nothing mounted in the container
+ * propagates anywhere through it. */
 static int finish_root(const struct hull_spec *spec, struct hull_err *err)
 {
-	const struct hull_linux *l = &spec->linux_;
 	if (spec->root_readonly) {
 		_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
@@ -228,11 +231,6 @@ static int finish_root(const struct hull_spec *spec, struct hull_err *err)
 		if (r < 0)
 			return hull_syserr(err, -r, "root.readonly: make / read-only");
 	}
-	/* As runc: on the new / itself, so "shared" does not reach the host's
-	 * mounts through the old root. */
-	if (l->rootfs_propagation_flags && mount(NULL, "/", NULL, l->rootfs_propagation_flags, NULL) < 0)
-		return hull_syserr(err, errno, "linux.rootfsPropagation %s: set on the new /",
-				   l->rootfs_propagation ? l->rootfs_propagation : "");
 	return 0;
 }
 

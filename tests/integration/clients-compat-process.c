@@ -184,8 +184,25 @@ START_TEST(hybrid_cgroup_layout)
 }
 END_TEST
 
+/* rootfsPropagation "shared" goes on the mount tree before the root is
+ * bound, as runc 1.1 applies it: the container's / ends up private. */
+START_TEST(rootfs_propagation_shared)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	json_object_set_new(json_object_get(t.cfg, "linux"), "rootfsPropagation", json_string("shared"));
+	ht_sh(&t, "awk '$5 == \"/\" { print / shared:/ ? \"shared\" : \"private\" }' /proc/self/mountinfo");
+	ht_run(&t, &r);
+	ck_assert_msg(r.status == 0 && !strcmp(r.out, "private\n"), "exit %d: %s%s", r.status, r.out, r.err);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
 HULL_TESTS(clients_compat_process)
 {
+	tcase_add_test(tc, rootfs_propagation_shared);
 	tcase_add_test(tc, home_from_passwd);
 	tcase_add_test(tc, home_passwd_symlink_stays_inside);
 	tcase_add_test(tc, exec_errors_in_runc_words);
