@@ -28,7 +28,8 @@ int hull_cmd_start(const struct hull_globals *g, int argc, char **argv, struct h
 {
 	_cleanup_container_ struct hull_container c = { .dirfd = -1 };
 	if (plain_operands(argc, argv, "start", "ID", 1, 1, err) < 0 ||
-	    hull_container_open(g->root, argv[optind], true, &c, err) < 0 || hull_start(&c, err) < 0)
+	    hull_container_open(g->root, argv[optind], true, &c, err) < 0 ||
+	    hull_start_notify(&c, getenv("NOTIFY_SOCKET"), err) < 0)
 		return 1;
 	return 0;
 }

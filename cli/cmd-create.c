@@ -11,7 +11,27 @@
 #include "../runtime/waiter.h"
 #include "cli.h"
 
-enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP, OPT_STATS_FILE };
+enum {
+	OPT_PID_FILE = 256, OPT_CONSOLE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP, OPT_STATS_FILE,
+	OPT_PIDFD_SOCKET, OPT_NO_SUBREAPER,
+};
+
+/* What run and create take from their environment, as runc does: systemd's
+ * NOTIFY_SOCKET, and socket activation's fds when LISTEN_PID names us. */
+static int from_environment(struct hull_create_opts *o, struct hull_err *err)
+{
+	const char *ns = getenv("NOTIFY_SOCKET"), *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	o->notify_socket = ns && *ns ? ns : NULL;
+	int64_t n, p;
+	if (!fds || !pid || hull_parse_i64(pid, &p) < 0 || p != getpid())
+		return 0;
+	if (hull_parse_i64(fds, &n) < 0 || n < 0 || n > 65536)
+		return hull_errf(err, EINVAL, "LISTEN_FDS: \"%s\" is not a count of fds", fds);
+	o->listen_fds = (int)n;
+	/* runc hands them over before the --preserve-fds ones */
+	o->preserve_fds += (int)n;
+	return 0;
+}
 
 static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o, bool *detach,
 		 bool *keep, const char **stats_file, struct hull_err *err)
@@ -26,6 +46,8 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 		{ "detach", no_argument, NULL, 'd' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+		{ "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
+		{ "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
 		{ 0 },
 	};
 	const char *cmd = is_run ? "run" : "create";
@@ -58,6 +80,12 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 				return hull_errf(err, EINVAL, "create: unknown option --stats-file");
 			*stats_file = optarg;
 			break;
+		case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
+		case OPT_NO_SUBREAPER:
+			if (!is_run)
+				return hull_errf(err, EINVAL, "create: unknown option --no-subreaper");
+			o->no_subreaper = true;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -66,7 +94,7 @@ static int parse(int argc, char **argv, bool is_run, struct hull_create_opts *o,
 	if (r < 0)
 		return r;
 	o->id = argv[optind];
-	return 0;
+	return from_environment(o, err);
 }
 
 int hull_cmd_create(const struct hull_globals *g, int argc, char **argv, struct hull_err *err)
@@ -104,12 +132,16 @@ int hull_cmd_run(const struct hull_globals *g, int argc, char **argv, struct hul
 	struct hull_waiter w;
 	if (!detach && hull_waiter_block_signals(&w, err) < 0)
 		return 1;
+	/* As runc: what the container orphans outside its own pid namespace
+	 * comes to us, and the waiter reaps it. */
+	if (!detach && !o.no_subreaper && hull_waiter_subreaper(err) < 0)
+		return 1;
 	struct hull_container c;
 	struct hull_created out;
 	if (hull_create(&o, &c, &out, err) < 0)
 		return 1;
 	hull_trace("create");
-	if (hull_start(&c, err) < 0) {
+	if (hull_start_notify(&c, o.notify_socket, err) < 0) {
 		struct hull_err derr = {0};
 		hull_delete(&c, true, &derr);
 		hull_container_close(&c);

@@ -10,7 +10,7 @@
 
 enum {
 	OPT_PROCESS = 256, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE, OPT_CWD, OPT_CAP, OPT_NNP,
-	OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP,
+	OPT_LABEL, OPT_APPARMOR, OPT_IGNORE_PAUSED, OPT_CGROUP, OPT_PIDFD_SOCKET,
 };
 
 static void push(char ***v, size_t *n, char *s)
@@ -52,6 +52,7 @@ static int parse(int argc, char **argv, struct hull_exec_opts *o, struct hull_er
 		{ "apparmor", required_argument, NULL, OPT_APPARMOR },
 		{ "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
 		{ "cgroup", required_argument, NULL, OPT_CGROUP },
+		{ "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
 		{ 0 },
 	};
 	int c;
@@ -85,6 +86,7 @@ static int parse(int argc, char **argv, struct hull_exec_opts *o, struct hull_er
 				return hull_errf(err, E2BIG, "exec: --cgroup: at most %zu", o->n_cgroups);
 			o->cgroups[o->n_cgroups++] = optarg;
 			break;
+		case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
 		default:
 			return -EINVAL;
 		}

@@ -12,13 +12,15 @@
 
 static const struct hull_cmd commands[] = {
 	{ "create", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--no-pivot] "
-		    "[--no-new-keyring] [--preserve-fds N] ID", hull_cmd_create },
+		    "[--no-new-keyring] [--preserve-fds N] [--pidfd-socket SOCK] ID", hull_cmd_create },
 	{ "start", "ID", hull_cmd_start },
 	{ "run", "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--detach] [--keep] "
-		 "[--no-pivot] [--no-new-keyring] [--preserve-fds N] [--stats-file FILE] ID", hull_cmd_run },
+		 "[--no-pivot] [--no-new-keyring] [--preserve-fds N] [--stats-file FILE] [--pidfd-socket SOCK] "
+		 "[--no-subreaper] ID", hull_cmd_run },
 	{ "exec", "[--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE] "
 		  "[--preserve-fds N] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids G,...] "
 		  "[--cap CAP]... [--no-new-privs] [--process-label L] [--apparmor P] [--ignore-paused] [--cgroup [C:]PATH] "
+		  "[--pidfd-socket SOCK] "
 		  "ID [COMMAND [ARGS...]]", hull_cmd_exec },
 	{ "state", "ID", hull_cmd_state },
 	{ "kill", "[--all] ID [SIGNAL]", hull_cmd_kill },

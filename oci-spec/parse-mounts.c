@@ -228,3 +228,24 @@ int spec_parse_mounts(json_t *mounts, const char *bundle, struct hull_spec *spec
 	}
 	return 0;
 }
+
+int hull_spec_add_mount(struct hull_spec *spec, const char *destination, const char *type,
+			const char *source, const char *const *options, struct hull_err *err)
+{
+	_cleanup_json_ json_t *m = json_pack("{s:s, s:s, s:s, s:[]}", "destination", destination, "type", type,
+					      "source", source, "options");
+	if (!m)
+		return hull_errf(err, ENOMEM, "mounts: out of memory");
+	for (const char *const *o = options; o && *o; o++)
+		json_array_append_new(json_object_get(m, "options"), json_string(*o));
+	jpath_t p;
+	jp_idx(p, "mounts", spec->n_mounts);
+	struct hull_mount mount = { 0 };
+	if (parse_mount(m, p, spec->bundle, &mount, err) < 0) {
+		spec_mount_free(&mount);
+		return -EINVAL;
+	}
+	spec->mounts = hull_xrealloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
+	spec->mounts[spec->n_mounts++] = mount;
+	return 0;
+}

@@ -8,6 +8,7 @@
 
 int spec_parse_mounts(json_t *mounts, const char *bundle, struct hull_spec *spec,
 		      struct hull_err *err);
+void spec_mount_free(struct hull_mount *m);	/* members */
 int spec_parse_linux(json_t *linux_obj, struct hull_linux *l, struct hull_err *err);
 int spec_parse_resources(json_t *v, const char *path, struct hull_resources *r,
 			 struct hull_err *err);

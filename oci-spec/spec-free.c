@@ -28,7 +28,7 @@ void hull_process_free(struct hull_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void free_mount(struct hull_mount *m)
+void spec_mount_free(struct hull_mount *m)
 {
 	free(m->destination);
 	free(m->type);
@@ -129,7 +129,7 @@ void hull_spec_free(struct hull_spec *spec)
 	free(spec->domainname);
 	hull_process_free(&spec->process);
 	for (size_t i = 0; i < spec->n_mounts; i++)
-		free_mount(&spec->mounts[i]);
+		spec_mount_free(&spec->mounts[i]);
 	free(spec->mounts);
 	for (int k = 0; k < HULL_HOOK_KINDS; k++) {
 		for (size_t i = 0; i < spec->hooks[k].n; i++) {

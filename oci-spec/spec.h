@@ -411,6 +411,15 @@ int hull_resources_parse(const char *buf, size_t len, struct hull_resources *out
 			 struct hull_err *err);
 void hull_resources_free(struct hull_resources *r);
 
+/* What the runtime adds to a loaded config on its caller's behalf (runc
+ * does the same for NOTIFY_SOCKET and LISTEN_FDS): a mount appended as if
+ * config.json ended with {destination, type, source, options} (options
+ * NULL-terminated), and KEY=VALUE set in the environment of p (replacing
+ * KEY). The config.json bytes (raw) are left as they were. */
+int hull_spec_add_mount(struct hull_spec *spec, const char *destination, const char *type,
+			const char *source, const char *const *options, struct hull_err *err);
+void hull_process_setenv(struct hull_process *p, const char *kv);
+
 /* The hook kind's JSON name ("prestart", "createRuntime", ...). */
 const char *hull_hook_kind_name(enum hull_hook_kind kind);
 

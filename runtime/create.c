@@ -26,6 +26,8 @@
 #include "init.h"
 #include "lifecycle.h"
 #include "net.h"
+#include "notify.h"
+#include "pidfd-socket.h"
 #include "rdt.h"
 #include "seccomp.h"
 #include "security.h"
@@ -351,6 +353,25 @@ static void unwind(struct hull_container *c, const struct hull_spec *spec, struc
 	hull_container_close(c);
 }
 
+/* What hull adds to the config for its caller, as runc does: the notify
+ * socket's mount and NOTIFY_SOCKET, socket activation's LISTEN_FDS and
+ * LISTEN_PID (the process gets the fds as preserved ones). */
+static int amend_spec(const struct hull_create_opts *o, struct hull_container *c, struct hull_spec *spec,
+		      struct hull_err *err)
+{
+	if (o->notify_socket) {
+		int r = hull_notify_prepare(c, spec, err);
+		if (r < 0)
+			return r;
+	}
+	if (o->listen_fds > 0) {
+		char v[32];
+		snprintf(v, sizeof(v), "LISTEN_FDS=%d", o->listen_fds);
+		hull_process_setenv(&spec->process, v);
+		hull_process_setenv(&spec->process, "LISTEN_PID=1");
+	}
+	return 0;
+}
 
 int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 		struct hull_created *out, struct hull_err *err)
@@ -381,6 +402,10 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	hull_trace("validate");
 	if (r == 0)
 		r = hull_container_claim(o->root, o->id, c, err);
+	if (r == 0 && (r = amend_spec(o, c, spec, err)) < 0) {
+		hull_container_remove(c, NULL);
+		hull_container_close(c);
+	}
 	if (r < 0)
 		return r;
 	hull_trace("state-dir");
@@ -402,6 +427,8 @@ int hull_create(const struct hull_create_opts *o, struct hull_container *c,
 	hull_trace("state");
 	if (r == 0 && o->pid_file)
 		r = hull_write_pid_file(o->pid_file, out->pid, err);
+	if (r == 0 && o->pidfd_socket)
+		r = hull_pidfd_socket_send(o->pidfd_socket, out->pidfd, "standard", err);
 	if (r < 0)
 		unwind(c, spec, cg, out);
 	return r;

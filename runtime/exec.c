@@ -35,6 +35,7 @@
 #include "enter.h"
 #include "exec.h"
 #include "lifecycle.h"
+#include "pidfd-socket.h"
 #include "process.h"
 #include "seccomp.h"
 #include "security.h"
@@ -357,6 +358,8 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		r = hull_write_pid_file(o->pid_file, out.pid, err);
 	if (r == 0 && o->pid_out)
 		*o->pid_out = out.pid;
+	if (r == 0 && o->pidfd_socket)
+		r = hull_pidfd_socket_send(o->pidfd_socket, out.pidfd, "setns", err);
 	hull_container_close(&c);
 	if (r < 0 || o->detach) {
 		if (r < 0 && out.pid > 0) {

@@ -25,6 +25,7 @@ struct hull_exec_opts {
 	bool no_new_privs, ignore_paused;
 	char *cgroups[HULL_CGROUP_SUB_MAX];	/* --cgroup [CONTROLLERS:]PATH below the container's */
 	size_t n_cgroups;
+	const char *pidfd_socket;	/* --pidfd-socket: the process's pidfd goes there */
 	char **args;			/* the command, when no --process */
 	size_t n_args;
 	pid_t *pid_out;			/* with detach: where the process's pid goes (the shim) */

@@ -20,6 +20,11 @@ struct hull_create_opts {
 	int preserve_fds;
 	bool foreground;	/* `run` without --detach: the caller waits for the init */
 	bool systemd_cgroup;	/* --systemd-cgroup: the cgroup is a systemd scope */
+	const char *pidfd_socket;	/* --pidfd-socket: the init's pidfd goes there */
+	const char *notify_socket;	/* the caller's NOTIFY_SOCKET (see notify.h), or NULL */
+	bool no_subreaper;	/* run: the caller does not adopt the container's orphans */
+	int listen_fds;		/* socket activation: fds 3.. 3+N-1 (counted in preserve_fds) go to
+				 * the container with LISTEN_FDS=N and LISTEN_PID=1 */
 };
 
 struct hull_created {
@@ -47,6 +52,11 @@ int hull_write_pid_file(const char *path, pid_t pid, struct hull_err *err);
 
 /* Releases a created container's init. */
 int hull_start(struct hull_container *c, struct hull_err *err);
+
+/* hull_start, then, when notify_host (the caller's NOTIFY_SOCKET) is set
+ * and c was created with one, the wait for the container's READY=1 and
+ * its relay (notify.h); c is unlocked for that wait. */
+int hull_start_notify(struct hull_container *c, const char *notify_host, struct hull_err *err);
 
 /* What hull_teardown undoes: a failed create's (spec given, child its
  * own) or delete's (the hooks of the saved config, the init by pidfd). */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "../cgroups/cgroups.h"
 #include "hooks.h"
 #include "lifecycle.h"
+#include "notify.h"
 
 static int connect_init(struct hull_container *c, struct hull_err *err)
 {
@@ -81,4 +83,21 @@ int hull_start(struct hull_container *c, struct hull_err *err)
 		return hull_errf(err, EIO, "container %s: %s; the container is stopped", c->id, herr.msg);
 	}
 	return 0;
+}
+
+int hull_start_notify(struct hull_container *c, const char *notify_host, struct hull_err *err)
+{
+	_cleanup_close_ int sock = notify_host ? hull_notify_listen(c, err) : -ENOENT;
+	if (sock < 0 && sock != -ENOENT)
+		return sock;
+	int r = hull_start(c, err);
+	if (r < 0 || sock < 0)
+		return r;
+	_cleanup_close_ int pidfd = -1;
+	if (hull_container_status(c, &pidfd) == HULL_STATUS_STOPPED || pidfd < 0)
+		return 0;	/* gone already: nothing will be ready */
+	/* kill, pause and delete may come in while the container gets ready */
+	flock(c->dirfd, LOCK_UN);
+	c->locked = false;
+	return hull_notify_relay(sock, notify_host, c->st.pid, pidfd, err);
 }

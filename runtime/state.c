@@ -235,6 +235,19 @@ enum hull_status hull_container_status(struct hull_container *c, int *pidfd)
 	return HULL_STATUS_RUNNING;
 }
 
+/* A directory of the state dir (notify/) with the files in it. */
+static void remove_subdir(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
 int hull_container_remove(struct hull_container *c, struct hull_err *err)
 {
 	if (c->dirfd < 0)
@@ -247,7 +260,7 @@ int hull_container_remove(struct hull_container *c, struct hull_err *err)
 			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 				continue;
 			if (unlinkat(c->dirfd, e->d_name, 0) < 0 && errno == EISDIR)
-				unlinkat(c->dirfd, e->d_name, AT_REMOVEDIR);
+				remove_subdir(c->dirfd, e->d_name);
 		}
 	}
 	if (rmdir(c->dir) < 0 && errno != ENOENT)

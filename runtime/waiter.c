@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -11,6 +12,13 @@
 
 #include "../base/cleanup.h"
 #include "waiter.h"
+
+int hull_waiter_subreaper(struct hull_err *err)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return hull_syserr(err, errno, "PR_SET_CHILD_SUBREAPER");
+	return 0;
+}
 
 int hull_waiter_block_signals(struct hull_waiter *w, struct hull_err *err)
 {

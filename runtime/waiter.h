@@ -12,6 +12,10 @@ struct hull_waiter {
 	sigset_t old;
 };
 
+/* Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER): orphans of
+ * the container's come to it, and hull_waiter_run reaps them. */
+int hull_waiter_subreaper(struct hull_err *err);
+
 int hull_waiter_block_signals(struct hull_waiter *w, struct hull_err *err);
 
 /* Returns the exit status or a negative errno with err set. */

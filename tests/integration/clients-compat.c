@@ -166,6 +166,7 @@ START_TEST(ps_passes_options)
 END_TEST
 
 HULL_TESTS(clients_compat_process);
+HULL_TESTS(clients_compat_notify);
 
 HULL_SUITE(clients_compat, integration)
 {
@@ -176,6 +177,7 @@ HULL_SUITE(clients_compat, integration)
 	tcase_add_test(tc, update_zeros_and_device_rules);
 	tcase_add_test(tc, ps_passes_options);
 	hull_tests_clients_compat_process(tc);
+	hull_tests_clients_compat_notify(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,6 +12,7 @@
 
 static bool skipped(void)
 {
+	cl_begin();
 	if (!cl.skip[0])
 		return false;
 	printf("clients %s: skipped: %s\n", cl.name, cl.skip);

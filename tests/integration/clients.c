@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -102,9 +104,60 @@ char **cl_argv(const char *rt, const char *const *args)
 	return argv;
 }
 
+/* ctd_spawn, reaping every child while it waits: the caller is a child
+ * subreaper (cl_begin), and conmon, which podman leaves to be adopted,
+ * must not linger as a zombie (podman waits up to 20 s for a conmon pid to
+ * go; this host's pid 1 reaps late). */
+static int spawn_reaping(char *const argv[], struct ht_result *r, double timeout)
+{
+	int out = memfd_create("cl-out", MFD_CLOEXEC), err = memfd_create("cl-err", MFD_CLOEXEC);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		dup2(null, 0);
+		dup2(r && out >= 0 ? out : null, 1);
+		dup2(r && err >= 0 ? err : null, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	int status = -2, st;
+	double end = cl_now() + timeout;
+	while (pid > 0) {
+		pid_t w = waitpid(-1, &st, WNOHANG);
+		if (w == pid) {
+			status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			break;
+		}
+		if (w > 0)
+			continue;
+		if (cl_now() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			status = -1;
+			break;
+		}
+		ctd_pause_ms(2);
+	}
+	if (r) {
+		r->status = status;
+		r->out = ht_slurp_fd(out);
+		r->err = ht_slurp_fd(err);
+	}
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	return status;
+}
+
+void cl_begin(void)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
 void cl_cmd(struct ht_result *r, const char *rt, double timeout, const char *const *args)
 {
-	ctd_spawn(cl_argv(rt, args), r, timeout);
+	spawn_reaping(cl_argv(rt, args), r, timeout);
 }
 
 void cl_do(struct ht_result *r, const char *rt, ...)
@@ -189,7 +242,7 @@ static void import_image(void)
 		len += snprintf(script + len, sizeof(script) - len, " '%s'", *a);
 	char *sh[] = { "/bin/sh", "-c", script, NULL };
 	struct ht_result r;
-	ctd_spawn(sh, &r, 120);
+	spawn_reaping(sh, &r, 120);
 	ck_assert_msg(r.status == 0, "%s import: exit %d\n%s", cl.name, r.status, r.err);
 	ht_result_free(&r);
 }
@@ -278,7 +331,7 @@ static void remove_all(void)
 {
 	char **argv = cl_argv("runc", (const char *const[]){ "ps", "-aq", NULL });
 	struct ht_result r;
-	ctd_spawn(argv, &r, 30);
+	spawn_reaping(argv, &r, 30);
 	for (char *id = strtok(r.out, "\n"); id; id = strtok(NULL, "\n"))
 		cl_remove("runc", id);
 	ht_result_free(&r);
@@ -399,6 +452,7 @@ static void setup(const char *name, const char *bin)
 	const char *hull = getenv("HULL"), *fixture = getenv("HULL_FIXTURE");
 	ck_assert_msg(hull && fixture, "HULL and HULL_FIXTURE must be set (make check-clients)");
 	make_world(name);
+	cl_begin();
 	if (access(bin, X_OK) != 0) {
 		snprintf(cl.skip, sizeof(cl.skip), "%s is not installed (make deps installs Debian's %s)",
 			 bin, cl.kind == CL_DOCKER ? "docker.io" : name);

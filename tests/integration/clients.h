@@ -30,6 +30,10 @@ extern struct cl_client cl;
 #define CL_RUNTIMES 2
 extern const char *const cl_runtimes[CL_RUNTIMES];
 
+/* Makes the caller a child subreaper: what the clients leave to be
+ * adopted (conmon) is reaped by cl_cmd. Every check calls it first. */
+void cl_begin(void);
+
 /* `CLIENT [global options] ARGS...` with runtime rt ("runc" or "hull")
  * wherever the client takes it, into r; bounded by timeout s (then
  * killed, status -1). Never asserts. */

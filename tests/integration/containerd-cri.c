@@ -188,7 +188,7 @@ const char ctd_cri_client[] =
 	"    pod = call(step, fld(1, pcfg) + fld(2, handler), 60)[1][0].decode()\n"
 	"    cid = None\n"
 	"    try:\n"
-	"        script = (\"echo cri ok; i=0; while [ ! -e /tmp/done ] && [ $i -lt 250 ]; do \"\n"
+	"        script = (\"echo cri ok; i=0; while [ ! -e /tmp/done ] && [ $i -lt 1500 ]; do \"\n"
 	"                  \"usleep 20000; i=$((i+1)); done; exit 6\")\n"
 	"        ccfg = (fld(1, fld(1, \"c1\")) + fld(2, fld(1, IMAGE)) + fld(3, \"/bin/sh\") + fld(3, \"-c\")\n"
 	"                + fld(3, script) + fld(11, \"c1.log\"))\n"

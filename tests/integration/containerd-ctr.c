@@ -224,6 +224,54 @@ START_TEST(memory_limit)
 }
 END_TEST
 
+/* 50 `ctr run --rm` of `true` with runc, then with hull, through the same
+ * containerd and shim: every one exits 0, none is left, and the times go
+ * to the log (HULL_CLIENTS_TABLE gets a row of the clients table). */
+START_TEST(fifty_runs_runc_and_hull)
+{
+	const char *id = ctd_test_id("fifty");
+	char runc_root[PATH_MAX];
+	snprintf(runc_root, sizeof(runc_root), "%s/runc-ref", ctd.dir);
+	double took[2];
+	for (int k = 0; k < 2; k++) {
+		bool runc = k == 0;
+		if (runc && access("/usr/sbin/runc", X_OK) != 0) {
+			printf("containerd fifty_runs_runc_and_hull: runc: skipped: /usr/sbin/runc is not installed\n");
+			took[k] = -1;
+			continue;
+		}
+		double t0 = ctd_now();
+		for (int i = 0; i < 50; i++) {
+			char *argv[64];
+			struct ht_result r;
+			const char *const opts[] = { "--rm", NULL };
+			ctd_ctr_run_argv(argv, id, opts, "true");
+			if (runc) {
+				argv[8] = "/usr/sbin/runc";	/* --runc-binary, --runc-root */
+				argv[10] = runc_root;
+			}
+			ctd_spawn(argv, &r, 30);
+			ck_assert_msg(r.status == 0, "%s run %d: exit %d\n%s\nhull calls that failed:\n%s",
+				      runc ? "runc" : "hull", i, r.status, r.err, ctd_hull_failures());
+			ht_result_free(&r);
+		}
+		took[k] = ctd_now() - t0;
+	}
+	struct ht_result r;
+	ctd_ctr(&r, "containers", "ls", "-q", NULL);
+	ck_assert_msg(!strstr(r.out, id), "left: %s", r.out);
+	ht_result_free(&r);
+	printf("containerd: 50 ctr run --rm: runc %.1f s, hull %.1f s\n", took[0], took[1]);
+	const char *keep = getenv("HULL_CLIENTS_TABLE");
+	FILE *f = keep ? fopen(keep, "a") : NULL;
+	if (f) {
+		fprintf(f, "| ctr | 50 run --rm true | %.1f s | %.1f s |\n", took[0], took[1]);
+		fclose(f);
+	}
+	ctd_test_done(id);
+}
+END_TEST
+
 HULL_TESTS(containerd_ctr)
 {
 	tcase_add_test(tc, run_rm_exit_code);
@@ -234,4 +282,5 @@ HULL_TESTS(containerd_ctr)
 	tcase_add_test(tc, run_tty);
 	tcase_add_test(tc, exec_tty);
 	tcase_add_test(tc, memory_limit);
+	tcase_add_test(tc, fifty_runs_runc_and_hull);
 }

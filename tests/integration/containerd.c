@@ -539,7 +539,7 @@ HULL_SUITE(containerd, integration)
 	Suite *s = suite_create("containerd");
 	TCase *tc = tcase_create("ctr");
 	tcase_set_tags(tc, "daemon");
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 300);	/* fifty_runs_runc_and_hull: 100 runs */
 	tcase_add_unchecked_fixture(tc, ctd_setup_ctr, ctd_teardown);
 	hull_tests_containerd_ctr(tc);
 	suite_add_tcase(s, tc);
