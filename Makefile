@@ -104,6 +104,21 @@ check-containerd: hull $(SHIM) $(BUILDDIR)/hull-tests
 		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) \
 		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) $(BUILDDIR)/hull-tests integration
 
+# The real clients with hull in place of runc and runc beside it: docker
+# and podman (the clients suite, private daemons and storage), then
+# containerd's ctr and CRI (the containerd suite); the side-by-side table
+# (operation | runc | hull) is also kept in $(CLIENTS_TABLE).
+check-clients: hull $(SHIM) $(BUILDDIR)/hull-tests
+	@sh tests/fixture.sh $(FIXTURE)
+	@rm -f $(CLIENTS_TABLE)
+	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_RUN_SUITE=clients HULL=$(CURDIR)/hull \
+		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) HULL_CLIENTS_TABLE=$(CURDIR)/$(CLIENTS_TABLE) \
+		$(BUILDDIR)/hull-tests integration
+	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) CK_RUN_SUITE=containerd HULL=$(CURDIR)/hull \
+		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) \
+		HULL_FIXTURE=$(CURDIR)/$(FIXTURE) HULL_CLIENTS_TABLE=$(CURDIR)/$(CLIENTS_TABLE) \
+		$(BUILDDIR)/hull-tests integration
+
 # The cgroup suites on Debian's kernel booted with cgroup_no_v1=all (see
 # tests/cgroup2/run.sh): this host is hybrid, v2 alone is tested there.
 check-cgroup2: hull $(BUILDDIR)/hull-tests
@@ -147,8 +162,10 @@ check: deps
 	$(MAKE) hull $(SHIM) $(BUILDDIR)/hull-tests
 	$(MAKE) check-man
 	@sh tests/fixture.sh $(FIXTURE)
+	@rm -f $(CLIENTS_TABLE)
 	CK_DEFAULT_TIMEOUT=$(CHECK_TIMEOUT) HULL=$(CURDIR)/hull HULL_FIXTURE=$(CURDIR)/$(FIXTURE) \
-		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) $(BUILDDIR)/hull-tests all
+		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) HULL_CLIENTS_TABLE=$(CURDIR)/$(CLIENTS_TABLE) \
+		$(BUILDDIR)/hull-tests all
 	@$(MAKE) --no-print-directory check-cgroup2
 	@$(MAKE) --no-print-directory check-node
 	@$(MAKE) --no-print-directory soak N=$(CHECK_SOAK_N)
@@ -285,4 +302,5 @@ clean:
 	$(ASAN_LIB_OBJ:.o=.d) $(ASAN_TEST_OBJ:.o=.d) $(ASAN_CLI_OBJ:.o=.d) $(BUILDDIR)/asan/cli/main.d \
 	$(ASAN_SHIM_OBJ:.o=.d)
 
-.PHONY: all deps fixture demo fuzz fuzz-smoke check-asan check-valgrind check check-fast check-format format check-unit check-integration check-containerd check-cgroup2 check-node check-man bench bench-smoke install uninstall soak clean
+		HULL_SHIM=$(CURDIR)/$(SHIM) HULL_SHIM_ROOT=$(SHIM_ROOT) HULL_CLIENTS_TABLE=$(CURDIR)/$(CLIENTS_TABLE) \
+		$(BUILDDIR)/hull-tests all

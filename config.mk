@@ -60,6 +60,9 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 ASAN_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
+# make check-clients: where the side-by-side table (client | operation |
+# runc | hull) of the docker, podman and ctr runs is written
+CLIENTS_TABLE = $(BUILDDIR)/clients-table.md
 # tests: the unprivileged and the root parts of the suite
 CHECK_TIMEOUT = 60
 # make check-fast leaves out the test cases with these tags (tcase_set_tags):
