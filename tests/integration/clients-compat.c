@@ -59,6 +59,37 @@ START_TEST(docker_resources_create)
 }
 END_TEST
 
+/* Every linux.resources field with the value runc reads as not set (the
+ * audit of what clients write): zero limits, shares, quotas and periods,
+ * empty cpus and mems, empty lists and objects, a negative quota. The
+ * container starts with the host's defaults, as under runc. */
+START_TEST(resources_unset_values)
+{
+	struct ht t;
+	struct ht_result r;
+	ht_begin(&t, false);
+	set_resources(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],"
+		      "\"memory\":{\"limit\":0,\"reservation\":0,\"swap\":0,\"kernel\":0,\"kernelTCP\":0},"
+		      "\"cpu\":{\"shares\":0,\"quota\":-5,\"period\":0,\"realtimeRuntime\":0,"
+		      "\"realtimePeriod\":0,\"cpus\":\"\",\"mems\":\"\"},"
+		      "\"blockIO\":{\"weight\":0,\"leafWeight\":0,\"weightDevice\":[],"
+		      "\"throttleReadBpsDevice\":[],\"throttleWriteBpsDevice\":[],"
+		      "\"throttleReadIOPSDevice\":[],\"throttleWriteIOPSDevice\":[]},"
+		      "\"hugepageLimits\":[],\"network\":{\"classID\":0,\"priorities\":[]},\"rdma\":{}}");
+	ht_sh(&t, "echo $(cat " CG "cpu/cpu.cfs_quota_us " CG "cpu/cpu.shares " CG "memory/memory.limit_in_bytes)");
+	ht_run(&t, &r);
+	ht_assert_status(&r, 0);
+	char want[128];
+	char *mem = ht_read(CG "memory/memory.limit_in_bytes");
+	ck_assert_ptr_nonnull(mem);
+	snprintf(want, sizeof(want), "-1 1024 %.*s\n", (int)strcspn(mem, "\n"), mem);
+	free(mem);
+	ck_assert_str_eq(r.out, want);
+	ht_result_free(&r);
+	ht_finish(&t);
+}
+END_TEST
+
 /* docker update sends every value it leaves as 0; the CRI sends the device
  * rules with the limits: both change only what they mean to change. */
 START_TEST(update_zeros_and_device_rules)
@@ -174,6 +205,7 @@ HULL_SUITE(clients_compat, integration)
 	TCase *tc = tcase_create("compat");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, docker_resources_create);
+	tcase_add_test(tc, resources_unset_values);
 	tcase_add_test(tc, update_zeros_and_device_rules);
 	tcase_add_test(tc, ps_passes_options);
 	hull_tests_clients_compat_process(tc);
