@@ -255,7 +255,7 @@ static int load(const struct hull_exec_opts *o, struct hull_container *c, int *p
 		return hull_errf(err, EINVAL, "%s", c->state_err);
 	enum hull_status s = hull_container_status(c, pidfd);
 	if (s == HULL_STATUS_STOPPED)
-		return hull_errf(err, EINVAL, "container %s is stopped: there is nothing to exec in", o->id);
+		return hull_errf(err, EINVAL, "container %s: cannot exec in a stopped container", o->id);
 	if (*pidfd < 0)
 		return hull_errf(err, ENOSYS, "container %s: pidfd_open of its init was refused, and exec "
 				 "joins the namespaces through it", o->id);

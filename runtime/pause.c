@@ -20,15 +20,16 @@ int hull_pause(struct hull_container *c, bool frozen, struct hull_err *err)
 	enum hull_status s = hull_container_status(c, &pidfd);
 	if (pidfd >= 0)
 		close(pidfd);
+	/* runc's words after the ID: clients match them */
 	if (frozen && s == HULL_STATUS_PAUSED)
-		return hull_errf(err, EINVAL, "container %s is already paused", c->id);
+		return hull_errf(err, EINVAL, "container %s: container already paused", c->id);
 	if (!frozen && s != HULL_STATUS_PAUSED) {
 		if (s == HULL_STATUS_RUNNING || s == HULL_STATUS_CREATED)
-			return hull_errf(err, EINVAL, "container %s is not paused", c->id);
-		return hull_errf(err, EINVAL, "container %s is not running", c->id);
+			return hull_errf(err, EINVAL, "container %s: container not paused", c->id);
+		return hull_errf(err, EINVAL, "container %s: container not running", c->id);
 	}
 	if (frozen && s != HULL_STATUS_RUNNING && s != HULL_STATUS_CREATED)
-		return hull_errf(err, EINVAL, "container %s is not running", c->id);
+		return hull_errf(err, EINVAL, "container %s: container not running", c->id);
 	_cleanup_cgroup_ struct hull_cgroup *cg = NULL;
 	int r = hull_container_cgroup(c, &cg, err);
 	if (r == 0 && (r = hull_cgroup_freeze(cg, frozen, err)) < 0)

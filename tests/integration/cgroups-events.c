@@ -131,13 +131,13 @@ START_TEST(pause_resume)
 	ck_assert_int_eq(counter(&t), frozen_at);
 
 	ht_hull(&t, &r, NULL, "pause", t.id, NULL);
-	ht_assert_error(&r, "is already paused");
+	ht_assert_error(&r, ": container already paused");
 	ht_result_free(&r);
 
 	ht_ok(&t, "resume", t.id, NULL);
 	expect_status(&t, "running");
 	ht_hull(&t, &r, NULL, "resume", t.id, NULL);
-	ht_assert_error(&r, "is not paused");
+	ht_assert_error(&r, ": container not paused");
 	ht_result_free(&r);
 	/* Thawed, it counts on: bounded wait for the next value. */
 	uint64_t deadline = now_ms() + 10000;
@@ -164,7 +164,7 @@ START_TEST(pause_stopped_refused)
 	ht_write_config(&t);
 	ht_ok(&t, "run", "--keep", "--bundle", t.bundle, t.id, NULL);
 	ht_hull(&t, &r, NULL, "pause", t.id, NULL);
-	ht_assert_error(&r, "is not running");
+	ht_assert_error(&r, ": container not running");
 	ht_result_free(&r);
 	ht_hull(&t, &r, NULL, "events", "--stats", t.id, NULL);
 	ht_assert_error(&r, "is not running");

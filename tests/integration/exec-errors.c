@@ -76,7 +76,7 @@ START_TEST(errors_stopped_unknown)
 	ht_write_config(&t);
 	ht_ok(&t, "run", "--keep", "--bundle", t.bundle, t.id, NULL);
 	EXEC(&t, &r, t.id, "true");
-	snprintf(want, sizeof(want), "hull: container %s is stopped: there is nothing to exec in\n", t.id);
+	snprintf(want, sizeof(want), "hull: container %s: cannot exec in a stopped container\n", t.id);
 	ht_assert_status(&r, 1);
 	ck_assert_str_eq(r.err, want);
 	ck_assert_str_eq(r.out, "");
