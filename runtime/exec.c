@@ -288,6 +288,18 @@ static int check_process(const struct hull_exec_opts *o, struct hull_spec *spec,
 	return r;
 }
 
+/* What the caller asked to be told of the process: --pid-file, its pid
+ * (pid_out), --pidfd-socket. */
+static int tell_caller(const struct hull_exec_opts *o, const struct hull_created *out, struct hull_err *err)
+{
+	int r = o->pid_file ? hull_write_pid_file(o->pid_file, out->pid, err) : 0;
+	if (r == 0 && o->pid_out)
+		*o->pid_out = out->pid;
+	if (r == 0 && o->pidfd_socket)
+		r = hull_pidfd_socket_send(o->pidfd_socket, out->pidfd, "setns", err);
+	return r;
+}
+
 int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 {
 	/* Before we open anything: an fd of ours in that range would be
@@ -354,12 +366,8 @@ int hull_exec(const struct hull_exec_opts *o, struct hull_err *err)
 		close(out.pty_master);
 		out.pty_master = -1;
 	}
-	if (r == 0 && o->pid_file)
-		r = hull_write_pid_file(o->pid_file, out.pid, err);
-	if (r == 0 && o->pid_out)
-		*o->pid_out = out.pid;
-	if (r == 0 && o->pidfd_socket)
-		r = hull_pidfd_socket_send(o->pidfd_socket, out.pidfd, "setns", err);
+	if (r == 0)
+		r = tell_caller(o, &out, err);
 	hull_container_close(&c);
 	if (r < 0 || o->detach) {
 		if (r < 0 && out.pid > 0) {
