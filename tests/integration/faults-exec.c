@@ -22,7 +22,7 @@ START_TEST(exec_faults)
 		{ "setns:error=EPERM:when=1", NULL, "Operation not permitted" },
 		{ "clone3:error=EAGAIN:when=1", NULL, "Resource temporarily unavailable" },
 		{ "clone3:error=EAGAIN", NULL, "Resource temporarily unavailable" },
-		{ "execve:error=EACCES:when=1", "/bin/hf-true", "Permission denied" },
+		{ "execve:error=EACCES:when=1", "/bin/hf-true", "permission denied" },
 	};
 	struct hf h;
 	hf_begin(&h, true);
