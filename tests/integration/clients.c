@@ -44,6 +44,10 @@ const char *const cl_runtimes[CL_RUNTIMES] = { "runc", "hull" };
 /* The cgroup parent of every container of the suite (per runner). */
 static char cg_parent[64];
 static pid_t owner;	/* the runner: forked checks never stop the world */
+/* dockerd 20.10 writes its trust key to /etc/docker/key.json whatever its
+ * roots: removed at the end when it was not there before */
+#define DOCKER_KEY "/etc/docker/key.json"
+static bool key_was_there;
 
 double cl_now(void)
 {
@@ -254,6 +258,7 @@ static void start_dockerd(void)
 	snprintf(text, sizeof(text), "{\"runtimes\": {\"hull\": {\"path\": \"%s\"}}}\n", hull);
 	put(cl.dir, "daemon.json", text);
 	snprintf(cl.sock, sizeof(cl.sock), "%s/docker.sock", cl.dir);
+	key_was_there = access(DOCKER_KEY, F_OK) == 0;
 	snprintf(path, sizeof(path), "%s/dockerd.log", cl.dir);
 	int log = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ck_assert_int_ge(log, 0);
@@ -429,6 +434,8 @@ static void stop_world(void)
 		if (ctd_wait_bounded(cl.daemon, 30) == -1)
 			fprintf(stderr, "clients suite: dockerd %d ignored SIGTERM for 30 s\n", cl.daemon);
 		cl.daemon = 0;
+		if (!key_was_there && unlink(DOCKER_KEY) == 0)
+			rmdir("/etc/docker");
 	}
 	kill_leftovers();
 	unmount_all();
