@@ -1,7 +1,9 @@
 /* What docker, podman and the CRI need of a runc drop-in, through the hull
- * binary alone (the clients themselves are in tests/clients/): their
- * resources documents (what runc reads as not set), device rules in an
- * update, ps with ps(1)'s options. */
+ * binary alone (the clients themselves drive it in the clients and
+ * containerd suites): their resources documents (what runc reads as not
+ * set), device rules in an update, ps with ps(1)'s options; the process
+ * (clients-compat-process.c) and what comes through the environment and
+ * the command line (clients-compat-notify.c). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
