@@ -305,12 +305,20 @@ START_TEST(restart_policy)
 	for (int i = 0; i < CL_RUNTIMES; i++) {
 		const char *rt = cl_runtimes[i];
 		const char *name = start_detached(rt, "restart", opts, failing);
-		char got[64] = "";
-		double end = cl_now() + 60;
+		/* done at "2 exited", or once a stopped state held 5 s (podman
+		 * 4.3 restarts nothing here, whatever the runtime) */
+		char got[64] = "", last[64] = "";
+		double end = cl_now() + 60, since = cl_now();
 		while (cl_now() < end) {
 			snprintf(got, sizeof(got), "%s", inspect(rt, name, "{{.RestartCount}} {{.State.Status}}"));
 			if (!strcmp(got, "2 exited"))
 				break;
+			if (strcmp(got, last)) {
+				snprintf(last, sizeof(last), "%s", got);
+				since = cl_now();
+			} else if (cl_now() - since > 5 && !strstr(got, "running") && !strstr(got, "restarting")) {
+				break;
+			}
 			ctd_pause_ms(100);
 		}
 		snprintf(cells[i], sizeof(cells[i]), "restarts, status: %s", got);
