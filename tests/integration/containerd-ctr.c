@@ -247,8 +247,8 @@ START_TEST(fifty_runs_runc_and_hull)
 			const char *const opts[] = { "--rm", NULL };
 			ctd_ctr_run_argv(argv, id, opts, "true");
 			if (runc) {
-				argv[8] = "/usr/sbin/runc";	/* --runc-binary, --runc-root */
-				argv[10] = runc_root;
+				argv[7] = "/usr/sbin/runc";	/* --runc-binary, --runc-root */
+				argv[9] = runc_root;
 			}
 			ctd_spawn(argv, &r, 30);
 			ck_assert_msg(r.status == 0, "%s run %d: exit %d\n%s\nhull calls that failed:\n%s",
