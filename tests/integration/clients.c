@@ -302,7 +302,11 @@ static void write_podman_conf(void)
 	const char *hull = getenv("HULL");
 	char text[PATH_MAX * 4];
 	/* default_ulimits: podman asks for nofile and nproc above this
-	 * host's hard limits, which only CAP_SYS_RESOURCE may raise. */
+	 * host's hard limits, which only CAP_SYS_RESOURCE may raise. No
+	 * static_dir, volume_path or events file of our own: they follow the
+	 * graph root and tmp_dir, which conmon's cleanup command is given; a
+	 * static_dir it is not given makes every `run` wait 20 s for an exit
+	 * the cleanup wrote to another database (podman issue 19938). */
 	snprintf(text, sizeof(text),
 		 "[containers]\n"
 		 "default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]\n"
@@ -311,12 +315,9 @@ static void write_podman_conf(void)
 		 "[engine]\n"
 		 "cgroup_manager = \"cgroupfs\"\n"
 		 "events_logger = \"file\"\n"
-		 "events_logfile_path = \"%s/events.log\"\n"
 		 "tmp_dir = \"%s/tmp\"\n"
-		 "static_dir = \"%s/libpod\"\n"
-		 "volume_path = \"%s/volumes\"\n"
 		 "[engine.runtimes]\n"
-		 "hull = [\"%s\"]\n", cl.dir, cl.dir, cl.dir, cl.dir, hull);
+		 "hull = [\"%s\"]\n", cl.dir, hull);
 	put(cl.dir, "containers.conf", text);
 	snprintf(text, sizeof(text), "[storage]\ndriver = \"overlay\"\ngraphroot = \"%s/root\"\n"
 		 "runroot = \"%s/runroot\"\n", cl.dir, cl.dir);
