@@ -511,6 +511,7 @@ HULL_SUITE(clients, integration)
 	void (*setups[])(void) = { setup_docker, setup_podman };
 	for (int i = 0; i < 2; i++) {
 		TCase *tc = tcase_create(names[i]);
+		tcase_set_tags(tc, "daemon slow");	/* private dockerd, podman storage */
 		/* fifty_short: 100 podman runs take minutes on a busy 2-core host */
 		tcase_set_timeout(tc, 1800);
 		tcase_add_unchecked_fixture(tc, setups[i], teardown);
