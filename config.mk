@@ -96,6 +96,11 @@ NODE_TIMEOUT = 900
 NODE_SUITES = lifecycle cgroups_base cgroups_resources exec systemd_driver lsm containerd:cri
 # run in a second boot with SELinux (permissive) instead of AppArmor; empty: no such boot
 NODE_SELINUX_SUITES = lsm
+# run a second time in the AppArmor boot with hull's systemd driver
+# (HULL_TEST_CGROUP_DRIVER=systemd: --systemd-cgroup, a scope per test in
+# hulltest.slice); cgroups_base tests the library's cgroupfs driver in
+# process, not hull: it is not among them
+NODE_SYSTEMD_SUITES = lifecycle cgroups_resources
 NODE_SELINUX_TIMEOUT = 300
 # hull run /bin/true this many times per cgroup driver in the guest (timed)
 NODE_RUNS = 10

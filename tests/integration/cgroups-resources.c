@@ -45,13 +45,19 @@ static bool own_path(const char *controller, char *out, size_t len)
 }
 
 /* The container's cgroup directory holding controller: the default path
- * hull/ID below the test's own cgroup in that hierarchy. NULL when the host
- * has no such controller. */
-static const char *cg_dir(const struct ht *t, const char *controller)
+ * hull/ID below the test's own cgroup in that hierarchy; under the systemd
+ * driver its scope, where the init is. NULL when the host has no such
+ * controller. */
+static const char *cg_dir(struct ht *t, const char *controller)
 {
 	static char dirs[8][4096];
 	static unsigned next;
 	char *out = dirs[next++ % 8], own[2048];
+	if (ht_systemd_driver()) {
+		ck_assert_msg(cgr_pure_v2(), "the systemd driver's tests need cgroup v2 alone");
+		ht_init_cgroup_dir(t, out, 4096);
+		return out;
+	}
 	if (cgr_pure_v2()) {
 		/* v2 only: relative paths nest under the parent of our cgroup */
 		ck_assert(own_path("", own, sizeof(own)));

@@ -331,6 +331,12 @@ START_TEST(shared_default_parent_removed)
 	ht_write_config(&t);
 	char second[80];
 	snprintf(second, sizeof(second), "%s-2", t.id);
+	if (ht_systemd_driver()) {
+		ht_finish(&t);
+		ht_skip("the systemd driver makes a scope per container in a slice it leaves alone: "
+			"no default parent cgroup hull to share");
+		return;
+	}
 	if (ht_cgroup_exists("hull")) {
 		char found[sizeof(ht_cgroup_found)];
 		snprintf(found, sizeof(found), "%s", ht_cgroup_found); /* ht_finish looks for cgroups too */

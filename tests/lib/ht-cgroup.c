@@ -37,6 +37,20 @@ bool ht_own_cgroup(const char *controller, char *out, size_t len)
 	return found;
 }
 
+void ht_init_cgroup_dir(struct ht *t, char *out, size_t len)
+{
+	char path[64];
+	pid_t pid = ht_state_pid(t, t->id, NULL, 0);
+	ck_assert_msg(pid > 0, "%s: no init to read the cgroup of", t->id);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	char *s = ht_read(path), *v2 = s ? strstr(s, "0::/") : NULL;
+	ck_assert_msg(v2 && (v2 == s || v2[-1] == '\n'), "%s: no cgroup v2 line", path);
+	v2 += 3;
+	v2[strcspn(v2, "\n")] = 0;
+	snprintf(out, len, "/sys/fs/cgroup%s", v2);
+	free(s);
+}
+
 /* ---- the sweep ---- */
 
 static const char *sweep_name;	/* the component looked for */

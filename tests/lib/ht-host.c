@@ -256,7 +256,9 @@ static size_t delete_all(struct ht *t)
 			continue;
 		n++;
 		char *argv[] = { (char *)ht_hull_bin(), "--root", t->root, "delete", "--force",
-				 e->d_name, NULL };
+				 e->d_name, NULL, NULL };
+		if (ht_systemd_driver()) /* as the test's own hull ran */
+			memmove(argv + 2, argv + 1, 5 * sizeof(*argv)), argv[1] = "--systemd-cgroup";
 		/* We are a subreaper: what a container's processes leave (a
 		 * detached exec) is ours, and a dying pid namespace init waits
 		 * for our zombies while `delete` waits for it. */
@@ -300,6 +302,10 @@ void ht_host_left(struct ht *t, const struct ht_extra *x, char *msg, size_t cap)
 	if (x->cg_parent && ht_cgroup_exists(x->cg_parent))
 		ADD("cgroup %s left; ", ht_cgroup_found);
 	if (ht_cgroup_exists(t->id))
+		ADD("cgroup %s left; ", ht_cgroup_found);
+	char scope[96];
+	ht_scope_name(t, scope, sizeof(scope));
+	if (ht_systemd_driver() && ht_cgroup_exists(scope))
 		ADD("cgroup %s left; ", ht_cgroup_found);
 	hull_net_host_ifname(t->id, veth);
 	if (!ht_link_gone(veth, 5000))

@@ -28,11 +28,30 @@ const char *ht_hull_bin(void)
 	return env_or_die("HULL");
 }
 
-/* argv = hull --root ROOT ARGS... (at most 63). */
+bool ht_systemd_driver(void)
+{
+	const char *d = getenv("HULL_TEST_CGROUP_DRIVER");
+	if (!d || !*d || !strcmp(d, "cgroupfs"))
+		return false;
+	if (strcmp(d, "systemd")) {
+		fprintf(stderr, "hull-tests: HULL_TEST_CGROUP_DRIVER=%s: not systemd or cgroupfs\n", d);
+		abort();
+	}
+	return true;
+}
+
+void ht_scope_name(const struct ht *t, char *out, size_t len)
+{
+	snprintf(out, len, "ht-%s.scope", t->id);
+}
+
+/* argv = hull [--systemd-cgroup] --root ROOT ARGS... (at most 63). */
 static void hull_argv(struct ht *t, char **argv, va_list ap)
 {
 	size_t n = 0;
 	argv[n++] = (char *)ht_hull_bin();
+	if (ht_systemd_driver())
+		argv[n++] = "--systemd-cgroup";
 	argv[n++] = "--root";
 	argv[n++] = t->root;
 	for (const char *a; (a = va_arg(ap, const char *)) && n < 63;)
@@ -140,6 +159,10 @@ void ht_begin(struct ht *t, bool own_rootfs)
 		ck_assert_ptr_nonnull(realpath(fixture, path));
 		snprintf(t->rootfs, sizeof(t->rootfs), "%s/rootfs", path);
 		json_object_set_new(json_object_get(t->cfg, "root"), "path", json_string(t->rootfs));
+	}
+	if (ht_systemd_driver()) {
+		snprintf(path, sizeof(path), "%s:ht:%s", HT_SYSTEMD_SLICE, t->id);
+		json_object_set_new(json_object_get(t->cfg, "linux"), "cgroupsPath", json_string(path));
 	}
 	ht_host_snapshot(t);
 }

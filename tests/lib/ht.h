@@ -39,6 +39,15 @@ struct ht_proc {
 
 /* $HULL, the hull under test (aborts when unset: run through make). */
 const char *ht_hull_bin(void);
+/* HULL_TEST_CGROUP_DRIVER=systemd: every hull the suites run gets
+ * --systemd-cgroup and each test's config the cgroupsPath
+ * HT_SYSTEMD_SLICE:ht:ID (a scope ht-ID.scope that systemd makes under the
+ * slice; whoever runs the suites stops the slice afterwards). Unset or
+ * "cgroupfs": hull's cgroupfs driver and the fixture's default path. */
+bool ht_systemd_driver(void);
+#define HT_SYSTEMD_SLICE "hulltest.slice"
+/* The scope's unit name under the switch ("ht-ID.scope"). */
+void ht_scope_name(const struct ht *t, char *out, size_t len);
 /* CLOCK_MONOTONIC in ms. */
 long ht_now_ms(void);
 
@@ -128,7 +137,7 @@ struct ht_extra {
  * target or options are in t->root, t->bundle or t->rootfs, or that names
  * t->id or x->cg_parent (other mounts are not the test's: other programs
  * on this host mount and unmount too); a cgroup directory named t->id or x->cg_parent in any
- * hierarchy; a link named as the host end of t->id's veth (waited for, 5
+ * hierarchy, or (ht_systemd_driver) the scope's, ht-ID.scope; a link named as the host end of t->id's veth (waited for, 5
  * s: the kernel removes it with its netns) or x->bridge (2 s); more fds
  * open than at ht_begin. */
 void ht_host_left(struct ht *t, const struct ht_extra *x, char *msg, size_t cap);
@@ -181,6 +190,10 @@ void ht_chown_tree(const char *dir, unsigned id);
  * its path then in ht_cgroup_found. */
 bool ht_cgroup_exists(const char *name);
 extern char ht_cgroup_found[4200];
+/* The cgroup v2 directory of the container t->id's init under
+ * /sys/fs/cgroup, read from /proc/PID/cgroup with PID from `hull state`
+ * (asserted: the init must be alive). */
+void ht_init_cgroup_dir(struct ht *t, char *out, size_t len);
 /* This process's cgroup path in the hierarchy holding controller ("": the
  * v2 one), as /proc/self/cgroup has it; false when there is none. */
 bool ht_own_cgroup(const char *controller, char *out, size_t len);

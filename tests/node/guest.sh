@@ -3,8 +3,8 @@
 # image's systemd) from the payload disk mounted at /opt/hull, with its
 # output on the serial console. Checks the node (systemd's boot, cgroup v2,
 # AppArmor, containerd with its config), runs the suites of
-# HULL_NODE_SUITES with hull's cgroupfs driver, checks that they left no
-# cgroup behind, and exits: the unit then powers the guest off.
+# HULL_NODE_SUITES with hull's cgroupfs driver and HULL_NODE_SYSTEMD_SUITES
+# with its systemd driver, checks that they left no cgroup behind, and exits: the unit then powers the guest off.
 #
 # Every line the host reads starts with "hull-node: ". The Check output of a
 # suite goes to a file first and is printed whole, so that kernel messages
@@ -172,18 +172,32 @@ fi
 [ -n "$HULL_NODE_DISK" ] && export HULL_TEST_BLOCKDEV="$HULL_NODE_DISK"
 find /sys/fs/cgroup -type d | sort >/tmp/cgroups.before
 boot_lines=$(dmesg | wc -l)
-for s in $HULL_NODE_SUITES; do
+# run_suite LABEL SUITE[:TCASE] DRIVER: one suite of hull-tests, its Check
+# output between "begin LABEL" and "end LABEL" lines.
+run_suite() {
 	t0=$(uptime)
-	say "begin $s"
-	case $s in *:*) export CK_RUN_CASE=${s#*:} ;; *) unset CK_RUN_CASE ;; esac
-	CK_RUN_SUITE=${s%%:*} CK_DEFAULT_TIMEOUT=$HULL_NODE_CK_TIMEOUT HULL=/usr/local/bin/hull HULL_FIXTURE=$P/fixture \
+	say "begin $1"
+	case $2 in *:*) export CK_RUN_CASE=${2#*:} ;; *) unset CK_RUN_CASE ;; esac
+	HULL_TEST_CGROUP_DRIVER=$3 CK_RUN_SUITE=${2%%:*} CK_DEFAULT_TIMEOUT=$HULL_NODE_CK_TIMEOUT HULL=/usr/local/bin/hull HULL_FIXTURE=$P/fixture \
 		sh -c 'echo $$ >"$1/runner/cgroup.procs" && exec /opt/hull/hull-tests integration' sh "$cg" \
 		>/tmp/suite.out 2>&1 </dev/null
 	rc=$?
 	cat /tmp/suite.out
-	say "end $s rc=$rc seconds=$(awk "BEGIN { printf \"%.1f\", $(uptime) - $t0 }")"
+	say "end $1 rc=$rc seconds=$(awk "BEGIN { printf \"%.1f\", $(uptime) - $t0 }")"
 	[ $rc = 0 ] || status=1
+}
+for s in $HULL_NODE_SUITES; do
+	run_suite "$s" "$s" cgroupfs
 done
+# Again with hull's systemd driver (HULL_TEST_CGROUP_DRIVER=systemd: each
+# container a scope in hulltest.slice), labelled SUITE@systemd; the slice
+# goes afterwards (hull leaves slices alone, as runc).
+for s in $HULL_NODE_SYSTEMD_SUITES; do
+	run_suite "$s@systemd" "$s" systemd
+done
+if [ -n "$HULL_NODE_SYSTEMD_SUITES" ] && ! systemctl stop hulltest.slice; then
+	setup "systemctl stop hulltest.slice failed"
+fi
 
 # Whatever cgroup is there now and was not before the suites was left
 # behind by hull or a test.

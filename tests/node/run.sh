@@ -14,7 +14,7 @@
 #
 # Knobs (config.mk passes them): QEMU, NODE_TIMEOUT and NODE_SELINUX_TIMEOUT
 # (s, each boot as a whole),
-# NODE_CACHE, NODE_SUITES, NODE_SELINUX_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
+# NODE_CACHE, NODE_SUITES, NODE_SELINUX_SUITES, NODE_SYSTEMD_SUITES, NODE_PACKAGES, NODE_MODULES, NODE_IMAGE_MB,
 # NODE_APT_SOURCES, NODE_KERNEL_DEBS (where the kernel's .deb is kept),
 # BUILDDIR, FIXTURE, HULL (binary), NODE_MEM, NODE_SMP, NODE_DISK_MB (raw
 # virtio disk for io.max; 0: none), NODE_CK_TIMEOUT, NODE_RUNS (hull run
@@ -29,6 +29,7 @@ NODE_TIMEOUT=${NODE_TIMEOUT:-900}
 NODE_CACHE=${NODE_CACHE:-$BUILDDIR/node}
 NODE_SUITES=${NODE_SUITES:-lifecycle cgroups_base cgroups_resources exec systemd_driver lsm containerd:cri}
 NODE_SELINUX_SUITES=${NODE_SELINUX_SUITES-lsm}
+NODE_SYSTEMD_SUITES=${NODE_SYSTEMD_SUITES-lifecycle cgroups_resources}
 NODE_SELINUX_TIMEOUT=${NODE_SELINUX_TIMEOUT:-300}
 NODE_KERNEL_DEBS=${NODE_KERNEL_DEBS:-$BUILDDIR/cgroup2}
 NODE_PACKAGES=${NODE_PACKAGES:-systemd systemd-sysv udev dbus kmod apparmor containerd busybox-static}
@@ -57,7 +58,7 @@ command -v "$QEMU" >/dev/null || die "$QEMU not found (make deps installs qemu-s
 [ -f "$FIXTURE/config.json" ] || die "$FIXTURE: no bundle (make fixture)"
 # A suite that is not in the binary would run no check at all.
 # An entry is a suite or SUITE:TCASE (one test case of it).
-for s in $NODE_SUITES $NODE_SELINUX_SUITES; do
+for s in $NODE_SUITES $NODE_SELINUX_SUITES $NODE_SYSTEMD_SUITES; do
 	grep -q "^HULL_SUITE(${s%%:*}, *integration)" "$BUILDDIR/tests/suites.inc" ||
 		die "NODE_SUITES: no integration suite \"${s%%:*}\" in $tests"
 done
@@ -115,7 +116,7 @@ if [ "$NODE_DISK_MB" -gt 0 ]; then
 	drive="-drive file=$img,if=virtio,format=raw"
 fi
 
-# payload LSM SUITES: hull, the tests, the bundle and guest.sh's settings.
+# payload LSM SUITES [SYSTEMD-SUITES]: hull, the tests, the bundle and guest.sh's settings.
 payload() {
 	pd=$cache/payload.d
 	rm -rf "$pd" "$cache/payload.img"
@@ -127,6 +128,7 @@ payload() {
 	{
 		echo "HULL_NODE_LSM=$1"
 		echo "HULL_NODE_SUITES=\"$2\""
+		echo "HULL_NODE_SYSTEMD_SUITES=\"${3-}\""
 		echo "HULL_NODE_CK_TIMEOUT=$NODE_CK_TIMEOUT"
 		echo "HULL_NODE_RUNS=$NODE_RUNS"
 		echo "HULL_NODE_DISK=\"$disk\""
@@ -218,9 +220,11 @@ verdict() {
 # (permissive: the image's files carry no labels) runs NODE_SELINUX_SUITES.
 echo "node guest: image $image_mb MB ($image_secs)"
 status=0
-payload apparmor "$NODE_SUITES"
+# NODE_SYSTEMD_SUITES run again in the AppArmor boot with hull's systemd
+# driver (HULL_TEST_CGROUP_DRIVER=systemd), reported as SUITE@systemd.
+payload apparmor "$NODE_SUITES" "$NODE_SYSTEMD_SUITES"
 boot "$cache/console.log" "$NODE_TIMEOUT" "apparmor=1 security=apparmor"
-verdict "$cache/console.log" "$NODE_SUITES" "node guest" || status=1
+verdict "$cache/console.log" "$NODE_SUITES $(for s in $NODE_SYSTEMD_SUITES; do printf '%s@systemd ' "$s"; done)" "node guest" || status=1
 if [ -n "$NODE_SELINUX_SUITES" ]; then
 	payload selinux "$NODE_SELINUX_SUITES"
 	boot "$cache/console-selinux.log" "$NODE_SELINUX_TIMEOUT" "selinux=1 security=selinux enforcing=0"
