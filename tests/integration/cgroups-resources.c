@@ -56,6 +56,11 @@ static const char *cg_dir(struct ht *t, const char *controller)
 	if (ht_systemd_driver()) {
 		ck_assert_msg(cgr_pure_v2(), "the systemd driver's tests need cgroup v2 alone");
 		ht_init_cgroup_dir(t, out, 4096);
+		char scope[96];
+		ht_scope_name(t, scope, sizeof(scope));
+		/* the limits are read where systemd put the init, not anywhere */
+		ck_assert_msg(strstr(out, "/" HT_SYSTEMD_SLICE "/") && !strcmp(strrchr(out, '/') + 1, scope),
+			      "the init is in %s, not in %s/%s", out, HT_SYSTEMD_SLICE, scope);
 		return out;
 	}
 	if (cgr_pure_v2()) {
