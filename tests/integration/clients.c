@@ -61,19 +61,6 @@ static void put(const char *dir, const char *name, const char *text)
 	ctd_file_put(path, text, 0600);
 }
 
-static bool socket_up(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path))
-		return false;
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool up = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return up;
-}
-
 /* ---- command lines ---- */
 
 char **cl_argv(const char *rt, const char *const *args)
@@ -284,17 +271,7 @@ static void start_dockerd(void)
 	}
 	close(log);
 	cl.daemon = pid;
-	double end = cl_now() + 60;
-	while (!socket_up(cl.sock)) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			cl.daemon = 0;
-			char *s = ht_read(path);
-			ck_abort_msg("dockerd exited at start:\n%.2000s", s ? s : "");
-		}
-		ck_assert_msg(cl_now() < end, "dockerd: no socket %s after 60 s", cl.sock);
-		ctd_pause_ms(20);
-	}
+	ctd_wait_daemon(&cl.daemon, "dockerd", cl.sock, path, 60);
 }
 
 static void write_podman_conf(void)

@@ -307,3 +307,31 @@ void ctd_assert_tty_output(struct ht_result *r)
 		      "no \"size 40 100\" in \"%.600s\"\nhull calls that failed:\n%s", r->out,
 		      ctd_hull_failures());
 }
+
+static bool socket_up(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(a.sun_path))
+		return false;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool up = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
+void ctd_wait_daemon(pid_t *pid, const char *name, const char *sock, const char *log, double timeout)
+{
+	double end = ctd_now() + timeout;
+	while (!socket_up(sock)) {
+		int st;
+		if (waitpid(*pid, &st, WNOHANG) == *pid) {
+			*pid = 0;
+			char *s = ht_read(log);
+			ck_abort_msg("%s exited at start:\n%.2000s", name, s ? s : "");
+		}
+		ck_assert_msg(ctd_now() < end, "%s: no socket %s after %.0f s", name, sock, timeout);
+		ctd_pause_ms(10);
+	}
+}

@@ -328,19 +328,6 @@ static const char runtime_runc[] =
 	"        SystemdCgroup = true\n";
 static const char runtime_native[] = "      runtime_type = \"io.containerd.hull.v2\"\n";
 
-static bool socket_up(const char *path)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(a.sun_path))
-		return false;
-	memcpy(a.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool up = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return up;
-}
-
 /* ctd.dir/bin/containerd-shim-hull-v2, for containerd's PATH. */
 static void link_shim(void)
 {
@@ -388,17 +375,7 @@ static void spawn_containerd(void)
 	}
 	close(log);
 	ctd.pid = pid;
-	double end = ctd_now() + 20;
-	while (!socket_up(ctd.sock)) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			ctd.pid = 0;
-			char *s = ht_read(path);
-			ck_abort_msg("containerd exited at start:\n%.2000s", s ? s : "");
-		}
-		ck_assert_msg(ctd_now() < end, "containerd: no socket %s after 20 s", ctd.sock);
-		ctd_pause_ms(10);
-	}
+	ctd_wait_daemon(&ctd.pid, "containerd", ctd.sock, path, 20);
 }
 
 /* A test runs in a fork of the runner: the containerd it starts again is

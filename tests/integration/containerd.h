@@ -50,6 +50,10 @@ void ctd_restart_containerd(void);
 
 double ctd_now(void);
 void ctd_pause_ms(long ms);
+/* Waits up to timeout s for a daemon just started (*pid) to accept on its
+ * unix socket; a daemon that exits meanwhile (*pid set to 0) aborts the
+ * test with the start of its log. */
+void ctd_wait_daemon(pid_t *pid, const char *name, const char *sock, const char *log, double timeout);
 /* Waits for pid at most timeout s, then kills it: its status, 128+N for
  * signal N, -1 when it timed out. */
 int ctd_wait_bounded(pid_t pid, double timeout);
